@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+// DPL — a defense-pipeline language for evaluating diffusion purification against adversarial attacks.
+// Layers depend downward only: dpl → DPLREPL → DPLRuntime → (DPLLang, engine) → DPLTensor → C shims.
+import PackageDescription
+
+/// Numeric targets. Hot loops use unsafe buffer pointers, so bounds checks are not the cost;
+/// `swift test -c release` is the test command (see README) so numeric tests run optimized.
+let engineSettings: [SwiftSetting] = []
+
+let package = Package(
+    name: "DPL",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dpl", targets: ["dpl"]),
+        .executable(name: "dpl-bench", targets: ["dpl-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C shims over system libraries (static inline only)
+        .systemLibrary(name: "_CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "_CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "_CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Engine
+        .target(name: "DPLTensor", dependencies: ["_CBLAS"], swiftSettings: engineSettings),
+        .target(name: "DPLNN", dependencies: ["DPLTensor"], swiftSettings: engineSettings),
+        .target(name: "DPLData", dependencies: ["DPLTensor", "_CZlib"], swiftSettings: engineSettings),
+        .target(name: "DPLDiffusion", dependencies: ["DPLNN"], swiftSettings: engineSettings),
+        .target(name: "DPLAttacks", dependencies: ["DPLNN", "DPLDiffusion"], swiftSettings: engineSettings),
+
+        // MARK: - Language, runtime, REPL, command line
+        .target(name: "DPLLang"),
+        .target(name: "DPLRuntime",
+                dependencies: ["DPLLang", "DPLTensor", "DPLNN", "DPLData", "DPLDiffusion", "DPLAttacks"]),
+        .target(name: "DPLREPL", dependencies: ["DPLLang", "_CEditLine"]),
+        .executableTarget(name: "dpl", dependencies: [
+            "DPLLang", "DPLRuntime", "DPLREPL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "dpl-bench", dependencies: [
+            "DPLTensor", "DPLNN", "DPLDiffusion", "DPLAttacks",
+        ], swiftSettings: engineSettings),
+
+        // MARK: - Tests (mirror the sources)
+        .testTarget(name: "DPLTensorTests", dependencies: ["DPLTensor"]),
+        .testTarget(name: "DPLLangTests", dependencies: ["DPLLang"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// DPLAttacks: see docs/architecture.md for this module's role.

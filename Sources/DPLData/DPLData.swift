@@ -1,0 +1,1 @@
+// DPLData: see docs/architecture.md for this module's role.

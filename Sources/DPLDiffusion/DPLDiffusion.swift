@@ -1,0 +1,1 @@
+// DPLDiffusion: see docs/architecture.md for this module's role.

@@ -1,0 +1,1 @@
+// DPLLang: see docs/architecture.md for this module's role.

@@ -1,0 +1,1 @@
+// DPLNN: see docs/architecture.md for this module's role.

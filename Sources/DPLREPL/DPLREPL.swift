@@ -1,0 +1,1 @@
+// DPLREPL: see docs/architecture.md for this module's role.

@@ -1,0 +1,1 @@
+// DPLRuntime: see docs/architecture.md for this module's role.

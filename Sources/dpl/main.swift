@@ -1,0 +1,1 @@
+print("dpl: the language front end is being built (issue 3)")
