@@ -48,7 +48,13 @@ let package = Package(
 
         // MARK: - Tests (mirror the sources)
         .testTarget(name: "DPLTensorTests", dependencies: ["DPLTensor"]),
+        .testTarget(name: "DPLNNTests", dependencies: ["DPLNN"]),
+        .testTarget(name: "DPLDataTests", dependencies: ["DPLData"]),
+        .testTarget(name: "DPLDiffusionTests", dependencies: ["DPLDiffusion"]),
+        .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks"]),
         .testTarget(name: "DPLLangTests", dependencies: ["DPLLang"]),
+        .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime"]),
+        .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL"]),
     ],
     swiftLanguageModes: [.v5]
 )

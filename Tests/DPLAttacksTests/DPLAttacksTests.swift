@@ -1,0 +1,1 @@
+// Tests for DPLAttacks; they mirror Sources/DPLAttacks/.

@@ -1,0 +1,1 @@
+// Tests for DPLData; they mirror Sources/DPLData/.

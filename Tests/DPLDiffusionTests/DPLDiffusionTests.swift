@@ -1,0 +1,1 @@
+// Tests for DPLDiffusion; they mirror Sources/DPLDiffusion/.

@@ -1,0 +1,1 @@
+// Tests for DPLLang; they mirror Sources/DPLLang/.

@@ -1,0 +1,1 @@
+// Tests for DPLNN; they mirror Sources/DPLNN/.

@@ -1,0 +1,1 @@
+// Tests for DPLREPL; they mirror Sources/DPLREPL/.

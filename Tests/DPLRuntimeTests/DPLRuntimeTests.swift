@@ -1,0 +1,1 @@
+// Tests for DPLRuntime; they mirror Sources/DPLRuntime/.
