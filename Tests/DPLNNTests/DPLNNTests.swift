@@ -1,1 +1,0 @@
-// Tests for DPLNN; they mirror Sources/DPLNN/.
