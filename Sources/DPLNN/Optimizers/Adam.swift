@@ -191,10 +191,10 @@ struct AdamCore {
             tensors, names: names, stateNames: ["exp_avg", "exp_avg_sq", "step"],
             shapeOf: { stateName, parameter in stateName == "step" ? [] : parameter.shape }, place: place)
         var loaded: [Parameter: State] = [:]
-        for (parameter, state) in collected {
+        for (parameter, (parameterName, state)) in collected {
             guard let m = state["exp_avg"], let v = state["exp_avg_sq"], let step = state["step"]?.scalars.first,
                   step >= 1, step == step.rounded(), step <= 0x1p24 else {
-                throw OptimizerError(place, "a step count must be a whole number from 1 to 2^24")
+                throw OptimizerError(place, "state tensor \"\(parameterName).step\" must hold a whole number from 1 to 2^24")
             }
             loaded[parameter] = State(step: Int(step), firstMoment: m.scalars, secondMoment: v.scalars)
         }

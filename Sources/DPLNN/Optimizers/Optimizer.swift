@@ -86,14 +86,14 @@ func checkGradients(_ parameters: [Parameter], _ gradients: [Tensor], place: Str
 func collectState(
     _ tensors: [(name: String, tensor: Tensor)], names: [(name: String, parameter: Parameter)],
     stateNames: [String], shapeOf: (String, Parameter) -> [Int], place: String
-) throws -> [Parameter: [String: Tensor]] {
+) throws -> [Parameter: (name: String, state: [String: Tensor])] {
     var byName: [String: Tensor] = [:]
     for (name, tensor) in tensors {
         guard byName.updateValue(tensor, forKey: name) == nil else {
             throw OptimizerError(place, "state tensor \"\(name)\" is given more than once")
         }
     }
-    var result: [Parameter: [String: Tensor]] = [:]
+    var result: [Parameter: (name: String, state: [String: Tensor])] = [:]
     var used = Set<String>()
     for (name, parameter) in names {
         var state: [String: Tensor] = [:]
@@ -111,7 +111,7 @@ func collectState(
         if let absent = stateNames.first(where: { state[$0] == nil }) {
             throw OptimizerError(place, "state of \"\(name)\" lacks \"\(name).\(absent)\"; give all of \(stateNames.joined(separator: ", ")) or none")
         }
-        result[parameter] = state
+        result[parameter] = (name, state)
     }
     if let extra = tensors.map(\.name).first(where: { !used.contains($0) }) {
         throw OptimizerError(place, "state tensor \"\(extra)\" belongs to no named parameter; check the parameter names")

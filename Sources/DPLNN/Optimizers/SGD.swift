@@ -82,6 +82,6 @@ public final class SGD: Optimizer {
     public func loadStateTensors(_ tensors: [(name: String, tensor: Tensor)], names: [(name: String, parameter: Parameter)]) throws {
         let state = try collectState(tensors, names: names, stateNames: ["momentum_buffer"],
                                      shapeOf: { _, parameter in parameter.shape }, place: "SGD.loadStateTensors")
-        momentumBuffers = state.compactMapValues { $0["momentum_buffer"]?.scalars }
+        momentumBuffers = state.compactMapValues { $0.state["momentum_buffer"]?.scalars }
     }
 }

@@ -56,7 +56,8 @@ public struct SafetensorsFile {
         func fail(tensor: String, _ message: String) -> SafetensorsError {
             SafetensorsError(file: fileName, tensor: tensor, message)
         }
-        let bytes = Data(data)   // rebase so indices start at 0
+        // Offsets below are from the first byte; rebase a slice (copying) only if it does not start at 0.
+        let bytes = data.startIndex == 0 ? data : Data(data)
         guard bytes.count >= 8 else {
             throw fail("is \(bytes.count) bytes long, shorter than the 8-byte header length; it is not a safetensors file or is truncated")
         }
