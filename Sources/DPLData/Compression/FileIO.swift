@@ -25,7 +25,7 @@ public func isGzip(_ bytes: [UInt8]) -> Bool {
 ///   truncated.
 public func readPossiblyGzipped(_ path: String) throws -> [UInt8] {
     let raw = try readFileBytes(path)
-    return isGzip(raw) ? try inflate(raw, container: .gzip, path: path) : raw
+    return isGzip(raw) ? try inflateStream(raw, container: .gzip, path: path) : raw
 }
 
 // MARK: - Writing

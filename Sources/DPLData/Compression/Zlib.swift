@@ -19,7 +19,7 @@ public enum DeflateContainer: Sendable {
 /// - Parameter path: the file the data came from, named in errors.
 /// - Throws: `DataError` when the stream is corrupt (with zlib's reason and the compressed
 ///   byte offset) or ends before the end-of-stream marker (truncated).
-public func inflate(_ data: [UInt8], container: DeflateContainer, path: String) throws -> [UInt8] {
+public func inflateStream(_ data: [UInt8], container: DeflateContainer, path: String) throws -> [UInt8] {
     var output: [UInt8] = []
     output.reserveCapacity(data.count * 4)
     let chunkSize = 1 << 18
@@ -65,10 +65,11 @@ public func inflate(_ data: [UInt8], container: DeflateContainer, path: String) 
 
 // MARK: - Deflate
 
-/// Compresses `data` into a zlib (RFC 1950) stream, as PNG `IDAT` needs.
+/// Compresses `data` into a zlib stream (as PNG `IDAT` needs) or a gzip file.
 /// - Parameter level: 0 (store) ... 9 (smallest); 6 is zlib's default balance.
-/// - Throws: `DataError` when zlib fails (it only does when out of memory).
-public func deflateZlib(_ data: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+/// - Throws: `DataError` when zlib fails (it only does when out of memory) or `level` is
+///   outside 0...9.
+public func deflateStream(_ data: [UInt8], container: DeflateContainer = .zlib, level: Int32 = 6) throws -> [UInt8] {
     var input = data
     var output: [UInt8] = []
     let chunkSize = 1 << 16
@@ -76,7 +77,7 @@ public func deflateZlib(_ data: [UInt8], level: Int32 = 6) throws -> [UInt8] {
     try input.withUnsafeMutableBufferPointer { inputBuffer in
         try chunk.withUnsafeMutableBufferPointer { chunkBuffer in
             var stream = z_stream()
-            guard dpl_deflateInit2(&stream, level, 15) == Z_OK else {
+            guard dpl_deflateInit2(&stream, level, container.windowBits) == Z_OK else {
                 throw DataError("could not start zlib deflate at level \(level); use a level in 0...9")
             }
             defer { deflateEnd(&stream) }
@@ -85,7 +86,7 @@ public func deflateZlib(_ data: [UInt8], level: Int32 = 6) throws -> [UInt8] {
             while true {
                 stream.next_out = chunkBuffer.baseAddress
                 stream.avail_out = UInt32(chunkSize)
-                let status = deflate(&stream, Z_FINISH)
+                let status = _CZlib.deflate(&stream, Z_FINISH)
                 output.append(contentsOf: chunkBuffer[0..<(chunkSize - Int(stream.avail_out))])
                 if status == Z_STREAM_END { return }
                 guard status == Z_OK || status == Z_BUF_ERROR else {

@@ -47,7 +47,6 @@ public enum CIFAR10 {
         var labelError: DataError?
         let images = Tensor.uninitialized(shape: [total, 3, 32, 32]) { pixels in
             var sample = 0
-            let scale: Float = 1 / 255
             for (path, bytes) in zip(paths, files) {
                 bytes.withUnsafeBufferPointer { bytes in
                     for record in 0..<(bytes.count / recordSize) {
@@ -58,7 +57,7 @@ public enum CIFAR10 {
                         }
                         labels.append(label)
                         for index in 0..<pixelsPerImage {
-                            pixels[sample * pixelsPerImage + index] = Float(bytes[start + 1 + index]) * scale
+                            pixels[sample * pixelsPerImage + index] = unitFloatOfByte[Int(bytes[start + 1 + index])]
                         }
                         sample += 1
                     }

@@ -20,9 +20,10 @@ public enum IDX {
         let (count, height, width) = (file.dimensions[0], file.dimensions[1], file.dimensions[2])
         return file.bytes.withUnsafeBufferPointer { bytes in
             Tensor.uninitialized(shape: [count, 1, height, width]) { pixels in
-                let scale: Float = 1 / 255
-                for index in 0..<pixels.count {
-                    pixels[index] = Float(bytes[file.headerSize + index]) * scale
+                unitFloatOfByte.withUnsafeBufferPointer { unitFloat in
+                    for index in 0..<pixels.count {
+                        pixels[index] = unitFloat[Int(bytes[file.headerSize + index])]
+                    }
                 }
             }
         }
@@ -62,7 +63,7 @@ private struct IDXFile {
     init(path: String, magic expectedMagic: UInt32, kind: String) throws {
         let raw = try readFileBytes(path)
         let gzipped = isGzip(raw)
-        let bytes = gzipped ? try inflate(raw, container: .gzip, path: path) : raw
+        let bytes = gzipped ? try inflateStream(raw, container: .gzip, path: path) : raw
         let offsetNote = gzipped ? " (of the decompressed data)" : ""
         self.bytes = bytes
         self.offsetNote = offsetNote

@@ -46,7 +46,7 @@ public enum PNGDecoder {
         if header.colorType == .palette && palette.isEmpty {
             throw DataError(path: path, "is a palette image without a PLTE chunk")
         }
-        let data = try inflate(compressed, container: .zlib, path: path)
+        let data = try inflateStream(compressed, container: .zlib, path: path)
         return try decodePixels(data, header: header, palette: palette, path: path)
     }
 

@@ -61,7 +61,7 @@ public enum PNGEncoder {
         header += [8, channels == 1 ? PNGColorType.gray.rawValue : PNGColorType.rgb.rawValue, 0, 0, 0]
         var file = pngSignature
         appendPNGChunk("IHDR", header, to: &file)
-        appendPNGChunk("IDAT", try deflateZlib(filtered, level: compressionLevel), to: &file)
+        appendPNGChunk("IDAT", try deflateStream(filtered, container: .zlib, level: compressionLevel), to: &file)
         appendPNGChunk("IEND", [], to: &file)
         return file
     }
