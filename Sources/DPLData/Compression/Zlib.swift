@@ -20,19 +20,23 @@ public enum DeflateContainer: Sendable {
 /// - Throws: `DataError` when the stream is corrupt (with zlib's reason and the compressed
 ///   byte offset) or ends before the end-of-stream marker (truncated).
 public func inflateStream(_ data: [UInt8], container: DeflateContainer, path: String) throws -> [UInt8] {
+    guard data.count <= Int(UInt32.max) else {
+        throw DataError(path: path, "has \(data.count) compressed bytes; streams over 4 GiB are not supported")
+    }
     var output: [UInt8] = []
     output.reserveCapacity(data.count * 4)
     let chunkSize = 1 << 18
     var chunk = [UInt8](repeating: 0, count: chunkSize)
-    var input = data
-    try input.withUnsafeMutableBufferPointer { inputBuffer in
+    try data.withUnsafeBufferPointer { inputBuffer in
         try chunk.withUnsafeMutableBufferPointer { chunkBuffer in
             var stream = z_stream()
             guard dpl_inflateInit2(&stream, container.windowBits) == Z_OK else {
                 throw DataError(path: path, "could not start zlib inflate (out of memory?)")
             }
             defer { inflateEnd(&stream) }
-            stream.next_in = inputBuffer.baseAddress
+            // zlib never writes through next_in; the pointer is mutable only because zlib.h is
+            // compiled without z_const.
+            stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
             stream.avail_in = UInt32(inputBuffer.count)
             while true {
                 stream.next_out = chunkBuffer.baseAddress
@@ -70,18 +74,22 @@ public func inflateStream(_ data: [UInt8], container: DeflateContainer, path: St
 /// - Throws: `DataError` when zlib fails (it only does when out of memory) or `level` is
 ///   outside 0...9.
 public func deflateStream(_ data: [UInt8], container: DeflateContainer = .zlib, level: Int32 = 6) throws -> [UInt8] {
-    var input = data
+    guard data.count <= Int(UInt32.max) else {
+        throw DataError("cannot compress \(data.count) bytes at once; streams over 4 GiB are not supported")
+    }
     var output: [UInt8] = []
     let chunkSize = 1 << 16
     var chunk = [UInt8](repeating: 0, count: chunkSize)
-    try input.withUnsafeMutableBufferPointer { inputBuffer in
+    try data.withUnsafeBufferPointer { inputBuffer in
         try chunk.withUnsafeMutableBufferPointer { chunkBuffer in
             var stream = z_stream()
             guard dpl_deflateInit2(&stream, level, container.windowBits) == Z_OK else {
                 throw DataError("could not start zlib deflate at level \(level); use a level in 0...9")
             }
             defer { deflateEnd(&stream) }
-            stream.next_in = inputBuffer.baseAddress
+            // zlib never writes through next_in; the pointer is mutable only because zlib.h is
+            // compiled without z_const.
+            stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
             stream.avail_in = UInt32(inputBuffer.count)
             while true {
                 stream.next_out = chunkBuffer.baseAddress

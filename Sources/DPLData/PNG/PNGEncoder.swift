@@ -70,7 +70,13 @@ public enum PNGEncoder {
     /// rename), so a reader never sees half a PNG.
     /// - Throws: `DataError` for a bad shape or when the file cannot be written.
     public static func write(_ image: Tensor, to path: String, filter: PNGFilterStrategy = .adaptive) throws {
-        try writeAtomically(encode(image, filter: filter), to: path)
+        let file: [UInt8]
+        do {
+            file = try encode(image, filter: filter)
+        } catch let error as DataError where error.path.isEmpty {
+            throw DataError(path: path, error.message)
+        }
+        try writeAtomically(file, to: path)
     }
 
     // MARK: - Quantization
