@@ -64,7 +64,6 @@ public enum PNGDecoder {
         let bitDepth = header.bitDepth
         let outputChannels = header.colorType.decodedChannels
         let plane = width * height
-        var pixels = [Float](repeating: 0, count: outputChannels * plane)
         let maxSample = Float((1 << bitDepth) - 1)
         let bytesPerPixel = max(1, samplesPerPixel * bitDepth / 8)
         let passes = header.interlaced ? adam7Passes : [(0, 0, 1, 1)]
@@ -83,6 +82,9 @@ public enum PNGDecoder {
             throw DataError(path: path, "image data is truncated: a \(width)×\(height) image of colour type \(header.colorType.rawValue) and bit depth \(bitDepth) needs \(expectedSize) bytes but its IDAT chunks decompress to \(data.count)")
         }
 
+        // Allocated only now, so a header claiming a huge image without the data for it fails
+        // before reserving memory for it.
+        var pixels = [Float](repeating: 0, count: outputChannels * plane)
         var cursor = 0
         for (passIndex, (x0, y0, dx, dy)) in passes.enumerated() {
             let (passWidth, passHeight) = passSizes[passIndex]
