@@ -156,7 +156,7 @@ public struct StageCall: Sendable {
     /// Where the name is.
     public var nameSpan: SourceSpan
     /// Positional and keyword arguments in source order.
-    public var arguments: [Argument]
+    public var arguments: [StageArgument]
     /// The whole call.
     public var span: SourceSpan
 
@@ -165,7 +165,7 @@ public struct StageCall: Sendable {
 }
 
 /// One argument of a stage call.
-public struct Argument: Sendable {
+public struct StageArgument: Sendable {
     /// The keyword, or nil for a positional argument.
     public var label: String?
     /// Where the keyword is (the value's span for positional arguments).

@@ -308,7 +308,7 @@ public final class Checker {
         return values
     }
 
-    private func positionalName(of argument: Argument, in call: StageCall, _ positional: [String]) -> String? {
+    private func positionalName(of argument: StageArgument, in call: StageCall, _ positional: [String]) -> String? {
         let index = call.arguments.filter { $0.label == nil }.firstIndex { $0.span == argument.span } ?? positional.count
         return index < positional.count ? positional[index] : nil
     }

@@ -209,23 +209,23 @@ public struct Parser {
     /// argument = IDENT "=" expression | "as" expression | primary
     private mutating func parseStage() throws -> StageCall {
         let name = advance()
-        var arguments: [Argument] = []
+        var arguments: [StageArgument] = []
         while !Self.endsStage(current.kind) {
             if check(.identifier), peek(1).kind == .equals {
                 let label = advance()
                 advance()
                 let value = try parseExpression()
-                arguments.append(Argument(label: label.text, labelSpan: label.span, writtenWithAs: false,
+                arguments.append(StageArgument(label: label.text, labelSpan: label.span, writtenWithAs: false,
                                           value: value, span: label.span.through(value.span)))
             } else if check(.kwAs) {
                 let label = advance()
                 _ = match(.equals)
                 let value = try parseExpression()
-                arguments.append(Argument(label: "as", labelSpan: label.span, writtenWithAs: true,
+                arguments.append(StageArgument(label: "as", labelSpan: label.span, writtenWithAs: true,
                                           value: value, span: label.span.through(value.span)))
             } else if Self.startsPrimary(current.kind) {
                 let value = try parsePrimary()
-                arguments.append(Argument(label: nil, labelSpan: value.span, writtenWithAs: false,
+                arguments.append(StageArgument(label: nil, labelSpan: value.span, writtenWithAs: false,
                                           value: value, span: value.span))
             } else {
                 report("unexpected \(describe(current)) in the arguments of `\(name.text)`; write arguments as `key=value`",
