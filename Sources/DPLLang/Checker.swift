@@ -196,11 +196,11 @@ public final class Checker {
                 if rule != .nothing {
                     if fragment {
                         input = .kind(.any)
-                    } else if let source = knownSettings["data"] {
+                    } else if let source = knownSettings["data"] ?? scope.variable("data") {
                         input = source
                         producer = "the default source `data`"
                     } else {
-                        report("stage `\(call.name)` needs input, but nothing is piped into it and no default source is set; pipe data in (`data | \(call.name) …`) or use `set data = …`",
+                        report("stage `\(call.name)` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
                                at: call.nameSpan)
                         input = .kind(.any)
                     }
@@ -253,8 +253,8 @@ public final class Checker {
                   let parameter = signature.parameter(name), let value = values[name] else { continue }
             if var problem = TypeRules.mismatch(value.value, for: parameter) {
                 if problem.fix == nil, case .name(let word) = value.value {
-                    problem.fix = Suggestion.didYouMean(word, among: scope.variableNames)
-                        ?? hyphenHint(word, in: scope)
+                    problem.fix = hyphenHint(word, in: scope)
+                        ?? Suggestion.didYouMean(word, among: scope.variableNames)
                 }
                 report("parameter `\(name)` of `\(call.name)` \(problem.reason)", at: argument.value.span, fix: problem.fix)
             }

@@ -133,7 +133,8 @@ public struct Driver {
     /// `dpl help [STAGE] [--markdown]`.
     public func help(stage: String?, markdown: Bool) -> Int32 {
         if markdown {
-            output(Help.markdown(registry: registry, settings: settings))
+            // `output` ends each line itself; the document already ends with its newline.
+            output(String(Help.markdown(registry: registry, settings: settings).dropLast()))
             return Self.success
         }
         guard let stage else {

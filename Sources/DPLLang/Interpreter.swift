@@ -140,8 +140,9 @@ final class Interpreter {
             stages += bound.stages
         }
         if input == nil, let first = stages.first, first.signature.input != .nothing {
-            guard let source = settings["data"] else {
-                throw RuntimeError("stage `\(first.name)` needs input, but nothing is piped into it and no default source is set; pipe data in or use `set data = …`",
+            // The default source: the `data` setting, else a variable called `data`.
+            guard let source = settings["data"] ?? environment.lookup("data") else {
+                throw RuntimeError("stage `\(first.name)` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
                                    at: first.span)
             }
             input = source
