@@ -244,6 +244,11 @@ public struct Parser {
         }
     }
 
+    /// A part after `-` in a hyphenated name: a word (keywords too, as in `default-set`) or digits.
+    private static func continuesName(_ kind: TokenKind) -> Bool {
+        kind == .identifier || kind == .number || TokenKind.keywords.values.contains(kind)
+    }
+
     private static func startsPrimary(_ kind: TokenKind) -> Bool {
         switch kind {
         case .identifier, .number, .string, .kwTrue, .kwFalse, .kwNone, .leftBracket, .leftParen: return true
@@ -315,7 +320,7 @@ public struct Parser {
             var text = token.text
             var span = token.span
             while check(.minus), !current.precededBySpace,
-                  peek(1).kind == .identifier || peek(1).kind == .number, !peek(1).precededBySpace {
+                  Self.continuesName(peek(1).kind), !peek(1).precededBySpace {
                 advance()
                 let part = advance()
                 text += "-" + part.text
