@@ -74,7 +74,11 @@ public struct Formatter {
         }
         line(prefix + head, sourceLine: pipeline.head.span.endLine)
         let pad = String(repeating: "  ", count: indent + 1)
-        for call in pipeline.stages { line("\(pad)| \(stage(call))", sourceLine: call.span.endLine) }
+        for call in pipeline.stages {
+            // A comment on its own line between stages stays on its own line there.
+            leadingComments(before: call.span.line, indent: indent + 1, blockStart: output.count)
+            line("\(pad)| \(stage(call))", sourceLine: call.span.endLine)
+        }
     }
 
     // MARK: Stages and expressions

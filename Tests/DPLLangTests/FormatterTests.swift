@@ -53,6 +53,11 @@ import Testing
         #expect(once.components(separatedBy: "#").count == text.components(separatedBy: "#").count)
     }
 
+    @Test func commentLinesBetweenStagesStay() {
+        let text = "let x = load a\n  # between\n  | purify\n  | classify  # end\n"
+        #expect(format(text) == text)
+    }
+
     @Test func emptyProgram() {
         #expect(format("") == "")
         #expect(format("\n\n") == "")
