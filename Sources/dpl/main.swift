@@ -1,1 +1,96 @@
-print("dpl: the language front end is being built (issue 3)")
+// The `dpl` command line: argument parsing only; what each command does lives in DPLLang.Driver.
+import ArgumentParser
+import DPLLang
+import Foundation
+
+/// The stages `dpl` runs. The runtime layer registers the built-in stages here.
+func makeRegistry() -> StageRegistry {
+    StageRegistry()
+}
+
+func makeDriver() -> Driver {
+    Driver(registry: makeRegistry(),
+           output: { print($0) },
+           errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+}
+
+/// Ends the process with the driver's exit code.
+func finish(_ code: Int32) throws -> Never {
+    throw ExitCode(code)
+}
+
+struct DPL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dpl",
+        abstract: "The defense-pipeline language: evaluate diffusion purification against adversarial attacks.",
+        discussion: "With no arguments, dpl reads statements from standard input.",
+        version: Driver.version,
+        subcommands: [Run.self, Check.self, Format.self, Describe.self])
+
+    @Option(name: .customShort("e"), help: ArgumentHelp("Run the given source text.", valueName: "source"))
+    var source: String?
+
+    @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
+    var settings: [String] = []
+
+    func run() throws {
+        let driver = makeDriver()
+        if let source { try finish(driver.evaluate(source, settingAssignments: settings)) }
+        try finish(driver.runLines { Swift.readLine(strippingNewline: true) })
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check and run a script.")
+
+    @Argument(help: "The script to run.")
+    var file: String
+
+    @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
+    var settings: [String] = []
+
+    func run() throws { try finish(makeDriver().run(path: file, settingAssignments: settings)) }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check scripts without running them.")
+
+    @Argument(help: "The scripts to check.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file to check") }
+    }
+
+    func run() throws { try finish(makeDriver().check(paths: files)) }
+}
+
+struct Format: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fmt", abstract: "Rewrite scripts in canonical form.")
+
+    @Flag(help: "Only report files that are not formatted; exit 1 if any.")
+    var check = false
+
+    @Argument(help: "The scripts to format.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file to format") }
+    }
+
+    func run() throws { try finish(makeDriver().format(paths: files, checkOnly: check)) }
+}
+
+struct Describe: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "help", abstract: "Describe the stages and settings.")
+
+    @Argument(help: "A stage to describe.")
+    var stage: String?
+
+    @Flag(help: "Print docs/builtins.md, generated from the stage registry.")
+    var markdown = false
+
+    func run() throws { try finish(makeDriver().help(stage: stage, markdown: markdown)) }
+}
+
+DPL.main()

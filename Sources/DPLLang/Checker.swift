@@ -1,0 +1,450 @@
+import Foundation
+
+// MARK: - Checker scopes
+
+/// What the checker knows about a scope: variables' static values and `def` stages.
+final class CheckScope {
+    let parent: CheckScope?
+    var variables: [String: StaticValue] = [:]
+    var definitions: [String: CheckedDefinition] = [:]
+
+    init(parent: CheckScope? = nil) { self.parent = parent }
+
+    func variable(_ name: String) -> StaticValue? { variables[name] ?? parent?.variable(name) }
+    func definition(_ name: String) -> CheckedDefinition? { definitions[name] ?? parent?.definition(name) }
+    var variableNames: [String] { Array(variables.keys) + (parent?.variableNames ?? []) }
+    var definitionNames: [String] { Array(definitions.keys) + (parent?.definitionNames ?? []) }
+}
+
+/// A `def` as the checker sees it: parameters, what it accepts and produces, and its body.
+struct CheckedDefinition {
+    let statement: DefStatement
+    let input: InputRule
+    let output: DataKind
+    let scope: CheckScope
+}
+
+// MARK: - Checker
+
+/// Finds every error a script would hit before anything runs: unknown stages, parameters and
+/// settings, wrong types, out-of-range values, missing arguments, stages whose input cannot
+/// come from the stage before, and undefined variables.
+public final class Checker {
+    private let registry: StageRegistry
+    private let settings: SettingsRegistry
+    private let loader: SourceLoader
+    private var knownSettings: [String: StaticValue]
+    private var imported: Set<String>
+    /// Everything found, in the order found.
+    public private(set) var diagnostics: [Diagnostic] = []
+    /// Every file read, for showing source lines.
+    public private(set) var sources: [String: SourceFile] = [:]
+    /// Suppresses structural errors while a `def` body is re-checked with a call's values.
+    private var reportedKeys: Set<String> = []
+
+    /// Creates a checker.
+    /// - Parameters:
+    ///   - settingValues: settings already set in the session (`--set`, earlier REPL lines).
+    ///   - imported: canonical paths already imported in the session, which are not read again.
+    public init(registry: StageRegistry, settings: SettingsRegistry, loader: SourceLoader,
+                settingValues: [String: Value] = [:], imported: Set<String> = []) {
+        self.registry = registry
+        self.settings = settings
+        self.loader = loader
+        self.knownSettings = settingValues.mapValues(StaticValue.init)
+        self.imported = imported
+    }
+
+    /// Checks `program` against what the session's `environment` already holds.
+    public func check(_ program: Program, environment: Environment? = nil) -> [Diagnostic] {
+        let scope = CheckScope()
+        if let environment {
+            for (name, value) in environment.allVariables { scope.variables[name] = StaticValue(value) }
+            for (name, stage) in environment.allUserStages {
+                scope.definitions[name] = summarize(stage.definition, in: CheckScope())
+            }
+        }
+        check(program, scope: scope)
+        return diagnostics
+    }
+
+    private func check(_ program: Program, scope: CheckScope) {
+        sources[program.source.name] = program.source
+        for statement in program.statements { check(statement, in: scope, file: program.source) }
+    }
+
+    // MARK: Statements
+
+    private func check(_ statement: Statement, in scope: CheckScope, file: SourceFile) {
+        switch statement {
+        case .pipeline(let pipeline):
+            _ = check(pipeline, in: scope, fragment: false)
+        case .letBinding(let binding):
+            scope.variables[binding.name] = check(binding.value, in: scope, fragment: false)
+        case .setting(let setting):
+            checkSet(setting, in: scope)
+        case .definition(let definition):
+            let checked = summarize(definition, in: scope)
+            let bodyScope = CheckScope(parent: scope)
+            for parameter in definition.parameters {
+                if let value = parameter.defaultValue { _ = evaluate(value, in: scope, namesAllowed: true) }
+                bodyScope.variables[parameter.name] = .kind(.any)
+            }
+            _ = check(definition.body, in: bodyScope, fragment: true)
+            scope.definitions[definition.name] = checked
+        case .loop(let loop):
+            checkLoop(loop, in: scope, file: file)
+        case .importFile(let statement):
+            checkImport(statement, in: scope, importer: file)
+        }
+    }
+
+    private func checkSet(_ setting: SetStatement, in scope: CheckScope) {
+        let value = check(setting.value, in: scope, fragment: false)
+        guard let definition = settings.definition(setting.key) else {
+            report("unknown setting `\(setting.key)`", at: setting.keySpan,
+                   fix: Suggestion.didYouMean(setting.key, among: settings.names))
+            return
+        }
+        if let problem = TypeRules.mismatch(value, for: definition) {
+            report("setting `\(setting.key)` \(problem.reason)", at: setting.value.span, fix: problem.fix)
+        }
+        knownSettings[setting.key] = value
+    }
+
+    private func checkLoop(_ loop: ForStatement, in scope: CheckScope, file: SourceFile) {
+        let sequence = evaluate(loop.sequence, in: scope, namesAllowed: false)
+        var bindings: [StaticValue]
+        switch sequence {
+        case .list(let elements) where !elements.isEmpty && elements.count <= 16:
+            // Each element is checked separately so `t=2000` beyond a range is caught for that element.
+            bindings = elements
+        case .list(let elements):
+            bindings = [elements.first ?? .kind(.any)]
+        case .kind:
+            bindings = [.kind(.any)]
+        default:
+            report("`for` needs a list to iterate over, but got \(sequence.phrase)", at: loop.sequence.span)
+            bindings = [.kind(.any)]
+        }
+        for binding in bindings {
+            let body = CheckScope(parent: scope)
+            body.variables[loop.variable] = binding
+            for statement in loop.body { check(statement, in: body, file: file) }
+        }
+    }
+
+    private func checkImport(_ statement: ImportStatement, in scope: CheckScope, importer: SourceFile) {
+        let path = loader.resolve(statement.path, relativeTo: importer.name)
+        guard !imported.contains(path) else { return }
+        imported.insert(path)
+        let text: String
+        do {
+            text = try loader.read(path)
+        } catch {
+            report("cannot read `\(statement.path)` (looked for \(path))", at: statement.pathSpan)
+            return
+        }
+        let source = SourceFile(name: path, text: text)
+        let (program, parseErrors) = Parser.parse(source)
+        sources[path] = source
+        for diagnostic in parseErrors { record(diagnostic) }
+        check(program, scope: scope)
+    }
+
+    /// A `def`'s interface: the input rule of its first stage and the output kind of its last.
+    private func summarize(_ definition: DefStatement, in scope: CheckScope) -> CheckedDefinition {
+        let parameterNames = Set(definition.parameters.map(\.name))
+        func isVariable(_ call: StageCall) -> Bool {
+            call.isBareName && (parameterNames.contains(call.name) || scope.variable(call.name) != nil)
+        }
+        func interface(of call: StageCall) -> (InputRule, DataKind)? {
+            if let signature = registry.signature(named: call.name) { return (signature.input, signature.output) }
+            if let inner = scope.definition(call.name) { return (inner.input, inner.output) }
+            return nil
+        }
+        var input = InputRule.nothing
+        if case .stage(let head) = definition.body.head, !isVariable(head), let (rule, _) = interface(of: head) {
+            input = rule
+        }
+        var output = DataKind.any
+        if let last = definition.body.stages.last, let (_, kind) = interface(of: last) {
+            output = kind
+        } else if case .stage(let head) = definition.body.head, !isVariable(head), let (_, kind) = interface(of: head) {
+            output = kind
+        }
+        return CheckedDefinition(statement: definition, input: input, output: output, scope: scope)
+    }
+
+    // MARK: Pipelines
+
+    /// Checks a pipeline and returns what it produces. In a `fragment` (a `def` body) the first
+    /// stage's input comes from the call site, not from the default source.
+    private func check(_ pipeline: Pipeline, in scope: CheckScope, fragment: Bool) -> StaticValue {
+        var current: StaticValue?
+        var producer = ""
+        switch pipeline.head {
+        case .expression(let expression):
+            current = evaluate(expression, in: scope, namesAllowed: false)
+            producer = "the value before it"
+        case .stage(let call):
+            if call.isBareName, let value = scope.variable(call.name) {
+                current = value
+                producer = "`\(call.name)`"
+            } else if let rule = inputRule(of: call, in: scope) {
+                var input: StaticValue?
+                if rule != .nothing {
+                    if fragment {
+                        input = .kind(.any)
+                    } else if let source = knownSettings["data"] ?? scope.variable("data") {
+                        input = source
+                        producer = "the default source `data`"
+                    } else {
+                        report("stage `\(call.name)` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
+                               at: call.nameSpan)
+                        input = .kind(.any)
+                    }
+                }
+                current = checkStage(call, input: input, producer: producer, in: scope)
+                producer = "`\(call.name)`"
+            } else {
+                let candidates = registry.stageNames + scope.definitionNames + (call.isBareName ? scope.variableNames : [])
+                let what = call.isBareName ? "unknown stage or variable" : "unknown stage"
+                report("\(what) `\(call.name)`", at: call.nameSpan, fix: Suggestion.didYouMean(call.name, among: candidates))
+                current = .kind(.any)
+            }
+        }
+        for call in pipeline.stages {
+            guard inputRule(of: call, in: scope) != nil else {
+                report("unknown stage `\(call.name)`", at: call.nameSpan,
+                       fix: Suggestion.didYouMean(call.name, among: registry.stageNames + scope.definitionNames))
+                current = .kind(.any)
+                producer = "`\(call.name)`"
+                continue
+            }
+            current = checkStage(call, input: current ?? .kind(.any), producer: producer, in: scope)
+            producer = "`\(call.name)`"
+        }
+        return current ?? .none
+    }
+
+    private func inputRule(of call: StageCall, in scope: CheckScope) -> InputRule? {
+        if let definition = scope.definition(call.name) { return definition.input }
+        return registry.signature(named: call.name)?.input
+    }
+
+    /// Checks one stage call given what flows into it; returns what it produces.
+    private func checkStage(_ call: StageCall, input: StaticValue?, producer: String, in scope: CheckScope) -> StaticValue {
+        if let definition = scope.definition(call.name) {
+            checkInput(call, rule: definition.input, input: input, producer: producer)
+            checkDefinitionCall(call, definition, in: scope)
+            return .kind(definition.output)
+        }
+        guard let signature = registry.signature(named: call.name) else { return .kind(.any) }
+        checkInput(call, rule: signature.input, input: input, producer: producer)
+        let parameters = signature.parameters
+        let values = bindArguments(call, parameters: parameters, positional: signature.positional, in: scope)
+        for parameter in parameters where parameter.required && values[parameter.name] == nil {
+            report("stage `\(call.name)` needs the argument `\(parameter.name)` (\(parameter.doc.lowercasedFirst))",
+                   at: call.nameSpan)
+        }
+        for argument in call.arguments {
+            guard let name = argument.label ?? positionalName(of: argument, in: call, signature.positional),
+                  let parameter = signature.parameter(name), let value = values[name] else { continue }
+            if var problem = TypeRules.mismatch(value.value, for: parameter) {
+                if problem.fix == nil, case .name(let word) = value.value {
+                    problem.fix = hyphenHint(word, in: scope)
+                        ?? Suggestion.didYouMean(word, among: scope.variableNames)
+                }
+                report("parameter `\(name)` of `\(call.name)` \(problem.reason)", at: argument.value.span, fix: problem.fix)
+            }
+        }
+        return .kind(signature.output)
+    }
+
+    private func checkInput(_ call: StageCall, rule: InputRule, input: StaticValue?, producer: String) {
+        guard let input else { return }
+        if rule == .nothing {
+            report("stage `\(call.name)` starts a pipeline and takes no input; start a new pipeline with it", at: call.nameSpan)
+        } else if !rule.accepts(input.kind) {
+            report("stage `\(call.name)` needs \(rule.description) as input, but \(producer) produces \(input.phrase)",
+                   at: call.nameSpan)
+        }
+    }
+
+    /// Matches arguments to parameter names, reporting unknown, duplicate and extra positional ones.
+    private func bindArguments(_ call: StageCall, parameters: [Parameter], positional: [String],
+                               in scope: CheckScope) -> [String: (value: StaticValue, span: SourceSpan)] {
+        var values: [String: (value: StaticValue, span: SourceSpan)] = [:]
+        var positionalIndex = 0
+        for argument in call.arguments {
+            let value = evaluate(argument.value, in: scope, namesAllowed: true)
+            let name: String
+            if let label = argument.label {
+                guard parameters.contains(where: { $0.name == label }) else {
+                    let names = parameters.map(\.name)
+                    report("unknown parameter `\(label)` for stage `\(call.name)`", at: argument.labelSpan,
+                           fix: Suggestion.didYouMean(label, among: names)
+                               ?? (names.isEmpty ? "it takes no parameters" : "it takes " + names.map { "`\($0)`" }.joined(separator: ", ")))
+                    continue
+                }
+                name = label
+            } else {
+                guard positionalIndex < positional.count else {
+                    let allowed = positional.isEmpty ? "no positional arguments"
+                        : "\(positional.count) positional argument\(positional.count == 1 ? "" : "s") (\(positional.map { "`\($0)`" }.joined(separator: ", ")))"
+                    report("stage `\(call.name)` takes \(allowed); write the extra argument as `key=value`",
+                           at: argument.span)
+                    continue
+                }
+                name = positional[positionalIndex]
+                positionalIndex += 1
+            }
+            if values[name] != nil {
+                report("parameter `\(name)` is given twice to `\(call.name)`", at: argument.span)
+            }
+            values[name] = (value, argument.span)
+        }
+        return values
+    }
+
+    private func positionalName(of argument: StageArgument, in call: StageCall, _ positional: [String]) -> String? {
+        let index = call.arguments.filter { $0.label == nil }.firstIndex { $0.span == argument.span } ?? positional.count
+        return index < positional.count ? positional[index] : nil
+    }
+
+    /// A `def` call: bind arguments to its parameters, then re-check its body with those values,
+    /// reporting what fails at the call.
+    private func checkDefinitionCall(_ call: StageCall, _ definition: CheckedDefinition, in scope: CheckScope) {
+        let statement = definition.statement
+        let parameters = statement.parameters.map {
+            Parameter($0.name, .any, default: nil, required: $0.defaultValue == nil, doc: "parameter of `\(statement.name)`")
+        }
+        let values = bindArguments(call, parameters: parameters, positional: statement.parameters.map(\.name), in: scope)
+        let bodyScope = CheckScope(parent: definition.scope)
+        for parameter in statement.parameters {
+            if let given = values[parameter.name] {
+                bodyScope.variables[parameter.name] = given.value
+            } else if let defaultValue = parameter.defaultValue {
+                bodyScope.variables[parameter.name] = evaluate(defaultValue, in: definition.scope, namesAllowed: true, silent: true)
+            } else {
+                report("stage `\(call.name)` needs the argument `\(parameter.name)`", at: call.nameSpan)
+                bodyScope.variables[parameter.name] = .kind(.any)
+            }
+        }
+        // Errors the body has with these values, reported at the call that causes them.
+        let saved = diagnostics
+        let savedKeys = reportedKeys
+        _ = check(statement.body, in: bodyScope, fragment: true)
+        let fresh = diagnostics.dropFirst(saved.count)
+        diagnostics = saved
+        reportedKeys = savedKeys
+        for diagnostic in fresh where !saved.contains(diagnostic) {
+            let place = "\(URL(fileURLWithPath: diagnostic.span.file).lastPathComponent):\(diagnostic.span.line)"
+            report("in `\(call.name)` (defined at \(place)): \(diagnostic.message)", at: call.span, fix: diagnostic.fix)
+        }
+    }
+
+    private func hyphenHint(_ word: String, in scope: CheckScope) -> String? {
+        guard let first = word.split(separator: "-").first, scope.variable(String(first)) != nil else { return nil }
+        return "write `\(word.replacingOccurrences(of: "-", with: " - "))` with spaces to subtract"
+    }
+
+    // MARK: Expressions
+
+    /// What is known about `expression`; reports undefined variables. `namesAllowed` is true
+    /// where a bare word may be a name (stage arguments), false where it must be a variable.
+    private func evaluate(_ expression: Expression, in scope: CheckScope, namesAllowed: Bool, silent: Bool = false) -> StaticValue {
+        switch expression.kind {
+        case .number(let value, _): return .number(value)
+        case .string(let literal):
+            for part in literal.parts {
+                if case .interpolation(let name, let span) = part, scope.variable(name) == nil, !silent {
+                    report("undefined variable `\(name)` in string", at: span,
+                           fix: Suggestion.didYouMean(name, among: scope.variableNames))
+                }
+            }
+            return .string(literal.plainText)
+        case .bool: return .bool
+        case .none: return .none
+        case .name(let name): return .name(name)
+        case .identifier(let name):
+            if let value = scope.variable(name) { return value }
+            if !namesAllowed, !silent {
+                report("undefined variable `\(name)`", at: expression.span,
+                       fix: Suggestion.didYouMean(name, among: scope.variableNames))
+                return .kind(.any)
+            }
+            return .name(name)
+        case .list(let elements):
+            return .list(elements.map { evaluate($0, in: scope, namesAllowed: namesAllowed, silent: silent) })
+        case .group(let inner):
+            return evaluate(inner, in: scope, namesAllowed: namesAllowed, silent: silent)
+        case .negate(let operand):
+            let value = evaluate(operand, in: scope, namesAllowed: false, silent: silent)
+            switch value {
+            case .number(let number): return .number(number.map { -$0 })
+            case .kind(.any): return .kind(.any)
+            default:
+                if !silent { report("`-` needs a number, but got \(value.phrase)", at: operand.span) }
+                return .kind(.any)
+            }
+        case .binary(let op, let left, let right):
+            let lhs = evaluate(left, in: scope, namesAllowed: false, silent: silent)
+            let rhs = evaluate(right, in: scope, namesAllowed: false, silent: silent)
+            switch (lhs, rhs) {
+            case (.number(let a), .number(let b)):
+                guard let a, let b else { return .number(nil) }
+                if op == .divide, b == 0 {
+                    if !silent { report("division by zero", at: right.span) }
+                    return .number(nil)
+                }
+                return .number(Arithmetic.apply(op, a, b))
+            case (.string, .string) where op == .add: return .string(nil)
+            case (.kind(.any), _), (_, .kind(.any)): return .kind(.any)
+            default:
+                if !silent {
+                    report("`\(op.rawValue)` needs two numbers\(op == .add ? " or two strings" : ""), but got \(lhs.phrase) and \(rhs.phrase)",
+                           at: expression.span)
+                }
+                return .kind(.any)
+            }
+        }
+    }
+
+    // MARK: Reporting
+
+    private func report(_ message: String, at span: SourceSpan, fix: String? = nil) {
+        record(Diagnostic(message, at: span, fix: fix))
+    }
+
+    private func record(_ diagnostic: Diagnostic) {
+        // The same mistake reached twice (a loop body checked per element) is reported once.
+        let key = "\(diagnostic.span)|\(diagnostic.fullMessage)"
+        guard !reportedKeys.contains(key) else { return }
+        reportedKeys.insert(key)
+        diagnostics.append(diagnostic)
+    }
+}
+
+/// The arithmetic both the checker and the interpreter use, so they agree on every value.
+enum Arithmetic {
+    static func apply(_ op: BinaryOperator, _ a: Double, _ b: Double) -> Double {
+        switch op {
+        case .add: return a + b
+        case .subtract: return a - b
+        case .multiply: return a * b
+        case .divide: return a / b
+        }
+    }
+}
+
+extension String {
+    /// The string with its first letter lower-cased and a trailing period removed, to embed a doc line.
+    var lowercasedFirst: String {
+        var text = self
+        if text.hasSuffix(".") { text.removeLast() }
+        guard let first = text.first else { return text }
+        return first.lowercased() + text.dropFirst()
+    }
+}

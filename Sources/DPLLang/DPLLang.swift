@@ -1,1 +1,0 @@
-// DPLLang: see docs/architecture.md for this module's role.

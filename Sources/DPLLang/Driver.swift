@@ -1,0 +1,182 @@
+import Foundation
+
+// MARK: - Command-line behaviour
+
+/// What each `dpl` subcommand does, kept here (not in the executable) so tests can drive it.
+/// Every function writes results to `output`, errors to `errors`, and returns the exit code:
+/// 0 success, 1 script errors (parse, check, format), 2 runtime failure, 64 usage.
+public struct Driver {
+    /// Exit code for success.
+    public static let success: Int32 = 0
+    /// Exit code for errors in a script (parse, check, unformatted file).
+    public static let scriptError: Int32 = 1
+    /// Exit code for a failure while running.
+    public static let runtimeFailure: Int32 = 2
+    /// Exit code for bad command-line usage (sysexits EX_USAGE).
+    public static let usage: Int32 = 64
+
+    /// The version `dpl --version` prints.
+    public static let version = "0.1.0"
+
+    /// The stages available.
+    public let registry: StageRegistry
+    /// The settings available.
+    public let settings: SettingsRegistry
+    /// How files are read.
+    public let loader: SourceLoader
+    /// Where results go (standard output).
+    public let output: (String) -> Void
+    /// Where diagnostics go (standard error).
+    public let errors: (String) -> Void
+
+    /// Creates a driver.
+    public init(registry: StageRegistry, settings: SettingsRegistry = .standard, loader: SourceLoader = .fileSystem,
+                output: @escaping (String) -> Void, errors: @escaping (String) -> Void) {
+        self.registry = registry
+        self.settings = settings
+        self.loader = loader
+        self.output = output
+        self.errors = errors
+    }
+
+    private func makeSession() -> Session {
+        Session(registry: registry, settings: settings, loader: loader, output: output)
+    }
+
+    private func report(_ outcome: Outcome) -> Int32 {
+        if let text = outcome.errorText { errors(text) }
+        return outcome.exitCode
+    }
+
+    private func readSource(_ path: String) -> SourceFile? {
+        let resolved = loader.resolve(path, relativeTo: "<command line>")
+        guard let text = try? loader.read(resolved) else {
+            errors("dpl: cannot read `\(path)`; check that the file exists and is readable")
+            return nil
+        }
+        return SourceFile(name: path, text: text)
+    }
+
+    // MARK: Subcommands
+
+    /// `dpl run FILE [--set key=value …]`.
+    public func run(path: String, settingAssignments: [String] = []) -> Int32 {
+        guard let source = readSource(path) else { return Self.usage }
+        let session = makeSession()
+        for assignment in settingAssignments {
+            let outcome = session.applySetting(assignment)
+            if case .success = outcome { continue }
+            if let text = outcome.errorText { errors(text) }
+            return Self.usage
+        }
+        return report(session.run(source))
+    }
+
+    /// `dpl -e 'source'`.
+    public func evaluate(_ text: String, settingAssignments: [String] = []) -> Int32 {
+        let session = makeSession()
+        for assignment in settingAssignments {
+            let outcome = session.applySetting(assignment)
+            if case .success = outcome { continue }
+            if let text = outcome.errorText { errors(text) }
+            return Self.usage
+        }
+        return report(session.run(SourceFile(name: "<command line>", text: text)))
+    }
+
+    /// `dpl check FILE…`: parse and check every file, reporting every error.
+    public func check(paths: [String]) -> Int32 {
+        var worst = Self.success
+        for path in paths {
+            guard let source = readSource(path) else {
+                worst = max(worst, Self.usage)
+                continue
+            }
+            let outcome = makeSession().check(source)
+            worst = max(worst, report(outcome))
+        }
+        return worst
+    }
+
+    /// `dpl fmt [--check] FILE…`: rewrite files in canonical form, or with `checkOnly`
+    /// list the files that are not and fail.
+    public func format(paths: [String], checkOnly: Bool) -> Int32 {
+        var worst = Self.success
+        for path in paths {
+            guard let source = readSource(path) else {
+                worst = max(worst, Self.usage)
+                continue
+            }
+            let (program, diagnostics) = Parser.parse(source)
+            guard diagnostics.isEmpty else {
+                errors(DiagnosticReport(diagnostics: diagnostics, sources: [source.name: source]).rendered)
+                worst = max(worst, Self.scriptError)
+                continue
+            }
+            let formatted = Formatter.format(program)
+            if formatted == source.text { continue }
+            if checkOnly {
+                output("\(path) is not formatted; run `dpl fmt \(path)`")
+                worst = max(worst, Self.scriptError)
+                continue
+            }
+            do {
+                try formatted.write(toFile: loader.resolve(path, relativeTo: "<command line>"), atomically: true, encoding: .utf8)
+            } catch {
+                errors("dpl: cannot write `\(path)`: \(error.localizedDescription)")
+                worst = max(worst, Self.runtimeFailure)
+            }
+        }
+        return worst
+    }
+
+    /// `dpl help [STAGE] [--markdown]`.
+    public func help(stage: String?, markdown: Bool) -> Int32 {
+        if markdown {
+            // `output` ends each line itself; the document already ends with its newline.
+            output(String(Help.markdown(registry: registry, settings: settings).dropLast()))
+            return Self.success
+        }
+        guard let stage else {
+            output(Help.overview(registry: registry, settings: settings))
+            return Self.success
+        }
+        let (text, found) = Help.stage(named: stage, registry: registry)
+        if found {
+            output(text)
+            return Self.success
+        }
+        errors("dpl: \(text)")
+        return Self.usage
+    }
+
+    /// `dpl` with standard input not a terminal: statements are read line by line without
+    /// prompts and each runs once complete. An error is reported and reading continues;
+    /// the exit code is the worst outcome seen.
+    public func runLines(readLine: () -> String?) -> Int32 {
+        let session = makeSession()
+        var worst = Self.success
+        var pending = ""
+        var pendingStartLine = 1
+        var lineNumber = 0
+        func flush() {
+            guard !pending.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                pending = ""
+                return
+            }
+            // Blank lines in front keep line numbers in diagnostics true to the input.
+            let text = String(repeating: "\n", count: pendingStartLine - 1) + pending
+            worst = max(worst, report(session.run(SourceFile(name: "<stdin>", text: text))))
+            pending = ""
+        }
+        while let line = readLine() {
+            lineNumber += 1
+            let continues = line.trimmingCharacters(in: .whitespaces).hasPrefix("|")
+            if !pending.isEmpty, !continues, !Session.needsMoreInput(pending) { flush() }
+            if pending.isEmpty { pendingStartLine = lineNumber }
+            pending += line + "\n"
+        }
+        flush()
+        return worst
+    }
+}

@@ -1,0 +1,298 @@
+// MARK: - Runtime errors
+
+/// An error while running that is the script's fault, at the place that caused it.
+public struct RuntimeError: Error, CustomStringConvertible {
+    /// One plain sentence.
+    public let message: String
+    /// Where it happened.
+    public let span: SourceSpan
+
+    /// Creates a runtime error.
+    public init(_ message: String, at span: SourceSpan) {
+        self.message = message
+        self.span = span
+    }
+
+    /// `file:line:col message`.
+    public var description: String { "\(span) \(message)" }
+}
+
+/// A value of the wrong kind piped into a stage, found while running.
+struct StageInputMismatch: Error, CustomStringConvertible {
+    let description: String
+}
+
+// MARK: - Interpreter
+
+/// A tree-walking interpreter. Statements run in order; each result is printed as soon as it
+/// exists, so a later failure leaves earlier output in place.
+final class Interpreter {
+    let registry: StageRegistry
+    let settingsRegistry: SettingsRegistry
+    let loader: SourceLoader
+    let cancellation: Cancellation
+    let output: (String) -> Void
+    /// Current session settings, defaults included.
+    var settings: [String: Value]
+    /// Canonical paths of every file imported in the session.
+    var imported: Set<String> = []
+    /// The session's global scope.
+    let globals = Environment()
+
+    init(registry: StageRegistry, settings: SettingsRegistry, loader: SourceLoader,
+         cancellation: Cancellation, output: @escaping (String) -> Void) {
+        self.registry = registry
+        self.settingsRegistry = settings
+        self.loader = loader
+        self.cancellation = cancellation
+        self.output = output
+        self.settings = settings.defaults
+    }
+
+    /// Runs a checked program in the global scope.
+    func execute(_ program: Program) throws {
+        for statement in program.statements { try execute(statement, in: globals) }
+    }
+
+    // MARK: Statements
+
+    private func execute(_ statement: Statement, in environment: Environment) throws {
+        if cancellation.isCancelled { throw CancellationError() }
+        switch statement {
+        case .pipeline(let pipeline):
+            let value = try evaluate(pipeline, in: environment)
+            if !value.isNone { output(value.description) }
+        case .letBinding(let binding):
+            environment.define(binding.name, try evaluate(binding.value, in: environment))
+        case .setting(let setting):
+            let value = try evaluate(setting.value, in: environment)
+            try assignSetting(setting.key, value, at: setting.value.span, keySpan: setting.keySpan)
+        case .definition(let definition):
+            environment.define(stage: UserStage(definition: definition, closure: environment))
+        case .loop(let loop):
+            let sequence = try evaluate(loop.sequence, in: environment, namesAllowed: false)
+            guard case .list(let elements) = sequence else {
+                throw RuntimeError("`for` needs a list to iterate over, but got \(StaticValue(sequence).phrase)", at: loop.sequence.span)
+            }
+            for element in elements {
+                let body = Environment(parent: environment)
+                body.define(loop.variable, element)
+                for statement in loop.body { try execute(statement, in: body) }
+            }
+        case .importFile(let statement):
+            try runImport(statement, in: environment)
+        }
+    }
+
+    /// Validates and stores a setting; `set` and `--set` both come here.
+    func assignSetting(_ key: String, _ value: Value, at span: SourceSpan, keySpan: SourceSpan) throws {
+        guard let definition = settingsRegistry.definition(key) else {
+            throw RuntimeError("unknown setting `\(key)`" + (Suggestion.didYouMean(key, among: settingsRegistry.names).map { "; \($0)" } ?? ""),
+                               at: keySpan)
+        }
+        if let problem = TypeRules.mismatch(StaticValue(value), for: definition) {
+            throw RuntimeError("setting `\(key)` \(problem.reason)", at: span)
+        }
+        settings[key] = value
+    }
+
+    private func runImport(_ statement: ImportStatement, in environment: Environment) throws {
+        let path = loader.resolve(statement.path, relativeTo: statement.span.file)
+        guard !imported.contains(path) else { return }
+        imported.insert(path)
+        let text: String
+        do {
+            text = try loader.read(path)
+        } catch {
+            throw RuntimeError("cannot read `\(statement.path)` (looked for \(path))", at: statement.pathSpan)
+        }
+        let (program, diagnostics) = Parser.parse(SourceFile(name: path, text: text))
+        if let first = diagnostics.first {
+            throw RuntimeError("`\(statement.path)` has errors: \(first)", at: statement.pathSpan)
+        }
+        for statement in program.statements { try execute(statement, in: environment) }
+    }
+
+    // MARK: Pipelines
+
+    /// Runs a pipeline: resolves its head, binds every stage (expanding `def`s), supplies the
+    /// default source when the first stage needs input, and runs the chain.
+    func evaluate(_ pipeline: Pipeline, in environment: Environment) throws -> Value {
+        var input: Value?
+        var stages: [BoundStage] = []
+        switch pipeline.head {
+        case .expression(let expression):
+            input = try evaluate(expression, in: environment, namesAllowed: false)
+        case .stage(let call):
+            if call.isBareName, let value = environment.lookup(call.name) {
+                input = value
+            } else {
+                let bound = try bind(call, in: environment)
+                input = bound.source
+                stages = bound.stages
+            }
+        }
+        for call in pipeline.stages {
+            let bound = try bind(call, in: environment)
+            if bound.source != nil {
+                throw RuntimeError("stage `\(call.name)` starts with a value, so it can only start a pipeline", at: call.nameSpan)
+            }
+            stages += bound.stages
+        }
+        if input == nil, let first = stages.first, first.signature.input != .nothing {
+            // The default source: the `data` setting, else a variable called `data`.
+            guard let source = settings["data"] ?? environment.lookup("data") else {
+                throw RuntimeError("stage `\(first.name)` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
+                                   at: first.span)
+            }
+            input = source
+        }
+        guard !stages.isEmpty else { return input ?? .none }
+        let context = StageContext(settings: settings, baseDirectory: loader.baseDirectory(of: pipeline.span.file),
+                                   cancellation: cancellation, output: output)
+        return try BoundStage.runChain(stages, input: input, context: context)
+    }
+
+    /// A stage call bound to its implementation; a `def` call expands to its fragment's stages,
+    /// and to a source value when its fragment starts with one.
+    private func bind(_ call: StageCall, in environment: Environment) throws -> (source: Value?, stages: [BoundStage]) {
+        if let userStage = environment.userStage(call.name) {
+            return try expand(userStage, call: call, in: environment)
+        }
+        guard let entry = registry.entry(named: call.name) else {
+            throw RuntimeError("unknown stage `\(call.name)`", at: call.nameSpan)
+        }
+        let signature = entry.signature
+        var arguments: [String: Value] = [:]
+        var positionalIndex = 0
+        for argument in call.arguments {
+            let name: String
+            if let label = argument.label {
+                name = label
+            } else {
+                guard positionalIndex < signature.positional.count else {
+                    throw RuntimeError("stage `\(call.name)` takes at most \(signature.positional.count) positional arguments", at: argument.span)
+                }
+                name = signature.positional[positionalIndex]
+                positionalIndex += 1
+            }
+            guard let parameter = signature.parameter(name) else {
+                throw RuntimeError("unknown parameter `\(name)` for stage `\(call.name)`", at: argument.labelSpan)
+            }
+            let value = try evaluate(argument.value, in: environment, namesAllowed: true)
+            if let problem = TypeRules.mismatch(StaticValue(value), for: parameter) {
+                throw RuntimeError("parameter `\(name)` of `\(call.name)` \(problem.reason)", at: argument.value.span)
+            }
+            arguments[name] = value
+        }
+        for parameter in signature.parameters where arguments[parameter.name] == nil {
+            if let defaultValue = parameter.defaultValue {
+                arguments[parameter.name] = defaultValue.value
+            } else if parameter.required {
+                throw RuntimeError("stage `\(call.name)` needs the argument `\(parameter.name)`", at: call.nameSpan)
+            }
+        }
+        return (nil, [BoundStage(signature: signature, arguments: arguments, span: call.span, body: entry.body)])
+    }
+
+    private func expand(_ userStage: UserStage, call: StageCall, in environment: Environment) throws -> (source: Value?, stages: [BoundStage]) {
+        let definition = userStage.definition
+        let scope = Environment(parent: userStage.closure)
+        var given: [String: Value] = [:]
+        var positionalIndex = 0
+        for argument in call.arguments {
+            let name: String
+            if let label = argument.label {
+                name = label
+            } else {
+                guard positionalIndex < definition.parameters.count else {
+                    throw RuntimeError("stage `\(call.name)` takes at most \(definition.parameters.count) positional arguments", at: argument.span)
+                }
+                name = definition.parameters[positionalIndex].name
+                positionalIndex += 1
+            }
+            guard definition.parameters.contains(where: { $0.name == name }) else {
+                throw RuntimeError("unknown parameter `\(name)` for stage `\(call.name)`", at: argument.labelSpan)
+            }
+            given[name] = try evaluate(argument.value, in: environment, namesAllowed: true)
+        }
+        for parameter in definition.parameters {
+            if let value = given[parameter.name] {
+                scope.define(parameter.name, value)
+            } else if let defaultValue = parameter.defaultValue {
+                scope.define(parameter.name, try evaluate(defaultValue, in: userStage.closure, namesAllowed: true))
+            } else {
+                throw RuntimeError("stage `\(call.name)` needs the argument `\(parameter.name)`", at: call.nameSpan)
+            }
+        }
+        var source: Value?
+        var stages: [BoundStage] = []
+        switch definition.body.head {
+        case .expression(let expression):
+            source = try evaluate(expression, in: scope, namesAllowed: false)
+        case .stage(let head):
+            if head.isBareName, let value = scope.lookup(head.name) {
+                source = value
+            } else {
+                let bound = try bind(head, in: scope)
+                source = bound.source
+                stages = bound.stages
+            }
+        }
+        for inner in definition.body.stages { stages += try bind(inner, in: scope).stages }
+        return (source, stages)
+    }
+
+    // MARK: Expressions
+
+    /// The value of `expression`. A lone word that is not a variable is a name where names are
+    /// allowed (stage arguments) and an error elsewhere.
+    func evaluate(_ expression: Expression, in environment: Environment, namesAllowed: Bool) throws -> Value {
+        switch expression.kind {
+        case .number(let value, _): return .number(value)
+        case .bool(let flag): return .bool(flag)
+        case .none: return .none
+        case .name(let name): return .name(name)
+        case .string(let literal):
+            var text = ""
+            for part in literal.parts {
+                switch part {
+                case .text(let piece): text += piece
+                case .interpolation(let name, let span):
+                    guard let value = environment.lookup(name) else {
+                        throw RuntimeError("undefined variable `\(name)` in string", at: span)
+                    }
+                    text += value.description
+                }
+            }
+            return .string(text)
+        case .identifier(let name):
+            if let value = environment.lookup(name) { return value }
+            guard namesAllowed else { throw RuntimeError("undefined variable `\(name)`", at: expression.span) }
+            return .name(name)
+        case .list(let elements):
+            return .list(try elements.map { try evaluate($0, in: environment, namesAllowed: namesAllowed) })
+        case .group(let inner):
+            return try evaluate(inner, in: environment, namesAllowed: namesAllowed)
+        case .negate(let operand):
+            let value = try evaluate(operand, in: environment, namesAllowed: false)
+            guard case .number(let number) = value else {
+                throw RuntimeError("`-` needs a number, but got \(StaticValue(value).phrase)", at: operand.span)
+            }
+            return .number(-number)
+        case .binary(let op, let left, let right):
+            let lhs = try evaluate(left, in: environment, namesAllowed: false)
+            let rhs = try evaluate(right, in: environment, namesAllowed: false)
+            switch (lhs, rhs) {
+            case (.number(let a), .number(let b)):
+                if op == .divide, b == 0 { throw RuntimeError("division by zero", at: right.span) }
+                return .number(Arithmetic.apply(op, a, b))
+            case (.string(let a), .string(let b)) where op == .add:
+                return .string(a + b)
+            default:
+                throw RuntimeError("`\(op.rawValue)` needs two numbers, but got \(StaticValue(lhs).phrase) and \(StaticValue(rhs).phrase)",
+                                   at: expression.span)
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+// MARK: - Source text and spans
+
+/// A script's text together with the name diagnostics show for it.
+public struct SourceFile: Sendable {
+    /// The path or label shown in diagnostics (`analysis.dpl`, `<command line>`).
+    public let name: String
+    /// The full text of the script.
+    public let text: String
+    /// The UTF-8 bytes the lexer walks; columns count bytes from 1.
+    public let bytes: [UInt8]
+
+    /// Creates a source file from its text and display name.
+    public init(name: String, text: String) {
+        self.name = name
+        self.text = text
+        self.bytes = Array(text.utf8)
+    }
+
+    /// The text of the 1-based line `number`, without its line break; empty when out of range.
+    public func line(_ number: Int) -> String {
+        var current = 1
+        var start = 0
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\n") {
+                if current == number { break }
+                current += 1
+                start = index + 1
+            }
+            index += 1
+        }
+        guard current == number, start <= bytes.count else { return "" }
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\n"), bytes[end] != UInt8(ascii: "\r") { end += 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}
+
+/// A place in a script: file name, 1-based line and column, and the length of the marked text.
+public struct SourceSpan: Sendable, Hashable, CustomStringConvertible {
+    /// The display name of the file the span lies in.
+    public var file: String
+    /// 1-based line number.
+    public var line: Int
+    /// 1-based column, counted in UTF-8 bytes.
+    public var column: Int
+    /// Number of bytes the span covers on its first line (at least 1 for the caret).
+    public var length: Int
+    /// The line the span ends on; equals `line` for single-line spans.
+    public var endLine: Int
+
+    /// Creates a span; `endLine` defaults to `line`.
+    public init(file: String, line: Int, column: Int, length: Int, endLine: Int? = nil) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.length = length
+        self.endLine = endLine ?? line
+    }
+
+    /// `file:line:col`, the form every diagnostic starts with.
+    public var description: String { "\(file):\(line):\(column)" }
+
+    /// The span from the start of `self` to the end line of `other`.
+    public func through(_ other: SourceSpan) -> SourceSpan {
+        var joined = self
+        joined.endLine = max(endLine, other.endLine)
+        if other.line == line { joined.length = max(length, other.column + other.length - column) }
+        return joined
+    }
+}

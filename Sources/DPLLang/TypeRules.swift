@@ -1,0 +1,131 @@
+// MARK: - What the checker knows about a value before running
+
+/// A value as far as it is known before running: literals exactly, stage results by kind.
+public indirect enum StaticValue: Sendable {
+    /// A number, with its value when computable from literals.
+    case number(Double?)
+    /// A string, with its text when it has no interpolation.
+    case string(String?)
+    /// A boolean.
+    case bool
+    /// A bare name.
+    case name(String)
+    /// A list, with its elements.
+    case list([StaticValue])
+    /// `none`.
+    case none
+    /// A runtime value of this kind (`.any` when unknown).
+    case kind(DataKind)
+
+    /// What is known about `value`.
+    public init(_ value: Value) {
+        switch value {
+        case .number(let number): self = .number(number)
+        case .string(let text): self = .string(text)
+        case .bool: self = .bool
+        case .name(let name): self = .name(name)
+        case .list(let elements): self = .list(elements.map(StaticValue.init))
+        case .none: self = .none
+        case .runtime(let object): self = .kind(DataKind(object.typeName))
+        }
+    }
+
+    /// The kind a stage's input rule is matched against.
+    public var kind: DataKind {
+        switch self {
+        case .number: return .number
+        case .string: return .string
+        case .bool: return .bool
+        case .name: return .name
+        case .list: return .list
+        case .none: return .none
+        case .kind(let kind): return kind
+        }
+    }
+
+    /// "the number 3", "the name `pgd`", "a dataset", for mismatch messages.
+    public var phrase: String {
+        switch self {
+        case .number(let number?): return "the number \(Value.format(number))"
+        case .number(nil): return "a number"
+        case .string: return "a string"
+        case .bool: return "a boolean"
+        case .name(let name): return "the name `\(name)`"
+        case .list: return "a list"
+        case .none: return "`none`"
+        case .kind(let kind): return "a \(kind.name)"
+        }
+    }
+}
+
+/// Why a value does not fit a parameter: one sentence and perhaps a fix.
+public struct TypeMismatch: Sendable, Equatable {
+    /// What is wrong, to follow "parameter `x` of `stage` …".
+    public var reason: String
+    /// A likely fix.
+    public var fix: String?
+}
+
+// MARK: - Conformance
+
+/// The one set of rules deciding whether a value fits a parameter type and range;
+/// the checker applies it to what it knows statically and the interpreter to actual values.
+public enum TypeRules {
+    /// Nil when `value` fits `parameter`, otherwise the reason.
+    public static func mismatch(_ value: StaticValue, for parameter: Parameter) -> TypeMismatch? {
+        if let problem = mismatch(value, type: parameter.type) { return problem }
+        guard case .number(let number?) = value, parameter.type.isNumeric else { return nil }
+        if let minimum = parameter.minimum, number < minimum {
+            return TypeMismatch(reason: "must be at least \(Value.format(minimum)), but is \(Value.format(number))")
+        }
+        if let maximum = parameter.maximum, number > maximum {
+            return TypeMismatch(reason: "must be at most \(Value.format(maximum)), but is \(Value.format(number))")
+        }
+        return nil
+    }
+
+    /// Nil when `value` fits `type`, ignoring ranges.
+    public static func mismatch(_ value: StaticValue, type: ParameterType) -> TypeMismatch? {
+        if case .kind(.any) = value { return nil }
+        let wrongType = TypeMismatch(reason: "expects \(type.phrase), but got \(value.phrase)")
+        switch (type, value) {
+        case (.any, _): return nil
+        case (.number, .number): return nil
+        case (.integer, .number(let number)):
+            if let number, number.rounded() != number {
+                return TypeMismatch(reason: "expects a whole number, but got \(Value.format(number))")
+            }
+            return nil
+        case (.string, .string), (.string, .name), (.name, .name), (.name, .string): return nil
+        case (.bool, .bool): return nil
+        case (.choice(let names), .name(let name)), (.choice(let names), .string(let name?)):
+            if names.contains(name) { return nil }
+            return TypeMismatch(reason: "must be one of \(names.joined(separator: ", ")), but is `\(name)`",
+                                fix: Suggestion.didYouMean(name, among: names))
+        case (.choice, .string(nil)): return nil
+        case (.list(let element), .list(let elements)):
+            for item in elements { if let problem = mismatch(item, type: element) { return problem } }
+            return nil
+        case (.value(let kind), .kind(let actual)): return kind == actual ? nil : wrongType
+        case (.oneOf(let types), _):
+            var firstFix: TypeMismatch?
+            for type in types {
+                guard let problem = mismatch(value, type: type) else { return nil }
+                if firstFix == nil, problem.fix != nil { firstFix = problem }
+            }
+            return TypeMismatch(reason: "expects \(type.phrase), but got \(value.phrase)", fix: firstFix?.fix)
+        default: return wrongType
+        }
+    }
+}
+
+extension ParameterType {
+    /// Whether ranges apply to this type.
+    var isNumeric: Bool {
+        switch self {
+        case .number, .integer: return true
+        case .oneOf(let types): return types.contains { $0.isNumeric }
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Testing
+@testable import DPLLang
+
+/// One test per error class, with the exact message a user sees.
+@Suite struct CheckerTests {
+    @Test func validScriptHasNoErrors() {
+        #expect(checkMessages("""
+        let data = load fashion-mnist split=test n=512
+        set batch = 64
+        attack pgd eps=8/255 | purify t=100 seed=fixed | classify
+        data | attack pgd eps=8/255 steps=40 | purify t=100 seed=random | classify | report
+        def diffpure(t=100, seed=random) = purify t=t seed=seed sampler=sde
+        data | attack apgd eps=8/255 | diffpure t=50 | classify | report
+        for t in [25, 50, 100, 200] {
+          data | attack pgd eps=8/255 | purify t=t seed=fixed | classify | report as "t={t}"
+        }
+        """) == [])
+    }
+
+    @Test func unknownStageWithSuggestion() {
+        #expect(checkMessages("load mnist | purfy t=100") == ["1:14 unknown stage `purfy`; did you mean `purify`?"])
+        #expect(checkMessages("load mnist | pruify") == ["1:14 unknown stage `pruify`; did you mean `purify`?"])
+        #expect(checkMessages("zzz x=1") == ["1:1 unknown stage `zzz`"])
+    }
+
+    @Test func unknownVariableOrStage() {
+        #expect(checkMessages("let data = load mnist\ndta | classify") == [
+            "2:1 unknown stage or variable `dta`; did you mean `data`?",
+        ])
+    }
+
+    @Test func misspelledParameter() {
+        #expect(checkMessages("load mnist | attack pgd esp=0.1") == [
+            "1:25 unknown parameter `esp` for stage `attack`; did you mean `eps`?",
+        ])
+        #expect(checkMessages("load mnist | classify batch=3") == [
+            "1:23 unknown parameter `batch` for stage `classify`; it takes no parameters",
+        ])
+    }
+
+    @Test func wrongType() {
+        #expect(checkMessages("load mnist n=\"many\"") == ["1:14 parameter `n` of `load` expects a whole number, but got a string"])
+        #expect(checkMessages("load mnist n=2.5") == ["1:14 parameter `n` of `load` expects a whole number, but got 2.5"])
+        #expect(checkMessages("load mnist | purify sampler=ddmi") == [
+            "1:29 parameter `sampler` of `purify` must be one of ddpm, ddim, sde, but is `ddmi`; did you mean `ddim`?",
+        ])
+        #expect(checkMessages("load mnist | purify seed=sometimes") == [
+            "1:26 parameter `seed` of `purify` expects one of fixed, random or a whole number, but got the name `sometimes`",
+        ])
+    }
+
+    @Test func outOfRange() {
+        #expect(checkMessages("load mnist | attack pgd eps=-0.1") == [
+            "1:29 parameter `eps` of `attack` must be at least 0, but is -0.1",
+        ])
+        #expect(checkMessages("load mnist | purify t=5000") == [
+            "1:23 parameter `t` of `purify` must be at most 1000, but is 5000",
+        ])
+    }
+
+    @Test func outOfRangeInsideLoopIsFoundPerElement() {
+        #expect(checkMessages("let d = load m\nfor t in [10, 2000] {\n  d | purify t=t\n}") == [
+            "3:16 parameter `t` of `purify` must be at most 1000, but is 2000",
+        ])
+    }
+
+    @Test func missingRequiredArgument() {
+        #expect(checkMessages("load split=train") == ["1:1 stage `load` needs the argument `dataset` (dataset name)"])
+    }
+
+    @Test func tooManyPositionalArguments() {
+        #expect(checkMessages("load mnist cifar") == [
+            "1:12 stage `load` takes 1 positional argument (`dataset`); write the extra argument as `key=value`",
+        ])
+    }
+
+    @Test func stageWhoseInputCannotComeFromBefore() {
+        #expect(checkMessages("load mnist | report") == [
+            "1:14 stage `report` needs a classified batch as input, but `load` produces a dataset",
+        ])
+        #expect(checkMessages("load mnist | classify | load cifar") == [
+            "1:25 stage `load` starts a pipeline and takes no input; start a new pipeline with it",
+        ])
+        #expect(checkMessages("3 | classify") == [
+            "1:5 stage `classify` needs a dataset or a batch as input, but the value before it produces the number 3",
+        ])
+    }
+
+    @Test func noDefaultSource() {
+        #expect(checkMessages("attack pgd | classify") == [
+            "1:1 stage `attack` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
+        ])
+        #expect(checkMessages("set data = load mnist\nattack pgd | classify") == [])
+        #expect(checkMessages("let data = load mnist\nattack pgd | classify") == [])
+    }
+
+    @Test func undefinedVariable() {
+        #expect(checkMessages("let eps = 0.1\nlet y = epz * 2") == ["2:9 undefined variable `epz`; did you mean `eps`?"])
+        #expect(checkMessages("for t in tees { load m }") == ["1:10 undefined variable `tees`"])
+        #expect(checkMessages("let t = 1\nload m | classify | report as \"t={tt}\"") == [
+            "2:35 undefined variable `tt` in string; did you mean `t`?",
+        ])
+    }
+
+    @Test func misspelledVariableAsArgument() {
+        #expect(checkMessages("let steps = 100\nload m | purify t=stesp") == [
+            "2:19 parameter `t` of `purify` expects a whole number, but got the name `stesp`; did you mean `steps`?",
+        ])
+        #expect(checkMessages("let t = 100\nload m | purify t=t-1") == [
+            "2:19 parameter `t` of `purify` expects a whole number, but got the name `t-1`; write `t - 1` with spaces to subtract",
+        ])
+    }
+
+    @Test func unknownSetting() {
+        #expect(checkMessages("set bach = 3") == ["1:5 unknown setting `bach`; did you mean `batch`?"])
+        #expect(checkMessages("set batch = 0") == ["1:13 setting `batch` must be at least 1, but is 0"])
+    }
+
+    @Test func definitionCallsAreCheckedWithTheirArguments() {
+        #expect(checkMessages("def p(t=100) = purify t=t\nload m | p t=5000") == [
+            "2:10 in `p` (defined at main.dpl:1): parameter `t` of `purify` must be at most 1000, but is 5000",
+        ])
+        #expect(checkMessages("def p(t) = purify t=t\nload m | p") == ["2:10 stage `p` needs the argument `t`"])
+        #expect(checkMessages("def p(t=1) = purify t=t\nload m | p tt=3") == [
+            "2:12 unknown parameter `tt` for stage `p`; did you mean `t`?",
+        ])
+        #expect(checkMessages("def p = purify\nload m | p | report") == [
+            "2:14 stage `report` needs a classified batch as input, but `p` produces a batch",
+        ])
+    }
+
+    @Test func importsAreCheckedOnce() {
+        let files = ["/scripts/common.dpl": "def defend(t=100) = purify t=t\nlet d = load mnist\nload m | purfy"]
+        #expect(checkMessages("import \"common.dpl\"\nimport \"common.dpl\"\nd | defend t=50 | classify", files: files) == [
+            "3:10 unknown stage `purfy`; did you mean `purify`?",
+        ])
+        #expect(checkMessages("import \"missing.dpl\"") == ["1:8 cannot read `missing.dpl` (looked for /scripts/missing.dpl)"])
+    }
+
+    @Test func allErrorsInOnePass() {
+        #expect(checkMessages("load mnist | purfy\nset bach = 1\nload x | attack pgd eps=-1").count == 3)
+    }
+
+    @Test func arithmeticErrors() {
+        #expect(checkMessages("let x = 1/0") == ["1:11 division by zero"])
+        #expect(checkMessages("let x = \"a\" * 2") == ["1:9 `*` needs two numbers, but got a string and the number 2"])
+    }
+}

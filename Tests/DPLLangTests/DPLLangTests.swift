@@ -1,1 +1,0 @@
-// Tests for DPLLang; they mirror Sources/DPLLang/.

@@ -1,0 +1,121 @@
+import Testing
+@testable import DPLLang
+
+@Suite struct InterpreterTests {
+    @Test func valuesAndArithmetic() {
+        let (output, outcome) = runScript("let x = 8/255\nx * 255\n-(1 + 2)*2\n[1, x*255, \"s\", true, none]\n\"a\" + \"b\"")
+        #expect(outcome.exitCode == 0)
+        #expect(output == ["8", "-6", "[1, 8, \"s\", true, none]", "ab"])
+    }
+
+    @Test func pipelineRunsStagesInOrder() {
+        let (output, outcome) = runScript("load fashion-mnist n=4 | purify t=50 | classify | report as \"r\"")
+        #expect(outcome.exitCode == 0)
+        #expect(output == ["r: fashion-mnist n=4 > purify t=50 seed=fixed ddpm > classify"])
+    }
+
+    @Test func attackReceivesTheRestOfThePipelineWithDefsExpanded() {
+        var log: [String] = []
+        let session = Session(registry: makeTestRegistry(attackLog: { log.append($0) }), loader: memoryLoader([:])) { _ in }
+        let outcome = session.run("""
+        def diffpure(t=100, seed=random) = purify t=t seed=seed sampler=sde
+        load m | attack apgd | diffpure t=50 | classify | report
+        """)
+        #expect(outcome.exitCode == 0)
+        #expect(log == ["attack apgd against purify,classify,report"])
+    }
+
+    @Test func defArgumentsAndDefaultsReachTheStages() {
+        let (output, _) = runScript("""
+        def diffpure(t=100, seed=random) = purify t=t seed=seed sampler=sde
+        load m n=1 | diffpure t=50 | classify | report as "x"
+        load m n=1 | diffpure | classify | report as "y"
+        """)
+        #expect(output == [
+            "x: m n=1 > purify t=50 seed=random sde > classify",
+            "y: m n=1 > purify t=100 seed=random sde > classify",
+        ])
+    }
+
+    @Test func defaultSourceIsUsed() {
+        let (output, _) = runScript("set data = load d n=2\nattack pgd eps=4/255 | classify | report")
+        #expect(output == ["result: d n=2 > attack pgd eps=4/255 > classify"])
+    }
+
+    @Test func forLoopsAndInterpolation() {
+        let (output, _) = runScript("""
+        let data = load d n=1
+        for t in [25, 50] {
+          data | purify t=t | classify | report as "t={t}"
+        }
+        """)
+        #expect(output == ["t=25: d n=1 > purify t=25 seed=fixed ddpm > classify", "t=50: d n=1 > purify t=50 seed=fixed ddpm > classify"])
+    }
+
+    @Test func lexicalScopes() {
+        let (output, outcome) = runScript("let t = 1\nfor t in [2] { t }\nt\ndef f(t=3) = t\nf\nf t=4")
+        #expect(outcome.exitCode == 0)
+        #expect(output == ["2", "1", "3", "4"])
+    }
+
+    @Test func runtimeErrorKeepsEarlierOutputAndNamesTheStage() {
+        let (output, outcome) = runScript("\"before\"\nload d | explode\n\"after\"")
+        #expect(output == ["before"])
+        guard case .runtimeFailure(let report) = outcome else {
+            Issue.record("expected a runtime failure, got \(outcome)")
+            return
+        }
+        #expect(outcome.exitCode == 2)
+        #expect(report.diagnostics.map(\.description) == ["/scripts/main.dpl:2:10 stage `explode` failed: the model file is missing"])
+        #expect(report.rendered.contains("  load d | explode\n           ^~~~~~~"))
+    }
+
+    @Test func errorInsideAttackedDownstreamReportsTheDownstreamStage() {
+        let (_, outcome) = runScript("load d | attack pgd | explode")
+        #expect(outcome.errorText?.hasPrefix("/scripts/main.dpl:1:23: error: stage `explode` failed") == true)
+    }
+
+    @Test func importsRunOnceRelativeToTheImporter() {
+        let files = [
+            "/scripts/lib/common.dpl": "import \"inner.dpl\"\nlet shared = 7\n\"imported\"",
+            "/scripts/lib/inner.dpl": "\"inner\"",
+        ]
+        let (output, outcome) = runScript("import \"lib/common.dpl\"\nimport \"lib/common.dpl\"\nshared", files: files)
+        #expect(outcome.exitCode == 0)
+        #expect(output == ["inner", "imported", "7"])
+    }
+
+    @Test func checkErrorsStopBeforeAnythingRuns() {
+        let (output, outcome) = runScript("\"first\"\nload d | purfy")
+        #expect(output.isEmpty)
+        #expect(outcome.exitCode == 1)
+    }
+
+    @Test func sessionPersistsBetweenRuns() {
+        var lines: [String] = []
+        let session = Session(registry: makeTestRegistry(), loader: memoryLoader([:])) { lines.append($0) }
+        _ = session.run("let x = 2\ndef twice(v=1) = v * 2")
+        _ = session.run("x")
+        #expect(lines == ["2"])
+        #expect(session.variableNames == ["x"])
+        #expect(session.stageNames.contains("twice"))
+        #expect(session.parameterNames(ofStage: "twice") == ["v"])
+        #expect(session.parameterNames(ofStage: "purify") == ["t", "seed", "sampler"])
+        session.reset()
+        #expect(session.variableNames.isEmpty)
+    }
+
+    @Test func commandLineSettings() {
+        let session = Session(registry: makeTestRegistry(), loader: memoryLoader([:])) { _ in }
+        #expect(session.applySetting("batch=32").exitCode == 0)
+        #expect(session.settings["batch"]?.numberValue == 32)
+        #expect(session.applySetting("bach=3").errorText?.contains("did you mean `batch`?") == true)
+    }
+
+    @Test func multiLineInputDetection() {
+        #expect(Session.needsMoreInput("for t in [1] {"))
+        #expect(Session.needsMoreInput("load x |"))
+        #expect(Session.needsMoreInput("let a = [1,"))
+        #expect(!Session.needsMoreInput("load x | classify  # done"))
+    }
+}
