@@ -73,8 +73,8 @@ extension Tensor {
         let (constA, constB) = (a.detached(), b.detached())
         return record(result, op: op, inputs: [a, b]) { g, needs in
             let picksA = try broadcasting(constA, constB, op: op) { prefersA($0, $1) ? 1 : 0 }
-            return [needs[0] ? try g.zipScalars(picksA) { $0 * $1 }.reduced(toShape: constA.shape) : nil,
-                    needs[1] ? try g.zipScalars(picksA) { $0 * (1 - $1) }.reduced(toShape: constB.shape) : nil]
+            return [needs[0] ? try g.zipScalars(picksA) { gv, p in p != 0 ? gv : 0 }.reduced(toShape: constA.shape) : nil,
+                    needs[1] ? try g.zipScalars(picksA) { gv, p in p != 0 ? 0 : gv }.reduced(toShape: constB.shape) : nil]
         }
     }
 }
