@@ -64,8 +64,12 @@ extension Tensor {
                         }
                     }
                     if logarithmic {
-                        for i in 0..<inner { totals[i] = maxima[i] + logf(totals[i]) }
-                        for k in 0..<n { for i in 0..<inner { y[base + k * inner + i] = x[base + k * inner + i] - totals[i] } }
+                        // (x − max) − log Σ: the shift is exact, so large logits keep their precision.
+                        for i in 0..<inner { totals[i] = logf(totals[i]) }
+                        for k in 0..<n { for i in 0..<inner {
+                            let at = base + k * inner + i
+                            y[at] = (x[at] - maxima[i]) - totals[i]
+                        } }
                     } else {
                         for i in 0..<inner { totals[i] = 1 / totals[i] }
                         for k in 0..<n { for i in 0..<inner { y[base + k * inner + i] *= totals[i] } }
