@@ -38,12 +38,10 @@ extension Tensor {
         let (constX, constL, constU) = (detached(), low.detached(), high.detached())
         // `low`/`high` are recorded expansions, so their own backward sums to the bounds' shapes.
         return Tensor.record(result, op: "clampedElementwise", inputs: [self, low, high]) { g, needs in
-            func routed(_ source: Int) -> Tensor {
-                g.zipScalars(constX.zipScalars(constL, constU) { x, l, u in Float(Tensor.clampedSource(x, l, u).source) }) {
-                    gv, s in s == Float(source) ? gv : 0
-                }
+            let sources = constX.zipScalars(constL, constU) { x, l, u in Float(Tensor.clampedSource(x, l, u).source) }
+            return (0..<3).map { operand in
+                needs[operand] ? g.zipScalars(sources) { gv, s in s == Float(operand) ? gv : 0 } : nil
             }
-            return (0..<3).map { needs[$0] ? routed($0) : nil }
         }
     }
 
