@@ -13,11 +13,12 @@ public final class GradNode {
     /// The shape of the tensor this node belongs to; gradients have this shape.
     public let shape: [Int]
     /// Input nodes, one per differentiable input of the op; `nil` for inputs that need no gradient.
-    let inputs: [GradNode?]
+    /// Mutable only so that `deinit` can take it apart iteratively.
+    private(set) var inputs: [GradNode?]
     /// Maps the gradient of this node's tensor to the gradients of `inputs` (same order).
     /// It is called only with gradients enabled off, and receives which inputs need a result;
     /// it may return `nil` for the others.
-    let backward: ((Tensor, [Bool]) throws -> [Tensor?])?
+    private(set) var backward: ((Tensor, [Bool]) throws -> [Tensor?])?
     /// Whether the backward rule may reach leaves that are not among `inputs` (a checkpointed
     /// segment reaches the parameters its closure captured), so pruning must not skip it.
     let reachesCapturedLeaves: Bool
@@ -41,6 +42,26 @@ public final class GradNode {
 
     /// Whether this node is a leaf (no inputs to propagate to).
     public var isLeaf: Bool { backward == nil }
+
+    /// Releases the graph above this node without recursion.
+    ///
+    /// The default teardown releases `inputs`, whose deinit releases *their* inputs, and so on:
+    /// one stack frame per node, which overflows on chains of ~10⁵ ops (a long attack or a
+    /// diffusion loop). Instead, every input this node holds the last reference to is detached
+    /// (its inputs moved onto a work list, its backward closure — which may capture input
+    /// tensors — dropped) before it is released, so each release frees exactly one node.
+    deinit {
+        guard !inputs.isEmpty else { return }
+        var pending = inputs.compactMap { $0 }
+        inputs = []
+        backward = nil
+        while var node = pending.popLast() {
+            guard isKnownUniquelyReferenced(&node) else { continue }
+            pending.append(contentsOf: node.inputs.compactMap { $0 })
+            node.inputs = []
+            node.backward = nil
+        }
+    }
 }
 
 extension Tensor {
