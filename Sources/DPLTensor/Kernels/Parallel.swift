@@ -5,46 +5,36 @@ import _CBLAS
 // MARK: - Threading policy
 //
 // The engine has one thread budget (`EngineThreads.count`, default: the number of cores), and
-// exactly one of two parties spends it at any moment:
+// only the engine's own workers spend it (DispatchQueue.concurrentPerform in `parallelFor`).
+// OpenBLAS is pinned to 1 thread: each worker's sgemm runs on its own core, and a large lone
+// sgemm is split by `sgemm` into row blocks run on the engine's workers.
 //
-// * inside `parallelFor` the engine's own workers run (DispatchQueue.concurrentPerform) and
-//   OpenBLAS is held at 1 thread, so each worker's small sgemm runs on its own core;
-// * outside it, OpenBLAS may use the whole budget for one large sgemm (a lone matmul).
-//
-// Running both at once would put 2 × count busy threads on count cores, and OpenBLAS's
-// spinning workers then fight the engine's workers for the CPU. Measured numbers that chose
-// where each op parallelizes are in docs/performance.md (conv2d: engine threads over batch
-// chunks, BLAS at 1 thread; matmul: one sgemm with BLAS threads).
+// Why not OpenBLAS threads: measured on this machine (docs/performance.md), a 512³ sgemm on
+// OpenBLAS's 2 threads is no faster than row blocks on 2 engine threads, but its result
+// differs in the last bits from the 1-thread result (OpenBLAS 0.3.21 partitions the product
+// by thread count), which breaks "bit-identical for any thread count". And running OpenBLAS
+// threads inside engine workers would put 2 × count busy threads on count cores.
 //
 // Determinism: callers split work into chunks whose boundaries do not depend on the thread
 // count, and every chunk writes its own output (or its own partial sum, reduced afterwards in
 // chunk order). The result is then bit-identical for any thread count.
 
-/// The engine's thread budget: how many workers `parallelFor` uses, and how many threads
-/// OpenBLAS may use outside parallel regions.
+/// The engine's thread budget: how many workers `parallelFor` uses.
 public enum EngineThreads {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var configured: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// How many `parallelFor` regions are running now (several can, from different caller threads).
     nonisolated(unsafe) private static var activeRegions = 0
-    /// The value last handed to `openblas_set_num_threads`, so it is called only on a change;
-    /// -1 until the first change (OpenBLAS starts with one thread per core, like `configured`).
-    nonisolated(unsafe) private static var blasThreads = -1
 
     /// The number of threads the engine may use (at least 1). Defaults to the number of active
-    /// cores. Setting it also sets OpenBLAS's thread count for work outside parallel regions.
+    /// cores.
     public static var count: Int {
         get { lock.withLock { configured } }
-        set {
-            lock.withLock {
-                configured = max(1, newValue)
-                if activeRegions == 0 { setBLASThreads(configured) }
-            }
-        }
+        set { lock.withLock { configured = max(1, newValue) } }
     }
 
     /// Runs `body` with `count` set to `threads`, restoring the previous count afterwards.
-    /// Tests and benchmarks use it to compare thread counts.
+    /// Tests and benchmarks use it to compare thread counts. The count is process-wide.
     public static func with<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
         let previous = count
         count = threads
@@ -52,30 +42,25 @@ public enum EngineThreads {
         return try body()
     }
 
-    /// Enters a parallel region: OpenBLAS drops to 1 thread while any region is active.
-    /// Returns the number of workers the region may use.
+    /// Sets OpenBLAS to 1 thread, once per process (the policy above).
+    private static let blasPinned: Void = { openblas_set_num_threads(1) }()
+
+    /// Makes sure OpenBLAS runs single-threaded before the engine calls it.
+    @usableFromInline
+    static func pinBLASToOneThread() { blasPinned }
+
+    /// Enters a parallel region and returns the number of workers it may use.
     fileprivate static func enterRegion() -> Int {
         lock.withLock {
             activeRegions += 1
-            setBLASThreads(1)
-            // Regions started while another is running (nested or from a second caller
+            // Regions started while another is running (nested, or from a second caller
             // thread) run serially, so the total stays within the budget.
             return activeRegions == 1 ? configured : 1
         }
     }
 
     fileprivate static func leaveRegion() {
-        lock.withLock {
-            activeRegions -= 1
-            if activeRegions == 0 { setBLASThreads(configured) }
-        }
-    }
-
-    /// Must be called with `lock` held.
-    private static func setBLASThreads(_ threads: Int) {
-        guard threads != blasThreads else { return }
-        openblas_set_num_threads(Int32(threads))
-        blasThreads = threads
+        lock.withLock { activeRegions -= 1 }
     }
 }
 
@@ -86,8 +71,8 @@ public enum EngineThreads {
 ///
 /// Chunks run in an unspecified order and concurrently, so `body` must make each chunk write
 /// only its own output. Choose the chunks from the problem size, never from the thread count:
-/// then the result does not depend on how many threads ran it. While the loop runs, OpenBLAS
-/// is held at 1 thread (see the policy above), so `body` may call `sgemm`.
+/// then the result does not depend on how many threads ran it. `body` may call `sgemm` and
+/// `parallelFor`; nested loops run serially on the calling worker.
 public func parallelFor(_ chunkCount: Int, _ body: (_ chunk: Int) -> Void) {
     guard chunkCount > 0 else { return }
     let threads = EngineThreads.enterRegion()
@@ -111,4 +96,11 @@ public func parallelFor(_ chunkCount: Int, _ body: (_ chunk: Int) -> Void) {
 public func chunkRanges(count: Int, size: Int) -> [Range<Int>] {
     let step = max(1, size)
     return stride(from: 0, to: count, by: step).map { $0..<min($0 + step, count) }
+}
+
+/// How many items of `workPerItem` elements each to put in one chunk so that a chunk is worth
+/// the cost of handing it to a worker (about 16k elements), and at least one.
+@inlinable
+public func itemsPerChunk(workPerItem: Int) -> Int {
+    max(1, 16_384 / max(1, workPerItem))
 }
