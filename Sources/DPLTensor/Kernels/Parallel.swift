@@ -23,22 +23,35 @@ import _CBLAS
 public enum EngineThreads {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var configured: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    /// How many `parallelFor` regions are running now (several can, from different caller threads).
-    nonisolated(unsafe) private static var activeRegions = 0
 
-    /// The number of threads the engine may use (at least 1). Defaults to the number of active
-    /// cores.
+    /// Per-thread state, as pthread values (like `GradMode`): a `with` override of the count,
+    /// stored as count + 1 so that "unset" is nil; and a flag set on `parallelFor` workers.
+    private static let overrideKey = makeKey()
+    private static let workerKey = makeKey()
+
+    private static func makeKey() -> pthread_key_t {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }
+
+    /// The number of threads the engine may use (at least 1), process-wide. Defaults to the
+    /// number of active cores. Reading it inside `with` gives the scoped value.
     public static var count: Int {
-        get { lock.withLock { configured } }
+        get {
+            if let scoped = pthread_getspecific(overrideKey) { return Int(bitPattern: scoped) - 1 }
+            return lock.withLock { configured }
+        }
         set { lock.withLock { configured = max(1, newValue) } }
     }
 
-    /// Runs `body` with `count` set to `threads`, restoring the previous count afterwards.
-    /// Tests and benchmarks use it to compare thread counts. The count is process-wide.
+    /// Runs `body` with the count set to `threads` (at least 1) for the engine calls `body`
+    /// makes on this thread, restoring it afterwards. Other threads keep their count, so
+    /// concurrent tests and benchmarks comparing thread counts do not disturb each other.
     public static func with<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
-        let previous = count
-        count = threads
-        defer { count = previous }
+        let previous = pthread_getspecific(overrideKey)
+        pthread_setspecific(overrideKey, UnsafeRawPointer(bitPattern: max(1, threads) + 1))
+        defer { pthread_setspecific(overrideKey, previous) }
         return try body()
     }
 
@@ -49,18 +62,11 @@ public enum EngineThreads {
     @usableFromInline
     static func pinBLASToOneThread() { blasPinned }
 
-    /// Enters a parallel region and returns the number of workers it may use.
-    fileprivate static func enterRegion() -> Int {
-        lock.withLock {
-            activeRegions += 1
-            // Regions started while another is running (nested, or from a second caller
-            // thread) run serially, so the total stays within the budget.
-            return activeRegions == 1 ? configured : 1
-        }
-    }
-
-    fileprivate static func leaveRegion() {
-        lock.withLock { activeRegions -= 1 }
+    /// Whether the current thread is running a `parallelFor` chunk; nested loops then run
+    /// serially, so the total stays within the budget.
+    fileprivate static var isWorker: Bool {
+        get { pthread_getspecific(workerKey) != nil }
+        set { pthread_setspecific(workerKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
     }
 }
 
@@ -73,17 +79,22 @@ public enum EngineThreads {
 /// only its own output. Choose the chunks from the problem size, never from the thread count:
 /// then the result does not depend on how many threads ran it. `body` may call `sgemm` and
 /// `parallelFor`; nested loops run serially on the calling worker.
+///
+/// The worker count is read on the calling thread (`EngineThreads.count`, or the value of an
+/// enclosing `EngineThreads.with`).
 public func parallelFor(_ chunkCount: Int, _ body: (_ chunk: Int) -> Void) {
     guard chunkCount > 0 else { return }
-    let threads = EngineThreads.enterRegion()
-    defer { EngineThreads.leaveRegion() }
-    let workers = min(threads, chunkCount)
+    let workers = EngineThreads.isWorker ? 1 : min(EngineThreads.count, chunkCount)
     if workers == 1 {
         for chunk in 0..<chunkCount { body(chunk) }
         return
     }
     // Contiguous blocks of chunks per worker: neighbouring chunks touch neighbouring memory.
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        // The caller's thread is one of the workers, so restore its flag afterwards.
+        let wasWorker = EngineThreads.isWorker
+        EngineThreads.isWorker = true
+        defer { EngineThreads.isWorker = wasWorker }
         let start = worker * chunkCount / workers
         let end = (worker + 1) * chunkCount / workers
         for chunk in start..<end { body(chunk) }

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import DPLTensor
 
 @Suite("parallelFor and thread policy")
@@ -27,6 +28,20 @@ struct ParallelTests {
         let before = EngineThreads.count
         EngineThreads.with(0) { #expect(EngineThreads.count == 1) }
         #expect(EngineThreads.count == before)
+    }
+
+    @Test func scopedCountAppliesToTheCallingThreadOnly() {
+        EngineThreads.with(7) {
+            #expect(EngineThreads.count == 7)
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var seenElsewhere = 0
+            Thread.detachNewThread {
+                seenElsewhere = EngineThreads.count
+                done.signal()
+            }
+            done.wait()
+            #expect(seenElsewhere != 7)
+        }
     }
 
     @Test func chunkRangesCoverTheCountInOrder() {
