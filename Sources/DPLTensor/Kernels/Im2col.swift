@@ -103,7 +103,13 @@ func col2im(_ geometry: ConvGeometry, columns: UnsafePointer<Float>, rowStride: 
                     guard iy >= 0, iy < g.height else { continue }
                     let source = row + oy * outW
                     let target = plane + iy * g.width - g.padding + kx
-                    for ox in valid { target[ox * g.stride] += source[ox] }
+                    if g.stride == 1 {
+                        // Unit stride: a plain vector add the compiler can vectorize.
+                        let from = source + valid.lowerBound, to = target + valid.lowerBound
+                        for i in 0..<valid.count { to[i] += from[i] }
+                    } else {
+                        for ox in valid { target[ox * g.stride] += source[ox] }
+                    }
                 }
             }
         }
