@@ -30,7 +30,8 @@ struct ConvProblem {
     }
 }
 
-/// A scratch buffer for one sample's column matrix; nil-free and freed by the caller.
+/// A scratch buffer for one sample's column matrix, or nil for a pointwise kernel (whose
+/// column matrix is the sample itself); the caller deallocates it.
 private func makeColumnBuffer(_ problem: ConvProblem) -> UnsafeMutablePointer<Float>? {
     problem.geometry.isPointwise ? nil
         : UnsafeMutablePointer<Float>.allocate(capacity: problem.geometry.patchSize * problem.geometry.outputPlane)
