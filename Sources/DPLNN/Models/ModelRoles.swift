@@ -1,0 +1,21 @@
+import DPLTensor
+
+// MARK: - What the rest of DPL needs from a model
+
+/// A model that maps images `[N, C, H, W]` in [0, 1] to class logits `[N, classes]`.
+/// Attacks differentiate through it, so it must be built from differentiable ops.
+public protocol ImageClassifier: AnyObject {
+    /// The number of classes.
+    var classCount: Int { get }
+    /// The logits for a batch of images.
+    func logits(_ images: Tensor) throws -> Tensor
+}
+
+/// A diffusion noise model: given noised images `x_t` `[N, C, H, W]` (on the model's scale,
+/// usually [-1, 1]) and each sample's timestep on the 0…T-1 scale of its schedule, predicts the
+/// noise ε that was added (DDPM's ε-parameterization). Timesteps are `Float` so that
+/// continuous-time samplers (the VP-SDE) can ask between integer steps.
+public protocol NoisePredictor: AnyObject {
+    /// The predicted noise, shaped like `x`.
+    func predictNoise(_ x: Tensor, timesteps: [Float]) throws -> Tensor
+}
