@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "DPLLang"),
         .target(name: "DPLRuntime",
                 dependencies: ["DPLLang", "DPLTensor", "DPLNN", "DPLData", "DPLDiffusion", "DPLAttacks"]),
-        .target(name: "DPLREPL", dependencies: ["DPLLang", "_CEditLine"]),
+        .target(name: "DPLREPL", dependencies: ["_CEditLine"]),
         .executableTarget(name: "dpl", dependencies: [
             "DPLLang", "DPLRuntime", "DPLREPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
