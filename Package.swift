@@ -54,7 +54,9 @@ let package = Package(
         .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks"]),
         .testTarget(name: "DPLLangTests", dependencies: ["DPLLang"]),
         .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime"]),
-        .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL"]),
+        .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),
+        // The REPL under a pseudo-terminal needs its own process; DPLREPLTests spawns this.
+        .executableTarget(name: "dpl-repl-fixture", dependencies: ["DPLREPL"], path: "Tests/DPLREPLFixture"),
     ],
     swiftLanguageModes: [.v5]
 )
