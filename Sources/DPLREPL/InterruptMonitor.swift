@@ -17,6 +17,7 @@ final class InterruptMonitor {
     private let lock = NSLock()
     private var runningSession: REPLSession?
     private var previousAction = sigaction()
+    private var previousMask = sigset_t()
     private var watcher: Thread?
     private var installed = false
 
@@ -46,6 +47,12 @@ final class InterruptMonitor {
     func start() {
         guard !installed else { return }
         installed = true
+        // A parent may have started us with SIGINT blocked (test runners, some IDEs); it must
+        // reach this thread and the watcher, which inherits this mask.
+        var interruptSignal = sigset_t()
+        sigemptyset(&interruptSignal)
+        sigaddset(&interruptSignal, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &interruptSignal, &previousMask)
         let thread = Thread { [weak self, signalPipe] in
             while let byte = POSIXIO.readByte(from: signalPipe.read), byte != InterruptMonitor.stopByte {
                 self?.handleInterrupt()
@@ -65,6 +72,7 @@ final class InterruptMonitor {
         POSIXIO.writeByte(InterruptMonitor.stopByte, to: signalPipe.write)
         while watcher?.isFinished == false { usleep(1000) }
         watcher = nil
+        pthread_sigmask(SIG_SETMASK, &previousMask, nil)
     }
 
     // MARK: - Statements
