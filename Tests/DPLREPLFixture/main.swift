@@ -30,8 +30,10 @@ final class ScriptedSession: REPLSession {
         source.trimmingCharacters(in: .whitespaces).hasSuffix("|")
     }
 
+    /// Parameter names after `purify `, otherwise stage and variable names.
     func completions(for context: CompletionContext) -> [String] {
-        ["attack", "classify", "purify", "report"] + variablesByName.map(\.name)
+        if context.textBeforeCursor.hasPrefix("purify ") { return ["seed=", "steps=", "t="] }
+        return ["attack", "classify", "purify", "report"] + variablesByName.map(\.name)
     }
 
     func help(_ topic: String?) -> String { "help for \(topic ?? "everything")" }

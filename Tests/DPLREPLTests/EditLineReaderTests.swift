@@ -120,6 +120,15 @@ struct EditLineReaderTests {
         try terminal.expect("attack")
         terminal.send("t\t\r")
         try terminal.expect("ran: attack")
+        try terminal.expect("dpl> ")
+
+        // The session sees the text before the cursor, so it can offer the parameters of the
+        // stage being written; `key=` gets no space after it.
+        terminal.send("purify se\t")
+        try terminal.expect("ed=")
+        terminal.send("fixed\r")
+        try terminal.expect("ran: purify seed=fixed")
+        try terminal.expect("dpl> ")
         terminal.send(":quit\r")
         #expect(terminal.waitForExit() == 0)
     }
