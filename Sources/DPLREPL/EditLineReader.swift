@@ -69,6 +69,10 @@ final class EditLineReader: LineReader {
         // libedit only learns about window size changes from SIGWINCH, which it no longer
         // catches; asking before each line keeps wrapping right after a resize.
         rl_resize_terminal()
+        // libedit prints the prompt before it switches the terminal to raw mode, so keys typed
+        // the instant the prompt appears were echoed twice and a Ctrl-D could be swallowed by
+        // the kernel's line editing. Switching first closes that window.
+        rl_prep_terminal(1)
         guard let raw = readline(prompt) else {
             // Ctrl-D: move off the prompt line so the shell prompt starts on a fresh line.
             output.write("\n")

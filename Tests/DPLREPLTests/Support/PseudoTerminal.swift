@@ -119,13 +119,6 @@ final class PseudoTerminalProcess {
         }
     }
 
-    /// What the program printed after the last match, read until it has been quiet for
-    /// `quietPeriod` seconds.
-    func drain(quietPeriod: Double = 0.3) -> String {
-        while readMore(waitingAtMost: quietPeriod) {}
-        return unmatchedText
-    }
-
     private var unmatchedText: String {
         String(decoding: transcript[searchStart...], as: UTF8.self)
     }
@@ -152,6 +145,11 @@ final class PseudoTerminalProcess {
     }
 
     // MARK: - Exit
+
+    /// Everything the program printed, for failure messages.
+    var fullTranscript: String {
+        String(decoding: transcript, as: UTF8.self)
+    }
 
     /// Waits for the program to exit and returns its exit code (nil if it did not exit in time
     /// or was killed by a signal).
