@@ -32,7 +32,8 @@ final class EditLineReader: LineReader {
     /// example without a usable terminal description), so the caller can fall back to plain
     /// reading.
     init?(inputFileDescriptor: Int32, outputFileDescriptor: Int32, interrupts: InterruptMonitor?,
-          history: HistoryFile?, output: REPLOutput, complete: @escaping (CompletionContext) -> [String]) {
+          history: HistoryFile?, sessionHistoryLimit: Int, output: REPLOutput,
+          complete: @escaping (CompletionContext) -> [String]) {
         self.inputFileDescriptor = inputFileDescriptor
         self.interrupts = interrupts
         self.history = history
@@ -58,7 +59,7 @@ final class EditLineReader: LineReader {
         }
         using_history()
         if let history, !history.load(reportingTo: output) { historyFailureReported = true }
-        if history == nil { stifle_history(1000) }
+        if history == nil { stifle_history(Int32(clamping: max(sessionHistoryLimit, 1))) }
     }
 
     // MARK: - LineReader

@@ -33,7 +33,8 @@ public final class REPL {
     // MARK: - Running
 
     /// Reads and runs statements until `:quit`, Ctrl-D or the end of input, and says how the
-    /// statements went (a non-terminal run can turn that into an exit status).
+    /// statements went (a non-terminal run can turn that into an exit status). Without a
+    /// terminal, Ctrl-C also ends the run, after interrupting the statement that is running.
     @discardableResult
     public func run() -> REPLSummary {
         summary = REPLSummary()
@@ -57,19 +58,29 @@ public final class REPL {
                 break readLoop
             case .cancelled:
                 pendingLines = []
+                // Without a terminal nobody sits at a prompt: Ctrl-C stops the script, as it
+                // would stop a shell reading one.
+                if !interactive {
+                    summary.record(.interrupted)
+                    break readLoop
+                }
             case .line(let line):
                 let trimmed = line.trimmingWhitespace()
                 if interactive && !trimmed.isEmpty { reader.recordHistory(line) }
                 if pendingLines.isEmpty {
                     if trimmed.isEmpty { continue }
                     if trimmed.hasPrefix(":") {
-                        if perform(MetaCommand.parse(trimmed), interrupts) == .quit { break readLoop }
-                        continue
+                        switch perform(MetaCommand.parse(trimmed), interrupts) {
+                        case .quit: break readLoop
+                        case .interrupted where !interactive: break readLoop
+                        default: continue
+                        }
                     }
                 }
                 pendingLines.append(line)
-                if !session.needsMoreInput(pendingLines.joined(separator: "\n")) {
-                    runPendingStatement(interrupts)
+                if !session.needsMoreInput(pendingLines.joined(separator: "\n")),
+                   runPendingStatement(interrupts) == .interrupted, !interactive {
+                    break readLoop
                 }
             }
         }
@@ -86,7 +97,8 @@ public final class REPL {
             if let editor = EditLineReader(
                 inputFileDescriptor: configuration.inputFileDescriptor,
                 outputFileDescriptor: configuration.terminalOutputFileDescriptor,
-                interrupts: interrupts, history: historyFile, output: output,
+                interrupts: interrupts, history: historyFile,
+                sessionHistoryLimit: configuration.historyLimit, output: output,
                 complete: { [unowned self] context in self.completions(for: context) }) {
                 return editor
             }
@@ -97,13 +109,15 @@ public final class REPL {
 
     // MARK: - Statements
 
-    private func runPendingStatement(_ interrupts: InterruptMonitor?) {
+    @discardableResult
+    private func runPendingStatement(_ interrupts: InterruptMonitor?) -> REPLResult {
         let source = pendingLines.joined(separator: "\n")
         pendingLines = []
-        execute(source, origin: "<repl>", interrupts)
+        return execute(source, origin: "<repl>", interrupts)
     }
 
-    private func execute(_ source: String, origin: String, _ interrupts: InterruptMonitor?) {
+    @discardableResult
+    private func execute(_ source: String, origin: String, _ interrupts: InterruptMonitor?) -> REPLResult {
         let result: REPLResult
         if let interrupts {
             result = interrupts.whileExecuting(session) {
@@ -114,6 +128,7 @@ public final class REPL {
         }
         summary.record(result)
         if result == .interrupted { output.writeErrorLine("interrupted") }
+        return result
     }
 
     private func completions(for context: CompletionContext) -> [String] {
@@ -124,7 +139,7 @@ public final class REPL {
 
     // MARK: - Meta-commands
 
-    private enum CommandOutcome { case proceed, quit }
+    private enum CommandOutcome { case proceed, interrupted, quit }
 
     private func perform(_ command: MetaCommand, _ interrupts: InterruptMonitor?) -> CommandOutcome {
         switch command {
@@ -151,7 +166,7 @@ public final class REPL {
                 summary.record(.failed)
                 return .proceed
             }
-            execute(source, origin: path, interrupts)
+            if execute(source, origin: path, interrupts) == .interrupted { return .interrupted }
         case .reset:
             session.reset()
             output.writeLine("session reset: variables, definitions and settings are back to their defaults.")
