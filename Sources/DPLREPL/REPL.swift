@@ -48,43 +48,44 @@ public final class REPL {
         defer { reader.finish() }
         if interactive, let banner = configuration.banner { output.writeLine(banner) }
 
-        readLoop: while true {
+        while true {
             let prompt = !interactive ? "" : pendingLines.isEmpty ? configuration.prompt : configuration.continuationPrompt
+            let step: Step
             switch reader.readLine(prompt: prompt) {
             case .endOfInput:
                 // An unfinished statement at the end of a script is still run, so that its
                 // error (an unclosed brace, say) is reported rather than silently dropped.
                 if !pendingLines.isEmpty { runPendingStatement(interrupts) }
-                break readLoop
+                step = .stop
             case .cancelled:
                 pendingLines = []
                 // Without a terminal nobody sits at a prompt: Ctrl-C stops the script, as it
                 // would stop a shell reading one.
-                if !interactive {
-                    summary.record(.interrupted)
-                    break readLoop
-                }
+                if !interactive { summary.record(.interrupted) }
+                step = interactive ? .proceed : .stop
             case .line(let line):
-                let trimmed = line.trimmingWhitespace()
-                if interactive && !trimmed.isEmpty { reader.recordHistory(line) }
-                if pendingLines.isEmpty {
-                    if trimmed.isEmpty { continue }
-                    if trimmed.hasPrefix(":") {
-                        switch perform(MetaCommand.parse(trimmed), interrupts) {
-                        case .quit: break readLoop
-                        case .interrupted where !interactive: break readLoop
-                        default: continue
-                        }
-                    }
-                }
-                pendingLines.append(line)
-                if !session.needsMoreInput(pendingLines.joined(separator: "\n")),
-                   runPendingStatement(interrupts) == .interrupted, !interactive {
-                    break readLoop
-                }
+                if interactive && !line.trimmingWhitespace().isEmpty { reader.recordHistory(line) }
+                step = handle(line, interrupts)
             }
+            if step == .stop || (step == .interrupted && !interactive) { break }
         }
         return summary
+    }
+
+    /// What the loop does after a line: read the next one, or stop. An interrupted statement
+    /// stops a non-terminal run only.
+    private enum Step { case proceed, interrupted, stop }
+
+    /// A line starts or continues a statement, or is a meta-command.
+    private func handle(_ line: String, _ interrupts: InterruptMonitor?) -> Step {
+        if pendingLines.isEmpty {
+            let trimmed = line.trimmingWhitespace()
+            if trimmed.isEmpty { return .proceed }
+            if trimmed.hasPrefix(":") { return perform(MetaCommand.parse(trimmed), interrupts) }
+        }
+        pendingLines.append(line)
+        if session.needsMoreInput(pendingLines.joined(separator: "\n")) { return .proceed }
+        return runPendingStatement(interrupts) == .interrupted ? .interrupted : .proceed
     }
 
     private var output: REPLOutput { configuration.output }
@@ -139,12 +140,10 @@ public final class REPL {
 
     // MARK: - Meta-commands
 
-    private enum CommandOutcome { case proceed, interrupted, quit }
-
-    private func perform(_ command: MetaCommand, _ interrupts: InterruptMonitor?) -> CommandOutcome {
+    private func perform(_ command: MetaCommand, _ interrupts: InterruptMonitor?) -> Step {
         switch command {
         case .quit:
-            return .quit
+            return .stop
         case .help(let topic):
             let text = session.help(topic)
             output.write(text.hasSuffix("\n") || text.isEmpty ? text : text + "\n")

@@ -86,6 +86,19 @@ struct EditLineReaderTests {
         try terminal.expect("ran: attack | \\n classify")
         try terminal.expect("dpl> ")
 
+        // Ctrl-C under the continuation prompt drops the whole unfinished statement.
+        terminal.send("attack |\r")
+        try terminal.expect("...> ")
+        terminal.send(Self.controlC)
+        try terminal.expect("dpl> ")
+        terminal.send("report again\r")
+        let afterCancel = try terminal.expect("ran: report again")
+        #expect(!afterCancel.contains("ran: attack"))
+        try terminal.expect("dpl> ")
+        terminal.send("report final\r")
+        try terminal.expect("ran: report final")
+        try terminal.expect("dpl> ")
+
         // Ctrl-D leaves; the interrupted statement makes the exit status 1.
         terminal.send(Self.controlD)
         let status = terminal.waitForExit()
@@ -100,7 +113,7 @@ struct EditLineReaderTests {
         let second = try Self.startFixture(home: home)
         try second.expect("dpl> ")
         second.send(Self.up + "\r")
-        try second.expect("ran: classify")
+        try second.expect("ran: report final")
         try second.expect("dpl> ")
         second.send(":quit\r")
         #expect(second.waitForExit() == 0)
