@@ -22,6 +22,8 @@ public final class REPL {
     public let configuration: REPLConfiguration
 
     private var pendingLines: [String] = []
+    /// A line read ahead to see whether it continues the statement before it.
+    private var lookahead: LineEvent?
     private var summary = REPLSummary()
 
     /// A REPL over `session`; by default on standard input and output.
@@ -39,6 +41,7 @@ public final class REPL {
     public func run() -> REPLSummary {
         summary = REPLSummary()
         pendingLines = []
+        lookahead = nil
         let interrupts = configuration.handlesInterrupts ? InterruptMonitor() : nil
         interrupts?.start()
         defer { interrupts?.stop() }
@@ -51,7 +54,9 @@ public final class REPL {
         while true {
             let prompt = !interactive ? "" : pendingLines.isEmpty ? configuration.prompt : configuration.continuationPrompt
             let step: Step
-            switch reader.readLine(prompt: prompt) {
+            let event = lookahead ?? reader.readLine(prompt: prompt)
+            lookahead = nil
+            switch event {
             case .endOfInput:
                 // An unfinished statement at the end of a script is still run, so that its
                 // error (an unclosed brace, say) is reported rather than silently dropped.
@@ -65,7 +70,7 @@ public final class REPL {
                 step = interactive ? .proceed : .stop
             case .line(let line):
                 if interactive && !line.trimmingWhitespace().isEmpty { reader.recordHistory(line) }
-                step = handle(line, interrupts)
+                step = handle(line, interactive: interactive, reader: reader, interrupts)
             }
             if step == .stop || (step == .interrupted && !interactive) { break }
         }
@@ -77,7 +82,8 @@ public final class REPL {
     private enum Step { case proceed, interrupted, stop }
 
     /// A line starts or continues a statement, or is a meta-command.
-    private func handle(_ line: String, _ interrupts: InterruptMonitor?) -> Step {
+    private func handle(_ line: String, interactive: Bool, reader: LineReader,
+                        _ interrupts: InterruptMonitor?) -> Step {
         if pendingLines.isEmpty {
             let trimmed = line.trimmingWhitespace()
             if trimmed.isEmpty { return .proceed }
@@ -85,7 +91,19 @@ public final class REPL {
         }
         pendingLines.append(line)
         if session.needsMoreInput(pendingLines.joined(separator: "\n")) { return .proceed }
+        if !interactive && nextLineContinuesStatement(reader) { return .proceed }
         return runPendingStatement(interrupts) == .interrupted ? .interrupted : .proceed
+    }
+
+    /// Reading a script, a statement may continue on a line that starts with `|`; only the
+    /// next line can tell, so it is read ahead and kept for the loop. At a terminal that would
+    /// make every statement wait for another line, so there a pipeline continues only after
+    /// a trailing `|`.
+    private func nextLineContinuesStatement(_ reader: LineReader) -> Bool {
+        let next = reader.readLine(prompt: "")
+        lookahead = next
+        guard case .line(let line) = next else { return false }
+        return session.continuesStatement(line)
     }
 
     private var output: REPLOutput { configuration.output }

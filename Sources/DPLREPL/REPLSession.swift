@@ -18,6 +18,11 @@ public protocol REPLSession: AnyObject {
     /// ending in `|`, an open brace or bracket, an unterminated string.
     func needsMoreInput(_ source: String) -> Bool
 
+    /// Whether `line`, coming right after a complete statement, continues it rather than
+    /// starting a new one (DPL: a line starting with `|`). Asked only when reading a script
+    /// without a terminal; the default implements DPL's rule.
+    func continuesStatement(_ line: String) -> Bool
+
     /// Candidates for the word being completed: stage names, parameter names of the stage
     /// under the cursor, variable names, file paths inside strings. Each candidate replaces
     /// `context.word` entirely, so it should start with it.
@@ -35,6 +40,13 @@ public protocol REPLSession: AnyObject {
     /// Asks the statement that `execute` is running to stop soon. Called from another thread
     /// when the user presses Ctrl-C; `execute` should then return `.interrupted`.
     func interrupt()
+}
+
+extension REPLSession {
+    /// DPL's rule: a line whose first non-blank character is `|` continues the pipeline above.
+    public func continuesStatement(_ line: String) -> Bool {
+        line.trimmingWhitespace().hasPrefix("|")
+    }
 }
 
 // MARK: - Results

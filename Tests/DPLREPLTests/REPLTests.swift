@@ -15,6 +15,14 @@ struct REPLTests {
         #expect(piped.session.calls.contains(.needsMoreInput("attack pgd |\n  purify t=100 |")))
     }
 
+    @Test("a script line starting with | continues the statement above it")
+    func leadingPipeContinues() {
+        let piped = PipedREPL()
+        _ = piped.run("attack pgd\n  | purify\n| classify\nreport\n:vars\n")
+        #expect(piped.session.executedSources == ["attack pgd\n  | purify\n| classify", "report"])
+        #expect(piped.session.calls.last == .variables)
+    }
+
     @Test("braces keep a statement open across lines")
     func bracesGroup() {
         let piped = PipedREPL()
