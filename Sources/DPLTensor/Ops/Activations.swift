@@ -1,0 +1,75 @@
+import Foundation
+
+// MARK: - Activations
+// Pointwise nonlinearities of the U-Net and classifiers, each with its derivative. `tanh` is a
+// free function overloading the libm one (see Elementwise.swift for why); the others are
+// methods because no global function shares their names.
+
+extension Tensor {
+    /// `max(x, 0)` elementwise. Backward: `G` where `x > 0`, else 0 (0 at the kink).
+    public func relu() -> Tensor {
+        let input = detached()
+        return Tensor.record(mapScalars { $0 > 0 ? $0 : 0 }, op: "relu", inputs: [self]) { g, _ in
+            [g.zipScalars(input) { gv, x in x > 0 ? gv : 0 }]
+        }
+    }
+
+    /// The logistic function `1 / (1 + e⁻ˣ)`, computed without overflow for large `|x|`.
+    /// Backward: `G·y·(1 − y)`.
+    public func sigmoid() -> Tensor {
+        let result = mapScalars(logistic)
+        return Tensor.record(result, op: "sigmoid", inputs: [self]) { g, _ in
+            [g.zipScalars(result) { gv, y in gv * y * (1 - y) }]
+        }
+    }
+
+    /// SiLU (swish), `x·σ(x)`. Backward: `G·σ(x)·(1 + x·(1 − σ(x)))`.
+    public func silu() -> Tensor {
+        let input = detached()
+        return Tensor.record(mapScalars { $0 * logistic($0) }, op: "silu", inputs: [self]) { g, _ in
+            [g.zipScalars(input) { gv, x in
+                let s = logistic(x)
+                return gv * s * (1 + x * (1 - s))
+            }]
+        }
+    }
+
+    /// GELU in its exact form `x·Φ(x) = x/2·(1 + erf(x/√2))`, PyTorch's default (not the
+    /// tanh approximation). Backward: `G·(Φ(x) + x·φ(x))` with φ the standard normal density.
+    public func gelu() -> Tensor {
+        let input = detached()
+        return Tensor.record(mapScalars { $0 * normalCDF($0) }, op: "gelu", inputs: [self]) { g, _ in
+            [g.zipScalars(input) { gv, x in
+                gv * (normalCDF(x) + x * expf(-0.5 * x * x) * inverseSqrtTwoPi)
+            }]
+        }
+    }
+}
+
+/// The hyperbolic tangent elementwise (a free function overloading libm's `tanh`).
+/// Backward: `G·(1 − y²)`.
+public func tanh(_ x: Tensor) -> Tensor {
+    let result = x.mapScalars { tanhf($0) }
+    return Tensor.record(result, op: "tanh", inputs: [x]) { g, _ in
+        [g.zipScalars(result) { gv, y in gv * (1 - y * y) }]
+    }
+}
+
+// MARK: - Scalar helpers
+
+/// `1 / (1 + e⁻ˣ)` evaluated on the side where the exponential cannot overflow.
+@inline(__always)
+private func logistic(_ x: Float) -> Float {
+    if x >= 0 { return 1 / (1 + expf(-x)) }
+    let e = expf(x)
+    return e / (1 + e)
+}
+
+/// Φ(x), the standard normal cumulative distribution.
+@inline(__always)
+private func normalCDF(_ x: Float) -> Float {
+    0.5 * (1 + erff(x * 0.70710678118654752))
+}
+
+/// 1/√(2π), the normal density's constant.
+private let inverseSqrtTwoPi: Float = 0.39894228040143268
