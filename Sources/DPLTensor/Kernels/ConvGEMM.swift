@@ -1,0 +1,157 @@
+// MARK: - Convolution through im2col + sgemm
+//
+// Per sample n, with the column matrix X_n = im2col(x_n) of shape [C·kh·kw, H'·W']:
+//
+//     forward:  y_n  = W · X_n (+ b)            [O, H'·W'] — already NCHW order for sample n
+//     input:    dx_n = col2im(Wᵀ · dy_n)
+//     weight:   dW   = Σ_n dy_n · X_nᵀ
+//     bias:     db   = Σ_n Σ_positions dy_n
+//
+// Samples are independent, so the engine's workers take the batch in chunks while OpenBLAS
+// runs single-threaded (see Parallel.swift). The batched alternative — one wide
+// [C·kh·kw, N·H'·W'] column matrix and one large sgemm on OpenBLAS threads — was measured
+// slower on this machine and removed; the numbers are in docs/performance.md.
+
+/// The sizes of a whole convolution call: batch, output channels, and per-sample geometry.
+struct ConvProblem {
+    let batch: Int
+    let outChannels: Int
+    let geometry: ConvGeometry
+
+    var inputSampleSize: Int { geometry.channels * geometry.inputPlane }
+    var outputSampleSize: Int { outChannels * geometry.outputPlane }
+    var weightSize: Int { outChannels * geometry.patchSize }
+
+    /// Batch chunks for reductions over the batch (weight and bias gradients). Their number
+    /// depends only on the batch size — at most 16, bounding the memory of per-chunk partial
+    /// sums — so the reduction order, and thus every bit, is the same for any thread count.
+    var reductionChunks: [Range<Int>] {
+        chunkRanges(count: batch, size: (batch + 15) / 16)
+    }
+}
+
+/// A scratch buffer for one sample's column matrix; nil-free and freed by the caller.
+private func makeColumnBuffer(_ problem: ConvProblem) -> UnsafeMutablePointer<Float>? {
+    problem.geometry.isPointwise ? nil
+        : UnsafeMutablePointer<Float>.allocate(capacity: problem.geometry.patchSize * problem.geometry.outputPlane)
+}
+
+/// The column matrix of sample `n`: the sample itself for a pointwise kernel, else unfolded
+/// into `scratch`.
+@inline(__always)
+private func columns(of n: Int, _ problem: ConvProblem, input: UnsafePointer<Float>,
+                     scratch: UnsafeMutablePointer<Float>?) -> UnsafePointer<Float> {
+    let sample = input + n * problem.inputSampleSize
+    guard let scratch else { return sample }
+    im2col(problem.geometry, input: sample, columns: scratch, rowStride: problem.geometry.outputPlane)
+    return UnsafePointer(scratch)
+}
+
+// MARK: - Forward
+
+/// `output[N, O, H', W'] = conv(input[N, C, H, W], weight[O, C, kh, kw]) + bias[O]`.
+func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
+                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        output: UnsafeMutablePointer<Float>) {
+    let g = problem.geometry
+    let plane = g.outputPlane
+    parallelFor(problem.batch) { n in
+        let scratch = makeColumnBuffer(problem)
+        defer { scratch?.deallocate() }
+        let cols = columns(of: n, problem, input: input, scratch: scratch)
+        let out = output + n * problem.outputSampleSize
+        sgemm(transposeA: false, transposeB: false, m: problem.outChannels, n: plane, k: g.patchSize,
+              a: weight, b: cols, c: out)
+        if let bias {
+            for o in 0..<problem.outChannels {
+                let row = out + o * plane, b = bias[o]
+                for i in 0..<plane { row[i] += b }
+            }
+        }
+    }
+}
+
+// MARK: - Backward
+
+/// Gradients of the convolution. Each output pointer may be nil when that gradient is not
+/// needed; the work for it is then skipped. All non-nil outputs are overwritten.
+func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
+                         weight: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                         gradInput: UnsafeMutablePointer<Float>?,
+                         gradWeight: UnsafeMutablePointer<Float>?,
+                         gradBias: UnsafeMutablePointer<Float>?) {
+    let g = problem.geometry
+    let plane = g.outputPlane
+
+    if let gradInput {
+        parallelFor(problem.batch) { n in
+            let dy = gradOutput + n * problem.outputSampleSize
+            let dx = gradInput + n * problem.inputSampleSize
+            if g.isPointwise {
+                sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
+                      a: weight, b: dy, c: dx)
+                return
+            }
+            let dcols = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * plane)
+            defer { dcols.deallocate() }
+            sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
+                  a: weight, b: dy, c: dcols)
+            dx.update(repeating: 0, count: problem.inputSampleSize)
+            col2im(g, columns: dcols, rowStride: plane, input: dx)
+        }
+    }
+
+    guard gradWeight != nil || gradBias != nil else { return }
+    let chunks = problem.reductionChunks
+    let weightPartials = gradWeight == nil ? nil
+        : UnsafeMutablePointer<Float>.allocate(capacity: chunks.count * problem.weightSize)
+    let biasPartials = gradBias == nil ? nil
+        : UnsafeMutablePointer<Float>.allocate(capacity: chunks.count * problem.outChannels)
+    defer { weightPartials?.deallocate(); biasPartials?.deallocate() }
+
+    parallelFor(chunks.count) { chunk in
+        if let weightPartials {
+            let partial = weightPartials + chunk * problem.weightSize
+            let scratch = makeColumnBuffer(problem)
+            defer { scratch?.deallocate() }
+            for n in chunks[chunk] {
+                let cols = columns(of: n, problem, input: input, scratch: scratch)
+                sgemm(transposeA: false, transposeB: true, m: problem.outChannels, n: g.patchSize, k: plane,
+                      a: gradOutput + n * problem.outputSampleSize, b: cols,
+                      beta: n == chunks[chunk].lowerBound ? 0 : 1, c: partial)
+            }
+        }
+        if let biasPartials {
+            let partial = biasPartials + chunk * problem.outChannels
+            partial.update(repeating: 0, count: problem.outChannels)
+            for n in chunks[chunk] {
+                for o in 0..<problem.outChannels {
+                    let row = gradOutput + n * problem.outputSampleSize + o * plane
+                    var total: Float = 0
+                    for i in 0..<plane { total += row[i] }
+                    partial[o] += total
+                }
+            }
+        }
+    }
+    if let gradWeight, let weightPartials {
+        sumPartials(weightPartials, count: chunks.count, size: problem.weightSize, into: gradWeight)
+    }
+    if let gradBias, let biasPartials {
+        sumPartials(biasPartials, count: chunks.count, size: problem.outChannels, into: gradBias)
+    }
+}
+
+/// `result[i] = Σ_chunk partials[chunk][i]`, summed in chunk order.
+func sumPartials(_ partials: UnsafePointer<Float>, count: Int, size: Int,
+                 into result: UnsafeMutablePointer<Float>) {
+    guard count > 0 else {
+        result.update(repeating: 0, count: size)
+        return
+    }
+    result.update(from: partials, count: size)
+    for chunk in 1..<count {
+        let partial = partials + chunk * size
+        for i in 0..<size { result[i] += partial[i] }
+    }
+}

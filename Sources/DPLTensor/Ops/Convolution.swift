@@ -1,0 +1,129 @@
+// MARK: - 2-D convolution
+
+extension Tensor {
+    /// 2-D convolution (cross-correlation, as in PyTorch's `torch.nn.functional.conv2d`):
+    /// `input [N, C, H, W]`, `weight [O, C, kh, kw]`, optional `bias [O]` give
+    /// `[N, O, (H + 2p − kh)/s + 1, (W + 2p − kw)/s + 1]`, with zero padding `p` on every side.
+    ///
+    /// Backward gives gradients for the input, the weight and the bias (each only when needed).
+    /// Computed through im2col and `sgemm`, with the batch split across the engine's threads.
+    /// - Throws: `TensorError` when ranks or channel counts do not fit, `stride < 1`,
+    ///   `padding < 0`, or the kernel is larger than the padded input.
+    public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
+                              stride: Int = 1, padding: Int = 0) throws -> Tensor {
+        let problem = try convolutionProblem(input: input, weight: weight, bias: bias,
+                                             stride: stride, padding: padding)
+        let g = problem.geometry
+        let outputShape = [problem.batch, problem.outChannels, g.outputHeight, g.outputWidth]
+        if input.count == 0 || weight.count == 0 {
+            return try emptyConvolution(input: input, weight: weight, bias: bias, outputShape: outputShape)
+        }
+        let result = Tensor.uninitialized(shape: outputShape) { output in
+            input.withUnsafeScalars { x in
+                weight.withUnsafeScalars { w in
+                    withOptionalScalars(bias) { b in
+                        convolutionForward(problem, input: x.baseAddress!, weight: w.baseAddress!,
+                                           bias: b, output: output.baseAddress!)
+                    }
+                }
+            }
+        }
+        let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        return record(result, op: "conv2d", inputs: inputs) { gradOutput, needs in
+            var gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?
+            if needs[0] { gradInput = Tensor.zeros(input.shape) }
+            if needs[1] { gradWeight = Tensor.zeros(weight.shape) }
+            if needs.count > 2, needs[2] { gradBias = Tensor.zeros([problem.outChannels]) }
+            input.withUnsafeScalars { x in
+                weight.withUnsafeScalars { w in
+                    gradOutput.withUnsafeScalars { dy in
+                        withOptionalMutableScalars(&gradInput) { dx in
+                            withOptionalMutableScalars(&gradWeight) { dw in
+                                withOptionalMutableScalars(&gradBias) { db in
+                                    convolutionBackward(problem, input: x.baseAddress!, weight: w.baseAddress!,
+                                                        gradOutput: dy.baseAddress!,
+                                                        gradInput: dx, gradWeight: dw, gradBias: db)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return bias == nil ? [gradInput, gradWeight] : [gradInput, gradWeight, gradBias]
+        }
+    }
+
+    /// A convolution with no batch, no channels or no output channels: every output is its
+    /// bias, and every gradient is zero apart from the bias's.
+    private static func emptyConvolution(input: Tensor, weight: Tensor, bias: Tensor?,
+                                         outputShape: [Int]) throws -> Tensor {
+        let plane = outputShape[2] * outputShape[3]
+        var scalars = [Float](repeating: 0, count: outputShape.reduce(1, *))
+        if let bias {
+            for index in scalars.indices { scalars[index] = bias.scalars[(index / plane) % outputShape[1]] }
+        }
+        let result = try Tensor(shape: outputShape, scalars: scalars)
+        let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        return record(result, op: "conv2d", inputs: inputs) { gradOutput, needs in
+            var gradBias = [Float](repeating: 0, count: outputShape[1])
+            for index in gradOutput.scalars.indices { gradBias[(index / plane) % outputShape[1]] += gradOutput.scalars[index] }
+            let grads: [Tensor?] = [Tensor.zeros(input.shape), Tensor.zeros(weight.shape),
+                                    Tensor(uncheckedShape: [outputShape[1]], scalars: gradBias)]
+            return Array(grads.prefix(inputs.count))
+        }
+    }
+
+    // MARK: - Validation
+
+    /// Checks the operands of `conv2d` and returns the sizes of the call.
+    private static func convolutionProblem(input: Tensor, weight: Tensor, bias: Tensor?,
+                                           stride: Int, padding: Int) throws -> ConvProblem {
+        guard input.rank == 4 else {
+            throw TensorError("conv2d", "input must be [N, C, H, W] but has shape \(shapeString(input.shape))")
+        }
+        guard weight.rank == 4 else {
+            throw TensorError("conv2d", "weight must be [out, in, kh, kw] but has shape \(shapeString(weight.shape))")
+        }
+        guard input.shape[1] == weight.shape[1] else {
+            throw TensorError("conv2d", "input \(shapeString(input.shape)) has \(input.shape[1]) channels but weight \(shapeString(weight.shape)) expects \(weight.shape[1]); make the weight's second extent match the input's channels")
+        }
+        if let bias, bias.shape != [weight.shape[0]] {
+            throw TensorError("conv2d", "bias must have shape [\(weight.shape[0])] for weight \(shapeString(weight.shape)) but has shape \(shapeString(bias.shape))")
+        }
+        guard stride >= 1 else {
+            throw TensorError("conv2d", "stride must be at least 1 but is \(stride)")
+        }
+        guard padding >= 0 else {
+            throw TensorError("conv2d", "padding must not be negative but is \(padding)")
+        }
+        let (height, width) = (input.shape[2], input.shape[3])
+        let (kernelHeight, kernelWidth) = (weight.shape[2], weight.shape[3])
+        guard kernelHeight >= 1, kernelWidth >= 1 else {
+            throw TensorError("conv2d", "kernel must be at least 1×1 but weight has shape \(shapeString(weight.shape))")
+        }
+        guard kernelHeight <= height + 2 * padding, kernelWidth <= width + 2 * padding else {
+            throw TensorError("conv2d", "kernel \(kernelHeight)×\(kernelWidth) of weight \(shapeString(weight.shape)) is larger than input \(shapeString(input.shape)) padded by \(padding); use a smaller kernel or more padding")
+        }
+        let geometry = ConvGeometry(channels: input.shape[1], height: height, width: width,
+                                    kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                                    stride: stride, padding: padding)
+        return ConvProblem(batch: input.shape[0], outChannels: weight.shape[0], geometry: geometry)
+    }
+}
+
+// MARK: - Optional buffers
+
+/// Calls `body` with the base address of `tensor`'s scalars, or nil when there is no tensor.
+func withOptionalScalars<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let tensor else { return body(nil) }
+    return tensor.withUnsafeScalars { body($0.baseAddress) }
+}
+
+/// Calls `body` with the mutable base address of `tensor`'s scalars, or nil when there is none.
+func withOptionalMutableScalars<R>(_ tensor: inout Tensor?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+    guard var unique = tensor else { return body(nil) }
+    // Move the storage out so the write does not copy it, then put it back.
+    tensor = nil
+    defer { tensor = unique }
+    return unique.withUnsafeMutableScalars { body($0.baseAddress) }
+}

@@ -1,0 +1,188 @@
+// MARK: - Group normalization
+
+extension Tensor {
+    /// Group normalization of `[N, C, *]` (as `torch.nn.GroupNorm`): the channels are split into
+    /// `groups` consecutive groups, each (sample, group) is normalized by its own mean and
+    /// biased variance, then each channel is scaled by `gamma[c]` and shifted by `beta[c]`:
+    ///
+    ///     y = (x − mean) / sqrt(var + eps) · gamma[c] + beta[c]
+    ///
+    /// Forward and backward are fused kernels; backward gives gradients for the input, gamma
+    /// and beta. Statistics are accumulated in Double in a fixed order, so results are
+    /// bit-identical for any thread count.
+    /// - Throws: `TensorError` when the input has rank below 2, `groups` does not divide the
+    ///   channels, or gamma or beta is not `[C]`.
+    public func groupNorm(groups: Int, gamma: Tensor, beta: Tensor, eps: Float = 1e-5) throws -> Tensor {
+        guard rank >= 2 else {
+            throw TensorError("groupNorm", "input must be [N, C, ...] but has shape \(shapeString(shape))")
+        }
+        let channels = shape[1]
+        guard groups >= 1, channels % groups == 0 else {
+            throw TensorError("groupNorm", "\(groups) groups do not divide the \(channels) channels of input \(shapeString(shape)); choose a divisor of \(channels)")
+        }
+        guard gamma.shape == [channels], beta.shape == [channels] else {
+            throw TensorError("groupNorm", "gamma and beta must have shape [\(channels)] for input \(shapeString(shape)) but have shapes \(shapeString(gamma.shape)) and \(shapeString(beta.shape))")
+        }
+        let layout = GroupLayout(batch: shape[0], channels: channels, groups: groups,
+                                 spatial: shape.dropFirst(2).reduce(1, *))
+        var mean = [Float](repeating: 0, count: layout.batch * groups)
+        var inverseDeviation = mean
+
+        let result = Tensor.uninitialized(shape: shape) { output in
+            withUnsafeScalars { x in
+                gamma.withUnsafeScalars { g in
+                    beta.withUnsafeScalars { b in
+                        mean.withUnsafeMutableBufferPointer { meanOut in
+                            inverseDeviation.withUnsafeMutableBufferPointer { rstdOut in
+                                groupNormForward(layout, eps: eps, input: x.baseAddress!, gamma: g.baseAddress!,
+                                                 beta: b.baseAddress!, output: output.baseAddress!,
+                                                 mean: meanOut.baseAddress!, inverseDeviation: rstdOut.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let input = self
+        return Tensor.record(result, op: "groupNorm", inputs: [self, gamma, beta]) { gradOutput, needs in
+            var gradInput: Tensor? = needs[0] ? Tensor.zeros(input.shape) : nil
+            var gradGamma: Tensor? = needs[1] ? Tensor.zeros([channels]) : nil
+            var gradBeta: Tensor? = needs[2] ? Tensor.zeros([channels]) : nil
+            input.withUnsafeScalars { x in
+                gamma.withUnsafeScalars { g in
+                    gradOutput.withUnsafeScalars { dy in
+                        mean.withUnsafeBufferPointer { meanIn in
+                            inverseDeviation.withUnsafeBufferPointer { rstdIn in
+                                withOptionalMutableScalars(&gradInput) { dx in
+                                    withOptionalMutableScalars(&gradGamma) { dgamma in
+                                        withOptionalMutableScalars(&gradBeta) { dbeta in
+                                            groupNormBackward(layout, input: x.baseAddress!, gamma: g.baseAddress!,
+                                                              gradOutput: dy.baseAddress!, mean: meanIn.baseAddress!,
+                                                              inverseDeviation: rstdIn.baseAddress!,
+                                                              gradInput: dx, gradGamma: dgamma, gradBeta: dbeta)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return [gradInput, gradGamma, gradBeta]
+        }
+    }
+}
+
+// MARK: - Layout
+
+/// The sizes of a group-norm call: `[batch, channels, spatial…]` with channels in `groups`.
+struct GroupLayout {
+    let batch: Int, channels: Int, groups: Int, spatial: Int
+    var channelsPerGroup: Int { channels / groups }
+    /// Elements normalized together: one (sample, group).
+    var groupSize: Int { channelsPerGroup * spatial }
+    var sampleSize: Int { channels * spatial }
+}
+
+// MARK: - Kernels
+
+/// Normalizes every (sample, group) and applies the per-channel affine map; writes the mean
+/// and `1/sqrt(var + eps)` of each (sample, group) for the backward pass.
+private func groupNormForward(_ layout: GroupLayout, eps: Float, input: UnsafePointer<Float>,
+                              gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                              output: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                              inverseDeviation: UnsafeMutablePointer<Float>) {
+    let count = layout.batch * layout.groups
+    let chunks = chunkRanges(count: count, size: itemsPerChunk(workPerItem: layout.groupSize))
+    parallelFor(chunks.count) { chunk in
+        for item in chunks[chunk] {
+            // Groups are contiguous: sample n, group g starts at (n·C + g·C/G)·spatial = item·groupSize.
+            let start = item * layout.groupSize
+            let x = input + start, y = output + start
+            var total = 0.0
+            for i in 0..<layout.groupSize { total += Double(x[i]) }
+            let groupMean = total / Double(max(1, layout.groupSize))
+            var squares = 0.0
+            for i in 0..<layout.groupSize {
+                let centered = Double(x[i]) - groupMean
+                squares += centered * centered
+            }
+            let variance = squares / Double(max(1, layout.groupSize))
+            let rstd = Float(1 / (variance + Double(eps)).squareRoot())
+            let m = Float(groupMean)
+            mean[item] = m
+            inverseDeviation[item] = rstd
+            let firstChannel = (item % layout.groups) * layout.channelsPerGroup
+            for c in 0..<layout.channelsPerGroup {
+                let scale = rstd * gamma[firstChannel + c], shift = beta[firstChannel + c]
+                let offset = c * layout.spatial
+                for i in offset..<(offset + layout.spatial) { y[i] = (x[i] - m) * scale + shift }
+            }
+        }
+    }
+}
+
+/// The gradients of group norm. With x̂ = (x − mean)·rstd and ĝ = dy·gamma[c], per group:
+///
+///     dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)),   dgamma[c] = Σ dy·x̂,   dbeta[c] = Σ dy
+///
+/// Nil outputs are skipped. dgamma and dbeta are summed per sample first, then over samples
+/// in order, so the result does not depend on the thread count.
+private func groupNormBackward(_ layout: GroupLayout, input: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+                               gradOutput: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                               inverseDeviation: UnsafePointer<Float>,
+                               gradInput: UnsafeMutablePointer<Float>?,
+                               gradGamma: UnsafeMutablePointer<Float>?, gradBeta: UnsafeMutablePointer<Float>?) {
+    let count = layout.batch * layout.groups
+    let chunks = chunkRanges(count: count, size: itemsPerChunk(workPerItem: layout.groupSize))
+    let needsAffine = gradGamma != nil || gradBeta != nil
+    // Per-(sample, channel) sums of dy·x̂ and dy, reduced over samples afterwards.
+    let perSample = needsAffine ? UnsafeMutablePointer<Float>.allocate(capacity: 2 * layout.batch * layout.channels) : nil
+    defer { perSample?.deallocate() }
+
+    parallelFor(chunks.count) { chunk in
+        for item in chunks[chunk] {
+            let start = item * layout.groupSize
+            let x = input + start, dy = gradOutput + start
+            let m = mean[item], rstd = inverseDeviation[item]
+            let firstChannel = (item % layout.groups) * layout.channelsPerGroup
+            var sumG = 0.0, sumGX = 0.0
+            for c in 0..<layout.channelsPerGroup {
+                let channel = firstChannel + c
+                let offset = c * layout.spatial
+                var sumDy = 0.0, sumDyX = 0.0
+                for i in offset..<(offset + layout.spatial) {
+                    let normalized = Double((x[i] - m) * rstd)
+                    sumDy += Double(dy[i])
+                    sumDyX += Double(dy[i]) * normalized
+                }
+                if let perSample {
+                    let n = item / layout.groups
+                    perSample[n * layout.channels + channel] = Float(sumDyX)
+                    perSample[(layout.batch + n) * layout.channels + channel] = Float(sumDy)
+                }
+                sumG += sumDy * Double(gamma[channel])
+                sumGX += sumDyX * Double(gamma[channel])
+            }
+            guard let gradInput else { continue }
+            let size = Double(max(1, layout.groupSize))
+            let meanG = Float(sumG / size), meanGX = Float(sumGX / size)
+            let dx = gradInput + start
+            for c in 0..<layout.channelsPerGroup {
+                let g = gamma[firstChannel + c]
+                let offset = c * layout.spatial
+                for i in offset..<(offset + layout.spatial) {
+                    let normalized = (x[i] - m) * rstd
+                    dx[i] = rstd * (dy[i] * g - meanG - normalized * meanGX)
+                }
+            }
+        }
+    }
+    guard let perSample else { return }
+    if let gradGamma {
+        sumPartials(perSample, count: layout.batch, size: layout.channels, into: gradGamma)
+    }
+    if let gradBeta {
+        sumPartials(perSample + layout.batch * layout.channels, count: layout.batch, size: layout.channels, into: gradBeta)
+    }
+}

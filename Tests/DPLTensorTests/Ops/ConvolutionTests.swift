@@ -1,0 +1,111 @@
+import Testing
+@testable import DPLTensor
+
+/// The convolution written as the textbook loop, for checking the im2col path.
+func naiveConv2d(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: Int, padding: Int) -> Tensor {
+    let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (o, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+    let oh = (h + 2 * padding - kh) / stride + 1, ow = (wd + 2 * padding - kw) / stride + 1
+    var out = [Float](repeating: 0, count: n * o * oh * ow)
+    for s in 0..<n { for oc in 0..<o { for oy in 0..<oh { for ox in 0..<ow {
+        var total: Double = Double(b?.scalars[oc] ?? 0)
+        for ic in 0..<c { for ky in 0..<kh { for kx in 0..<kw {
+            let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+            guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+            total += Double(x.scalars[((s * c + ic) * h + iy) * wd + ix]) * Double(w.scalars[((oc * c + ic) * kh + ky) * kw + kx])
+        } } }
+        out[((s * o + oc) * oh + oy) * ow + ox] = Float(total)
+    } } } }
+    return try! Tensor(shape: [n, o, oh, ow], scalars: out)
+}
+
+/// One convolution configuration: input shape, weight shape, stride, padding, bias.
+struct ConvCase: CustomTestStringConvertible, Sendable {
+    let input: [Int], weight: [Int], stride: Int, padding: Int, bias: Bool
+    var testDescription: String { "x\(input) w\(weight) s\(stride) p\(padding)\(bias ? " bias" : "")" }
+}
+
+let convCases: [ConvCase] = [
+    ConvCase(input: [2, 3, 5, 5], weight: [4, 3, 3, 3], stride: 1, padding: 1, bias: true),
+    ConvCase(input: [2, 3, 5, 5], weight: [4, 3, 3, 3], stride: 1, padding: 0, bias: false),
+    ConvCase(input: [1, 2, 7, 6], weight: [3, 2, 3, 2], stride: 2, padding: 1, bias: true),
+    ConvCase(input: [2, 2, 6, 6], weight: [2, 2, 4, 4], stride: 2, padding: 1, bias: false),
+    ConvCase(input: [2, 4, 4, 5], weight: [3, 4, 1, 1], stride: 1, padding: 0, bias: true),
+    ConvCase(input: [1, 2, 5, 5], weight: [2, 2, 1, 1], stride: 2, padding: 1, bias: true),
+    ConvCase(input: [1, 1, 3, 3], weight: [2, 1, 5, 5], stride: 3, padding: 2, bias: true),
+]
+
+@Suite("conv2d")
+struct ConvolutionTests {
+    @Test(arguments: convCases)
+    func forwardMatchesDirectLoop(_ c: ConvCase) throws {
+        var random = TestRandom(seed: 11)
+        let x = random.tensor(c.input), w = random.tensor(c.weight)
+        let b = c.bias ? random.tensor([c.weight[0]]) : nil
+        let y = try Tensor.conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding)
+        let expected = naiveConv2d(x, w, b, stride: c.stride, padding: c.padding)
+        #expect(y.shape == expected.shape)
+        for i in 0..<y.count { #expect(abs(y.scalars[i] - expected.scalars[i]) < 1e-5) }
+    }
+
+    @Test(arguments: convCases)
+    func gradientsMatchFiniteDifferences(_ c: ConvCase) throws {
+        var random = TestRandom(seed: 12)
+        var inputs = [random.tensor(c.input), random.tensor(c.weight)]
+        if c.bias { inputs.append(random.tensor([c.weight[0]])) }
+        try checkGradients(inputs) { xs in
+            try Tensor.conv2d(xs[0], weight: xs[1], bias: xs.count > 2 ? xs[2] : nil,
+                              stride: c.stride, padding: c.padding)
+        }
+    }
+
+    @Test func onlyNeededGradientsAreComputed() throws {
+        var random = TestRandom(seed: 13)
+        let x = random.tensor([2, 3, 4, 4]).requiringGrad(), w = random.tensor([2, 3, 3, 3])
+        let y = try Tensor.conv2d(x, weight: w, padding: 1)
+        let grads = try gradients(of: y.sum(), wrt: [x])
+        #expect(grads[0].shape == [2, 3, 4, 4])
+    }
+
+    @Test func channelMismatchNamesBothShapes() {
+        let error = #expect(throws: TensorError.self) {
+            try Tensor.conv2d(.zeros([1, 3, 8, 8]), weight: .zeros([4, 2, 3, 3]))
+        }
+        #expect(error?.description.contains("[1, 3, 8, 8]") == true)
+        #expect(error?.description.contains("[4, 2, 3, 3]") == true)
+    }
+
+    @Test func kernelLargerThanPaddedInputIsRejected() {
+        let error = #expect(throws: TensorError.self) {
+            try Tensor.conv2d(.zeros([1, 1, 3, 3]), weight: .zeros([1, 1, 6, 6]), padding: 1)
+        }
+        #expect(error?.description.contains("larger than input") == true)
+    }
+
+    @Test func badBiasStrideAndPaddingAreRejected() {
+        #expect(throws: TensorError.self) { try Tensor.conv2d(.zeros([1, 1, 4, 4]), weight: .zeros([2, 1, 3, 3]), bias: .zeros([3])) }
+        #expect(throws: TensorError.self) { try Tensor.conv2d(.zeros([1, 1, 4, 4]), weight: .zeros([2, 1, 3, 3]), stride: 0) }
+        #expect(throws: TensorError.self) { try Tensor.conv2d(.zeros([1, 1, 4, 4]), weight: .zeros([2, 1, 3, 3]), padding: -1) }
+        #expect(throws: TensorError.self) { try Tensor.conv2d(.zeros([1, 4, 4]), weight: .zeros([2, 1, 3, 3])) }
+    }
+
+    @Test func emptyBatchGivesEmptyOutput() throws {
+        let y = try Tensor.conv2d(.zeros([0, 2, 4, 4]), weight: .ones([3, 2, 3, 3]), bias: .ones([3]), padding: 1)
+        #expect(y.shape == [0, 3, 4, 4])
+    }
+
+    @Test func bitIdenticalForOneAndTwoThreads() throws {
+        var random = TestRandom(seed: 14)
+        // 19 samples: reduction chunks of 2 with a shorter last one.
+        let x = random.tensor([19, 3, 9, 9]), w = random.tensor([5, 3, 3, 3]), b = random.tensor([5])
+        let seed = random.tensor([19, 5, 5, 5])
+        func run() throws -> [[Float]] {
+            let leaves = [x.requiringGrad(), w.requiringGrad(), b.requiringGrad()]
+            let y = try Tensor.conv2d(leaves[0], weight: leaves[1], bias: leaves[2], stride: 2, padding: 1)
+            return [y.scalars] + (try gradients(of: y, wrt: leaves, seed: seed)).map(\.scalars)
+        }
+        let one = try EngineThreads.with(1) { try run() }
+        let two = try EngineThreads.with(2) { try run() }
+        for (a, b) in zip(one, two) { #expect(a.map(\.bitPattern) == b.map(\.bitPattern)) }
+    }
+}
