@@ -28,11 +28,13 @@ struct SamplerKnownAnswerTests {
     static let cases: [(Sampler, Int, Double)] = [
         (.ddpm, 100, 0.03),                  // v* = 0.08790: −2.3 %
         (.ddpm, 25, 0.03),
+        (.ddpm, 300, 0.03),
         (.ddim(steps: 20, eta: 0), 100, 0.05), // −3.9 %
         (.ddim(steps: 20, eta: 1), 100, 0.10), // −9.5 %: strided ancestral steps
         (.ddim(steps: 100, eta: 0), 100, 0.03),
         (.sde(), 100, 0.01),                 // −0.27 %
         (.sde(), 25, 0.01),
+        (.sde(), 300, 0.01),                 // large t, where a wrong drift would show
     ]
 
     @Test("samples match the exact moments within 5 SE, and those match the data within the bias bound",
