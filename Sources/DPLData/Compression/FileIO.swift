@@ -1,0 +1,55 @@
+import Foundation
+
+// MARK: - Reading
+
+/// The bytes of the file at `path`.
+/// - Throws: `DataError` naming the file when it is missing or unreadable.
+public func readFileBytes(_ path: String) throws -> [UInt8] {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw DataError(path: path, "file not found")
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw DataError(path: path, "could not read the file; check its permissions")
+    }
+    return [UInt8](data)
+}
+
+/// Whether `bytes` start with the gzip magic number 1f 8b.
+public func isGzip(_ bytes: [UInt8]) -> Bool {
+    bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
+}
+
+/// The contents of `path`, gunzipped when the file starts with the gzip magic number (whatever
+/// its name), as is otherwise.
+/// - Throws: `DataError` naming the file when it is missing, or its gzip stream is corrupt or
+///   truncated.
+public func readPossiblyGzipped(_ path: String) throws -> [UInt8] {
+    let raw = try readFileBytes(path)
+    return isGzip(raw) ? try inflateStream(raw, container: .gzip, path: path) : raw
+}
+
+// MARK: - Writing
+
+/// Writes `bytes` to `path` atomically: into a temporary file in the same folder, then
+/// renamed over `path`, so a reader never sees a half-written file and a crash leaves the old
+/// file intact.
+/// - Throws: `DataError` naming the file when the folder is missing or not writable.
+public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent()
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+        throw DataError(path: path, "cannot write: folder \(folder.path) does not exist; create it first")
+    }
+    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
+    do {
+        try Data(bytes).write(to: temporary)
+    } catch {
+        throw DataError(path: path, "cannot write into folder \(folder.path): \(error.localizedDescription)")
+    }
+    guard rename(temporary.path, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        try? FileManager.default.removeItem(at: temporary)
+        throw DataError(path: path, "cannot replace the file: \(reason)")
+    }
+}

@@ -1,1 +1,0 @@
-// DPLData: see docs/architecture.md for this module's role.

@@ -1,1 +1,0 @@
-// Tests for DPLData; they mirror Sources/DPLData/.

@@ -1,0 +1,51 @@
+import Testing
+@testable import DPLData
+
+@Suite("IDX")
+struct IDXTests {
+    @Test("images are read as [N, 1, H, W] in [0, 1], gzipped or not")
+    func images() throws {
+        let folder = try TemporaryFolder()
+        let payload: [UInt8] = [0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8]
+        let bytes = idxBytes(magic: 0x803, dimensions: [3, 2, 2], payload: payload)
+        for path in [try folder.write("a", bytes), try folder.write("b.gz", deflateStream(bytes, container: .gzip))] {
+            let images = try IDX.readImages(path)
+            #expect(images.shape == [3, 1, 2, 2])
+            #expect(images.scalars == payload.map { Float($0) / 255 })
+        }
+    }
+
+    @Test("a wrong magic number is reported with its offset")
+    func badMagic() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("labels-as-images", idxBytes(magic: 0x801, dimensions: [2], payload: [0, 1]))
+        #expect(describes(dataError { _ = try IDX.readImages(path) }, path: path, "magic", "byte offset 0", "0x00000801", "0x00000803"))
+    }
+
+    @Test("dimensions that disagree with the file size are reported")
+    func sizeMismatch() throws {
+        let folder = try TemporaryFolder()
+        let short = try folder.write("short", idxBytes(magic: 0x803, dimensions: [2, 2, 2], payload: [1, 2, 3]))
+        #expect(describes(dataError { _ = try IDX.readImages(short) }, path: short, "truncated", "2 × 2 × 2", "should have 24 bytes", "has 19"))
+        let long = try folder.write("long", idxBytes(magic: 0x801, dimensions: [1], payload: [1, 2]))
+        #expect(describes(dataError { _ = try IDX.readLabels(long, classCount: 10) }, path: long, "trailing data"))
+        let header = try folder.write("header", [0, 0, 8, 3, 0, 0])
+        #expect(describes(dataError { _ = try IDX.readImages(header) }, path: header, "header is truncated"))
+    }
+
+    @Test("a label out of range is reported with its byte offset")
+    func labelRange() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("labels", idxBytes(magic: 0x801, dimensions: [3], payload: [0, 9, 10]))
+        #expect(describes(dataError { _ = try IDX.readLabels(path, classCount: 10) }, path: path, "label 10", "byte offset 10", "0...9"))
+        #expect(try IDX.readLabels(path, classCount: 11) == [0, 9, 10])
+    }
+
+    @Test("a truncated gzip file is reported as truncated")
+    func truncatedGzip() throws {
+        let folder = try TemporaryFolder()
+        let packed = try deflateStream(idxBytes(magic: 0x803, dimensions: [10, 8, 8], payload: patternBytes(640)), container: .gzip)
+        let path = try folder.write("images.gz", Array(packed.prefix(packed.count - 20)))
+        #expect(describes(dataError { _ = try IDX.readImages(path) }, path: path, "truncated"))
+    }
+}
