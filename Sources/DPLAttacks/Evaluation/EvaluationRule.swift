@@ -31,6 +31,23 @@ public enum EvaluationRule: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The rule written `single`, `vote:K` or `worst:K`.
+    /// - Throws: `AttackError` for any other text or a bad K.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        switch (parts.first, parts.count) {
+        case ("single", 1):
+            self = .single
+        case ("vote", 2), ("worst", 2):
+            guard let k = Int(parts[1]) else {
+                throw AttackError("evaluation", "eval=\(text) needs a whole number of draws after ':', e.g. eval=\(parts[0]):10")
+            }
+            self = try (parts[0] == "vote" ? EvaluationRule.vote(k) : .worst(k)).validated()
+        default:
+            throw AttackError("evaluation", "eval=\(text) is not a rule; use eval=single, eval=vote:K or eval=worst:K")
+        }
+    }
+
     /// Checks K.
     /// - Throws: `AttackError` when K is not between 1 and the call layout's draw limit.
     public func validated() throws -> EvaluationRule {
@@ -97,9 +114,9 @@ public func verdicts(of defense: Defense, on images: Tensor, labels: [Int], samp
             var counts = [Int: Int]()
             for p in drawn { counts[p, default: 0] += 1 }
             let most = counts.values.max() ?? 0
-            let winner = counts.filter { $0.value == most }.map(\.key).sorted().max { a, b in
-                // The tied class with the larger summed probability wins; on equal sums the
-                // sorted order and `max`'s choice of the last maximum are undone by comparing indices.
+            // Among the tied classes, order by summed probability and, on equal sums, rank the
+            // smaller index higher, so `max` picks the documented winner.
+            let winner = counts.filter { $0.value == most }.map(\.key).max { a, b in
                 let (pa, pb) = (probabilitySums[n][a], probabilitySums[n][b])
                 return pa != pb ? pa < pb : a > b
             } ?? drawn[0]

@@ -61,6 +61,15 @@ func scriptedDefense(wrongDraws: [UInt64: Set<Int>]) -> Defense {
     @Test func badKIsRejected() {
         #expect(throws: AttackError.self) { try EvaluationRule.vote(0).validated() }
     }
+
+    @Test func rulesParseFromScriptText() throws {
+        #expect(try EvaluationRule(parsing: "single") == .single)
+        #expect(try EvaluationRule(parsing: "vote:7") == .vote(7))
+        #expect(try EvaluationRule(parsing: "worst:3").description == "worst:3")
+        for bad in ["vote", "vote:x", "worst:0", "best:3", "single:2"] {
+            #expect(throws: AttackError.self) { try EvaluationRule(parsing: bad) }
+        }
+    }
 }
 
 @Suite struct RobustnessResultTests {
