@@ -1,1 +1,0 @@
-// DPLAttacks: see docs/architecture.md for this module's role.

@@ -1,0 +1,145 @@
+import DPLTensor
+
+// MARK: - Per-sample rows
+
+/// One evaluated sample: what the defense said on the clean and on the adversarial input, and
+/// how far the adversarial input is from the clean one.
+public struct SampleRow: Equatable, Sendable {
+    /// The sample's id.
+    public let sampleID: UInt64
+    /// The true label.
+    public let label: Int
+    /// The clean verdict's class.
+    public let cleanPrediction: Int
+    /// The adversarial verdict's class.
+    public let adversarialPrediction: Int
+    /// Correct on the clean input under the rule.
+    public let cleanCorrect: Bool
+    /// Correct on the clean input and on the adversarial input under the rule.
+    public let robustCorrect: Bool
+    /// `‖x' − x‖∞`.
+    public let linfDistance: Float
+    /// `‖x' − x‖₂`.
+    public let l2Distance: Float
+}
+
+// MARK: - Result
+
+/// A robustness evaluation: accuracies with Wilson intervals, the settings that produced
+/// them, per-sample rows and sanity flags. Results of several batches combine with `merged`.
+///
+/// Definitions (docs/analyses.md):
+/// - clean accuracy = clean-correct / n;
+/// - robust accuracy = (clean-correct and adversarial-correct) / n — a sample the defense
+///   already gets wrong counts as not robust, as in AutoAttack;
+/// - attack success rate = (clean-correct and not adversarial-correct) / clean-correct.
+public struct RobustnessResult: Sendable {
+    /// The attack's method and settings (`pgd norm=linf eps=…`).
+    public var attack: String
+    /// The attack's settings as data.
+    public var attackSettings: [AttackSetting]
+    /// What the attack saw.
+    public var threatModel: ThreatModel
+    /// The evaluated defense's description (purification seed mode and gradient mode included
+    /// by whoever built the defense).
+    public var defense: String
+    /// The rule of the final verdict.
+    public var rule: EvaluationRule
+    /// One row per sample, in batch order.
+    public var rows: [SampleRow]
+    /// Flags raised while attacking or evaluating.
+    public var flags: [SanityFlag]
+
+    /// The number of samples.
+    public var n: Int { rows.count }
+    /// Clean-correct samples out of n.
+    public var cleanAccuracy: Proportion { Proportion(rows.filter(\.cleanCorrect).count, of: n) }
+    /// Clean- and adversarial-correct samples out of n.
+    public var robustAccuracy: Proportion { Proportion(rows.filter(\.robustCorrect).count, of: n) }
+    /// Among clean-correct samples, those the attack turned wrong.
+    public var attackSuccessRate: Proportion {
+        let clean = rows.filter(\.cleanCorrect)
+        return Proportion(clean.filter { !$0.robustCorrect }.count, of: clean.count)
+    }
+
+    /// This result followed by another batch's, for the same experiment.
+    /// - Throws: `AttackError` when the settings, threat model, defense or rule differ, or a
+    ///   sample id appears in both.
+    public func merged(with other: RobustnessResult) throws -> RobustnessResult {
+        guard attack == other.attack, threatModel == other.threatModel, defense == other.defense, rule == other.rule else {
+            throw AttackError("evaluation", "cannot merge results of different experiments ('\(attack)' on '\(defense)' with \(rule) vs '\(other.attack)' on '\(other.defense)' with \(other.rule))")
+        }
+        let ids = Set(rows.map(\.sampleID))
+        if let repeated = other.rows.first(where: { ids.contains($0.sampleID) }) {
+            throw AttackError("evaluation", "sample \(repeated.sampleID) appears in both results; each sample may be evaluated once")
+        }
+        var result = self
+        result.rows += other.rows
+        for flag in other.flags {
+            if let i = result.flags.firstIndex(where: { $0.kind == flag.kind }) {
+                let existing = result.flags[i]
+                if existing.sampleIDs.isEmpty && flag.sampleIDs.isEmpty { continue }
+                let ids = existing.sampleIDs + flag.sampleIDs
+                result.flags[i] = SanityFlag(kind: flag.kind, message: SanityFlag.mergedMessage(kind: flag.kind, count: ids.count, n: result.n, fallback: existing.message), sampleIDs: ids)
+            } else {
+                result.flags.append(flag)
+            }
+        }
+        return result
+    }
+}
+
+extension SanityFlag {
+    /// The message of a per-sample flag after merging batches (counts over the merged n).
+    static func mergedMessage(kind: Kind, count: Int, n: Int, fallback: String) -> String {
+        switch kind {
+        case .zeroGradients:
+            return "\(count) of \(n) samples had an input gradient that was exactly zero, a sign of gradient masking or saturated logits; check with a score-based attack (square) or the dlr loss"
+        case .nonFiniteGradients:
+            return "\(count) of \(n) samples had NaN or infinite input gradients (set to 0 for the step), so the attack could not follow them"
+        default:
+            return fallback
+        }
+    }
+}
+
+// MARK: - Evaluating an attack
+
+/// Evaluates `adversarial` against `defense` under `rule` and builds the result.
+///
+/// Clean and adversarial verdicts use separate call phases, so with a randomized defense
+/// neither reuses a draw the attack optimized against. Under `against=classifier` the attack
+/// ran on the classifier but `defense` here is the full pipeline, and `threatModel` says so.
+/// - Throws: `AttackError` on shape mismatches, an adversarial input outside `budget` or
+///   [0, 1], or errors of the defense.
+public func evaluateRobustness(
+    batch: AttackBatch, adversarial: Tensor, defense: Defense, rule: EvaluationRule,
+    attack: Attack, threatModel: ThreatModel, flags: [SanityFlag] = []
+) throws -> RobustnessResult {
+    guard adversarial.shape == batch.images.shape else {
+        throw AttackError("evaluation", "adversarial images of shape \(adversarial.shape) do not match clean images of shape \(batch.images.shape)")
+    }
+    try attack.budget.verify(adversarial: adversarial.scalars, clean: batch.images.scalars, width: batch.width,
+                             sampleIDs: batch.sampleIDs, attack: attack.name)
+    let clean = try verdicts(of: defense, on: batch.images, labels: batch.labels, sampleIDs: batch.sampleIDs,
+                             rule: rule, phase: .cleanEvaluation)
+    let attacked = try verdicts(of: defense, on: adversarial, labels: batch.labels, sampleIDs: batch.sampleIDs,
+                                rule: rule, phase: .adversarialEvaluation)
+    let difference = adversarial.scalars.indices.map { adversarial.scalars[$0] - batch.images.scalars[$0] }
+    let linf = rowNorms(difference, width: batch.width, norm: .linf)
+    let l2 = rowNorms(difference, width: batch.width, norm: .l2)
+    var allFlags = flags
+    if let flag = SanityFlag.randomnessWithoutEOT(defense: defense, attack: attack),
+       threatModel == .endToEnd, !allFlags.contains(where: { $0.kind == .randomnessWithoutEOT }) {
+        allFlags.append(flag)
+    }
+    let rows = batch.labels.indices.map { n in
+        SampleRow(sampleID: batch.sampleIDs[n], label: batch.labels[n],
+                  cleanPrediction: clean[n].prediction, adversarialPrediction: attacked[n].prediction,
+                  cleanCorrect: clean[n].correct, robustCorrect: clean[n].correct && attacked[n].correct,
+                  linfDistance: linf[n], l2Distance: l2[n])
+    }
+    return RobustnessResult(attack: attack.settingsDescription, attackSettings: attack.settings,
+                            threatModel: threatModel, defense: defense.description, rule: rule,
+                            rows: rows, flags: allFlags)
+}
