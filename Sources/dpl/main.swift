@@ -1,11 +1,18 @@
 // The `dpl` command line: argument parsing only; what each command does lives in DPLLang.Driver.
 import ArgumentParser
 import DPLLang
+import DPLRuntime
 import Foundation
 
-/// The stages `dpl` runs. The runtime layer registers the built-in stages here.
+/// The stages `dpl` runs: DPL's built-in stages. A registration failure is a bug in DPL
+/// itself, reported plainly rather than crashing.
 func makeRegistry() -> StageRegistry {
-    StageRegistry()
+    do {
+        return try BuiltinStages.makeRegistry()
+    } catch {
+        FileHandle.standardError.write(Data("dpl: internal error while registering the built-in stages: \(error)\n".utf8))
+        return StageRegistry()
+    }
 }
 
 func makeDriver() -> Driver {

@@ -22,6 +22,10 @@ public final class ImageRecord: RuntimeValue {
     public var current: Tensor
     /// Snapshots by name, in the order they were taken.
     public private(set) var snapshots: [(name: String, images: Tensor)] = []
+    /// Image transforms (purification) waiting to run, in order. They stay lazy so that
+    /// `classify` can run them as part of the defense — once per draw of its evaluation rule —
+    /// and `attack` can differentiate through them; stages that need pixels materialize them.
+    public var pendingTransforms: [ImageTransform] = []
     /// What `classify` found; `nil` before.
     public var evaluation: Evaluation?
     /// Lines describing what the pipeline did so far (`purify t=100 sampler=ddpm seed=fixed grad=full`).
@@ -47,6 +51,7 @@ public final class ImageRecord: RuntimeValue {
         current = other.current
         snapshots = other.snapshots
         evaluation = other.evaluation
+        pendingTransforms = other.pendingTransforms
         trail = other.trail
     }
 
