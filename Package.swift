@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "DPLLang"),
         .target(name: "DPLRuntime",
                 dependencies: ["DPLLang", "DPLTensor", "DPLNN", "DPLData", "DPLDiffusion", "DPLAttacks"]),
-        .target(name: "DPLREPL", dependencies: ["DPLLang", "_CEditLine"]),
+        .target(name: "DPLREPL", dependencies: ["_CEditLine"]),
         .executableTarget(name: "dpl", dependencies: [
             "DPLLang", "DPLRuntime", "DPLREPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -54,7 +54,9 @@ let package = Package(
         .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks"]),
         .testTarget(name: "DPLLangTests", dependencies: ["DPLLang"]),
         .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime"]),
-        .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL"]),
+        .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),
+        // The REPL under a pseudo-terminal needs its own process; DPLREPLTests spawns this.
+        .executableTarget(name: "dpl-repl-fixture", dependencies: ["DPLREPL"], path: "Tests/DPLREPLFixture"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,1 +1,0 @@
-// DPLREPL: see docs/architecture.md for this module's role.

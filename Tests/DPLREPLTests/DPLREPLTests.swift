@@ -1,1 +1,0 @@
-// Tests for DPLREPL; they mirror Sources/DPLREPL/.
