@@ -1,0 +1,129 @@
+import DPLNN
+import DPLTensor
+
+// MARK: - Settings
+
+/// The parameters of `purify t=… sampler=… seed=… grad=…`.
+public struct PurificationSettings: Sendable {
+    /// Forward diffusion steps (1…T); the input is noised to schedule index t − 1.
+    public var t: Int
+    /// The reverse process.
+    public var sampler: Sampler
+    /// How noise is keyed across calls.
+    public var seed: SeedMode
+    /// What a backward pass through purification computes.
+    public var gradient: GradientMode
+    /// How `gradient = .full` trades recomputation for memory.
+    public var checkpointing: Checkpointing
+    /// Whether `ddpm`/`ddim` clip their x₀ predictions to [−1, 1] (guided-diffusion's default).
+    public var clipDenoised: Bool
+
+    /// Settings with DiffPure-like defaults: t = 100, DDPM, fixed seed, full gradient.
+    public init(t: Int = 100, sampler: Sampler = .ddpm, seed: SeedMode = .fixed,
+                gradient: GradientMode = .full, checkpointing: Checkpointing = .automatic,
+                clipDenoised: Bool = true) {
+        self.t = t
+        self.sampler = sampler
+        self.seed = seed
+        self.gradient = gradient
+        self.checkpointing = checkpointing
+        self.clipDenoised = clipDenoised
+    }
+}
+
+// MARK: - Purifier
+
+/// Diffusion purification (DiffPure, Nie et al. 2022): images in [0, 1] are mapped to the
+/// model's [−1, 1], diffused to step t with keyed noise, taken back to step 0 by the sampler,
+/// clamped to [−1, 1] and mapped back to [0, 1].
+///
+/// Noise is addressed by sample id, so a sample purifies to the same bits alone or in any
+/// batch; batching is the caller's. The gradient mode decides what attacks differentiate.
+public final class Purifier {
+    /// The ε-predictor (a trained U-Net or `AnalyticGaussianDenoiser`).
+    public let model: NoisePredictor
+    /// The purification parameters.
+    public let settings: PurificationSettings
+    /// The model's discrete schedule.
+    public let schedule: NoiseSchedule
+    /// The continuous schedule of the `sde` sampler.
+    public let sde: VPSDE
+    /// The reverse process the settings describe.
+    public let reverseProcess: ReverseProcess
+
+    /// A purifier of `model` with `settings`.
+    /// - Throws: `DiffusionError` for settings the sampler rejects (t outside 1…T, …).
+    public init(model: NoisePredictor, settings: PurificationSettings = PurificationSettings(),
+                schedule: NoiseSchedule = .ddpm, sde: VPSDE = .diffPure) throws {
+        self.model = model
+        self.settings = settings
+        self.schedule = schedule
+        self.sde = sde
+        reverseProcess = try ReverseProcess(sampler: settings.sampler, t: settings.t, model: model,
+                                            schedule: schedule, sde: sde, clipDenoised: settings.clipDenoised)
+    }
+
+    /// Whether attacks can differentiate through this purifier (`grad=full` or `grad=bpda`).
+    public var passesGradients: Bool { settings.gradient.passesGradients }
+
+    /// Throws the error an attack should report when it needs gradients through a purifier
+    /// with `grad=none`; `consumer` names the attack.
+    public func requireGradients(for consumer: String) throws {
+        guard passesGradients else { throw Purifier.blockedGradientError(consumer: consumer) }
+    }
+
+    /// The keys of the next purification under the seed mode (advances a `random` counter).
+    public func nextNoise() -> PurificationNoise {
+        let (seed, call) = settings.seed.nextSeedAndCall()
+        return PurificationNoise(seed: seed, call: call)
+    }
+
+    /// Purifies a batch `[N, C, H, W]` of images in [0, 1]; row n has id `sampleIDs[n]`.
+    ///
+    /// `noise` overrides the seed mode's keys (e.g. to replay one `random` draw); by default
+    /// each call takes `nextNoise()`.
+    ///
+    /// Gradients: with `.full`, the result is differentiable in `images` (when `images`
+    /// requires a gradient; otherwise no graph is built). With `.bpda` the backward pass is
+    /// the identity. With `.none`, backpropagating into `images` throws.
+    /// - Throws: `DiffusionError` when the ids do not match the batch; errors of the model.
+    public func purify(_ images: Tensor, sampleIDs: [UInt64], noise: PurificationNoise? = nil) throws -> Tensor {
+        guard images.rank >= 1, images.shape[0] == sampleIDs.count else {
+            throw DiffusionError("purify", "the batch of shape \(shapeString(images.shape)) needs one sample id per row but \(sampleIDs.count) were given")
+        }
+        let keys = noise ?? nextNoise()
+        let differentiate = settings.gradient == .full && images.requiresGrad && GradMode.isEnabled
+        guard differentiate else {
+            let purified = try withoutGradients { try purifyValue(images, sampleIDs: sampleIDs, noise: keys) }
+            return attachSurrogateGradient(purified, images: images)
+        }
+        return try purifyValue(images, sampleIDs: sampleIDs, noise: keys)
+    }
+
+    /// The purification itself; differentiable when gradients are recorded.
+    private func purifyValue(_ images: Tensor, sampleIDs: [UInt64], noise: PurificationNoise) throws -> Tensor {
+        let modelScale = images * 2 - 1
+        let noised = try schedule.diffuse(modelScale, steps: settings.t, noise: noise, sampleIDs: sampleIDs)
+        let denoised = try reverseProcess.run(noised, noise: noise, sampleIDs: sampleIDs,
+                                              checkpointing: settings.checkpointing)
+        return try (denoised.clamped(min: -1, max: 1) + 1) * 0.5
+    }
+
+    /// The backward rule of `.bpda` (identity) or `.none` (an error), on a detached result.
+    private func attachSurrogateGradient(_ purified: Tensor, images: Tensor) -> Tensor {
+        switch settings.gradient {
+        case .full:
+            return purified
+        case .bpda:
+            return Tensor.record(purified, op: "purify.bpda", inputs: [images]) { gradient, _ in [gradient] }
+        case .none:
+            return Tensor.record(purified, op: "purify.blocked", inputs: [images]) { _, _ in
+                throw Purifier.blockedGradientError(consumer: "a backward pass")
+            }
+        }
+    }
+
+    private static func blockedGradientError(consumer: String) -> DiffusionError {
+        DiffusionError("purify", "\(consumer) needs gradients through purification, but it runs with grad=none; use grad=full for the exact gradient or grad=bpda for the identity approximation")
+    }
+}

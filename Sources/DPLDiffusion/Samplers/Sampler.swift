@@ -1,0 +1,66 @@
+import DPLTensor
+
+// MARK: - Sampler choice
+
+/// The reverse process that takes x_t back to an image (see docs/purification.md).
+public enum Sampler: Sendable, Equatable, CustomStringConvertible {
+    /// DDPM ancestral sampling: t reverse steps, each adding noise with the posterior
+    /// variance β̃ (none on the last step).
+    case ddpm
+    /// DDIM with `steps` strided steps from t − 1 down to the clean image. `eta` = 0 is
+    /// deterministic; `eta` > 0 adds keyed noise (`eta` = 1 with `steps` = t is DDPM).
+    case ddim(steps: Int, eta: Float = 0)
+    /// DiffPure's reverse VP-SDE by Euler–Maruyama from τ* = t/T to 1e-5, in steps of
+    /// `stepSize` (the last one shorter).
+    case sde(stepSize: Double = 1e-3)
+
+    /// The time DiffPure's reverse SDE stops at, short of 0 where the score is singular.
+    public static let sdeEndTime = 1e-5
+
+    /// The purpose that keys this sampler's reverse-step noise.
+    public var noisePurpose: RandomPurpose {
+        switch self {
+        case .ddpm: return "purify.reverse.ddpm"
+        case .ddim: return "purify.reverse.ddim"
+        case .sde: return "purify.reverse.sde"
+        }
+    }
+
+    /// Whether the sampler calls its model at continuous timesteps τ (T − 1) (`sde`) rather
+    /// than at integer schedule indices (`ddpm`, `ddim`).
+    public var usesContinuousTime: Bool {
+        if case .sde = self { return true }
+        return false
+    }
+
+    /// `ddpm`, `ddim(steps=…, eta=…)` or `sde(dt=…)`.
+    public var description: String {
+        switch self {
+        case .ddpm: return "ddpm"
+        case .ddim(let steps, let eta): return "ddim(steps=\(steps), eta=\(eta))"
+        case .sde(let stepSize): return "sde(dt=\(stepSize))"
+        }
+    }
+}
+
+// MARK: - Checkpointing
+
+/// How `grad=full` keeps memory down: the reverse loop is cut into segments whose
+/// intermediate values are recomputed during the backward pass.
+public enum Checkpointing: Sendable, Equatable {
+    /// Segments of ⌈√n⌉ steps for n reverse steps, so memory grows like √n.
+    case automatic
+    /// Segments of the given number of steps.
+    case segments(of: Int)
+    /// Keep every step's intermediate values (memory grows like n).
+    case off
+
+    /// The segment length for `stepCount` steps, or nil when checkpointing is off.
+    func segmentLength(stepCount: Int) -> Int? {
+        switch self {
+        case .automatic: return max(1, Int(Double(stepCount).squareRoot().rounded(.up)))
+        case .segments(let length): return max(1, length)
+        case .off: return nil
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for DPLDiffusion; they mirror Sources/DPLDiffusion/.
