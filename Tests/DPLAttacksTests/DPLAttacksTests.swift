@@ -1,1 +1,0 @@
-// Tests for DPLAttacks; they mirror Sources/DPLAttacks/.

@@ -1,0 +1,41 @@
+import DPLTensor
+import Testing
+@testable import DPLAttacks
+
+@Suite struct DefenseTests {
+    let model = LinearClassifier.binary(w: (0..<16).map { Float($0) / 16 - 0.5 }, b: 0)
+    /// Purification that squares every pixel: its true Jacobian is diag(2x), BPDA's is I.
+    let square: (Tensor, [UInt64], UInt64) throws -> Tensor = { x, _, _ in try x * x }
+
+    func inputGradient(_ defense: Defense, _ x: Tensor) throws -> [Float] {
+        let leaf = x.requiringGrad()
+        let logits = try withGradients { try defense.logits(leaf, sampleIDs: [0], call: 0) }
+        return try gradients(of: logits, wrt: [leaf], seed: Tensor(shape: [1, 2], scalars: [0, 1]))[0].scalars
+    }
+
+    @Test func exactAndBPDAGradientsThroughPurification() throws {
+        let x = makeBatch(n: 1, low: 0.2, high: 0.8).images
+        let w = (0..<16).map { Float($0) / 16 - 0.5 }
+        let exact = Defense.purified(description: "square | linear", isRandomized: false, gradient: .exact, purify: square, classifier: model)
+        let bpda = Defense.purified(description: "square | linear", isRandomized: false, gradient: .bpda, purify: square, classifier: model)
+        let (ge, gb) = (try inputGradient(exact, x), try inputGradient(bpda, x))
+        for j in 0..<16 {
+            #expect(abs(ge[j] - w[j] / 2 * 2 * x.scalars[j]) < 1e-5)
+            #expect(abs(gb[j] - w[j] / 2) < 1e-5)
+        }
+        // Both forward passes are the true defense.
+        #expect(try exact.logits(x, sampleIDs: [0], call: 0).scalars == bpda.logits(x, sampleIDs: [0], call: 0).scalars)
+    }
+
+    @Test func callIndicesSeparatePhases() {
+        let attack = DefenseCallIndex.make(.attack, restart: 1, iteration: 2, draw: 3)
+        #expect(attack == (1 << 40) | (2 << 16) | 3)
+        #expect(DefenseCallIndex.make(.cleanEvaluation) != DefenseCallIndex.make(.adversarialEvaluation))
+        #expect(DefenseCallIndex.make(.adversarialEvaluation, draw: 5) >> 62 == 2)
+    }
+
+    @Test func wrongLogitShapesAreReported() {
+        let bad = Defense(description: "bad", isRandomized: false, gradient: .exact) { x, _, _ in x }
+        #expect(throws: AttackError.self) { try bad.logits(Tensor.zeros([1, 1, 2, 2]), sampleIDs: [0], call: 0) }
+    }
+}
