@@ -14,6 +14,8 @@ public enum BuiltinStages {
         try ReportStage.register(into: &registry, state: state)
         try SaveStage.register(into: &registry, state: state)
         try TrainStage.register(into: &registry, state: state)
+        try PurifyStage.register(into: &registry, state: state)
+        try AttackStage.register(into: &registry, state: state)
         return registry
     }
 }

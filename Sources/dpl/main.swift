@@ -18,7 +18,7 @@ func makeRegistry() -> StageRegistry {
 
 func makeDriver() -> Driver {
     Driver(registry: makeRegistry(),
-           output: { print($0) },
+           output: { print($0); fflush(stdout) },
            errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
 }
 

@@ -22,11 +22,16 @@ struct ArgumentReader {
     func optionalInteger(_ name: String) -> Int? { arguments[name]?.integerValue }
 
     func text(_ name: String) throws -> String {
-        guard let value = arguments[name]?.textValue else { throw missing(name, "a name or a string") }
+        guard let value = optionalText(name) else { throw missing(name, "a name or a string") }
         return value
     }
 
-    func optionalText(_ name: String) -> String? { arguments[name]?.textValue }
+    /// The text of a name or string argument; the keyword `none` reads as the name "none"
+    /// (as in `grad=none`).
+    func optionalText(_ name: String) -> String? {
+        if case .none? = arguments[name] { return "none" }
+        return arguments[name]?.textValue
+    }
 
     func bool(_ name: String) throws -> Bool {
         guard let value = arguments[name]?.boolValue else { throw missing(name, "true or false") }
