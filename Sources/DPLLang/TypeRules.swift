@@ -103,6 +103,8 @@ public enum TypeRules {
             return TypeMismatch(reason: "must be one of \(names.joined(separator: ", ")), but is `\(name)`",
                                 fix: Suggestion.didYouMean(name, among: names))
         case (.choice, .string(nil)): return nil
+        // `none` is also a keyword, so `grad=none` arrives as the none value.
+        case (.choice(let names), .none) where names.contains("none"): return nil
         case (.list(let element), .list(let elements)):
             for item in elements { if let problem = mismatch(item, type: element) { return problem } }
             return nil

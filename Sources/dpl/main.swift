@@ -1,16 +1,24 @@
 // The `dpl` command line: argument parsing only; what each command does lives in DPLLang.Driver.
 import ArgumentParser
 import DPLLang
+import DPLREPL
+import DPLRuntime
 import Foundation
 
-/// The stages `dpl` runs. The runtime layer registers the built-in stages here.
+/// The stages `dpl` runs: DPL's built-in stages. A registration failure is a bug in DPL
+/// itself, reported plainly rather than crashing.
 func makeRegistry() -> StageRegistry {
-    StageRegistry()
+    do {
+        return try BuiltinStages.makeRegistry()
+    } catch {
+        FileHandle.standardError.write(Data("dpl: internal error while registering the built-in stages: \(error)\n".utf8))
+        return StageRegistry()
+    }
 }
 
 func makeDriver() -> Driver {
     Driver(registry: makeRegistry(),
-           output: { print($0) },
+           output: { print($0); fflush(stdout) },
            errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
 }
 
@@ -23,7 +31,7 @@ struct DPL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dpl",
         abstract: "The defense-pipeline language: evaluate diffusion purification against adversarial attacks.",
-        discussion: "With no arguments, dpl reads statements from standard input.",
+        discussion: "With no arguments, dpl opens the REPL on a terminal and reads statements from standard input otherwise.",
         version: Driver.version,
         subcommands: [Run.self, Check.self, Format.self, Describe.self])
 
@@ -34,9 +42,14 @@ struct DPL: ParsableCommand {
     var settings: [String] = []
 
     func run() throws {
-        let driver = makeDriver()
-        if let source { try finish(driver.evaluate(source, settingAssignments: settings)) }
-        try finish(driver.runLines { Swift.readLine(strippingNewline: true) })
+        if let source { try finish(makeDriver().evaluate(source, settingAssignments: settings)) }
+        let session = LanguageREPLSession(registry: makeRegistry(), settingAssignments: settings)
+        var configuration = REPLConfiguration()
+        configuration.banner = "DPL \(Driver.version) — :help for stages, :quit to leave"
+        let summary = REPL(session: session, configuration: configuration).run()
+        // A script piped in fails like `dpl run` would; an interactive session ends normally.
+        let interactive = isatty(STDIN_FILENO) == 1
+        try finish(interactive || summary.succeeded ? Driver.success : Driver.runtimeFailure)
     }
 }
 

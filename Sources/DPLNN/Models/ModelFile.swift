@@ -1,0 +1,138 @@
+import Foundation
+import DPLTensor
+
+// MARK: - Weight files that know their architecture
+
+/// A built-in architecture, as recorded in a weight file's metadata.
+public enum Architecture: Equatable, Sendable {
+    /// The convolutional classifier family (`cnn-small` by default).
+    case cnn(CNNClassifier.Configuration)
+    /// The DDPM U-Net family (`unet-tiny` by default).
+    case unet(UNet.Configuration)
+
+    /// The metadata value of `dpl.architecture`.
+    public var familyName: String {
+        switch self {
+        case .cnn: return "cnn"
+        case .unet: return "unet"
+        }
+    }
+
+    /// Builds a freshly initialized model of this architecture.
+    public func makeModel(key: RandomKey) throws -> any Module {
+        switch self {
+        case .cnn(let configuration): return try CNNClassifier(configuration, key: key)
+        case .unet(let configuration): return try UNet(configuration, key: key)
+        }
+    }
+
+    /// The architecture of a model built by DPL.
+    public init?(of model: any Module) {
+        if let cnn = model as? CNNClassifier { self = .cnn(cnn.configuration) }
+        else if let unet = model as? UNet { self = .unet(unet.configuration) }
+        else { return nil }
+    }
+
+    /// The architecture named on the command line or in a script: `cnn-small`, `unet-tiny`,
+    /// or `unet` (base width 64, the larger variant).
+    public init?(named name: String) {
+        switch name {
+        case "cnn-small", "cnn": self = .cnn(.small)
+        case "unet-tiny": self = .unet(.tiny)
+        case "unet": self = .unet(UNet.Configuration(baseWidth: 64, groups: 8))
+        default: return nil
+        }
+    }
+
+    /// Names `init(named:)` accepts, for help and suggestions.
+    public static let names = ["cnn-small", "unet-tiny", "unet"]
+}
+
+/// A model read from, or written to, a safetensors file whose metadata records the
+/// architecture (`dpl.architecture`, `dpl.configuration`), so `model "file.safetensors"`
+/// needs nothing else. Other metadata (training settings, accuracies, the noise schedule)
+/// travels along as strings.
+public struct ModelFile {
+    /// The model with the file's weights.
+    public let model: any Module
+    /// The architecture it was built from.
+    public let architecture: Architecture
+    /// Every metadata entry of the file.
+    public let metadata: [String: String]
+    /// The file's path.
+    public let path: String
+
+    static let architectureKey = "dpl.architecture"
+    static let configurationKey = "dpl.configuration"
+
+    /// Reads a model file, builds its architecture and loads the weights.
+    /// - Throws: an error naming the file and what is wrong: unreadable, not safetensors, no
+    ///   architecture in the metadata, a configuration that does not decode, or weights that
+    ///   do not fit the architecture (every missing, extra or wrong-shaped tensor).
+    public init(path: String) throws {
+        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
+        guard let family = file.metadata[Self.architectureKey], let json = file.metadata[Self.configurationKey] else {
+            throw ModelFileError(path: path, "has no `dpl.architecture` and `dpl.configuration` metadata; weights saved from PyTorch need them added (see docs/models.md)")
+        }
+        let data = Data(json.utf8)
+        let architecture: Architecture
+        do {
+            switch family {
+            case "cnn": architecture = .cnn(try JSONDecoder().decode(CNNClassifier.Configuration.self, from: data))
+            case "unet": architecture = .unet(try JSONDecoder().decode(UNet.Configuration.self, from: data))
+            default: throw ModelFileError(path: path, "names the unknown architecture `\(family)`; known: cnn, unet")
+            }
+        } catch let error as ModelFileError {
+            throw error
+        } catch {
+            throw ModelFileError(path: path, "has a `dpl.configuration` that does not describe a \(family) model: \(error)")
+        }
+        let model = try architecture.makeModel(key: RandomKey(seed: 0, purpose: "init"))
+        do {
+            try model.loadStateDict(try file.tensors().filter { !$0.name.hasPrefix("optimizer.") })
+        } catch {
+            throw ModelFileError(path: path, "does not fit its architecture: \(error)")
+        }
+        self.model = model
+        self.architecture = architecture
+        self.metadata = file.metadata
+        self.path = path
+    }
+
+    /// Writes `model`'s weights with its architecture and `metadata`, atomically; `extra`
+    /// tensors (optimizer state in a checkpoint) are stored after the weights.
+    public static func write(_ model: any Module, metadata: [String: String] = [:],
+                             extra: [(name: String, tensor: Tensor)] = [], to path: String) throws {
+        guard let architecture = Architecture(of: model) else {
+            throw ModelFileError(path: path, "cannot record the architecture of this model; only DPL's built-in architectures can be saved")
+        }
+        var all = metadata
+        all[architectureKey] = architecture.familyName
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let configuration: Data
+        switch architecture {
+        case .cnn(let c): configuration = try encoder.encode(c)
+        case .unet(let c): configuration = try encoder.encode(c)
+        }
+        all[configurationKey] = String(decoding: configuration, as: UTF8.self)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try SafetensorsWriter.write(model.stateDict() + extra, metadata: all, to: URL(fileURLWithPath: path))
+    }
+}
+
+/// A model file that cannot be used, with the file's path and the reason.
+public struct ModelFileError: Error, CustomStringConvertible {
+    /// The file.
+    public let path: String
+    /// What is wrong and how to fix it.
+    public let message: String
+
+    init(path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "\(path): \(message)" }
+}

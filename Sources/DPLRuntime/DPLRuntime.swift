@@ -1,1 +1,0 @@
-// DPLRuntime: see docs/architecture.md for this module's role.

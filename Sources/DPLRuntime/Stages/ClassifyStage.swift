@@ -1,0 +1,114 @@
+import DPLAttacks
+import DPLLang
+import DPLNN
+import DPLTensor
+
+/// `classify model=… eval=single|vote:K|worst:K` — runs the defense (every pending transform,
+/// then the classifier) on the record's images and records the verdicts.
+enum ClassifyStage {
+    static let signature = StageSignature(
+        name: "classify", doc: "Classifies the images through every transform before it (the defense) and records accuracy.",
+        input: .kinds([RuntimeKinds.dataset, RuntimeKinds.batch]), output: RuntimeKinds.results,
+        parameters: [
+            Parameter("model", .any, doc: "The classifier: a model value or a .safetensors file (default: the `classifier` setting, else the shipped fmnist-cnn-small)."),
+            Parameter("eval", .string, default: .string("single"), doc: "Verdict rule for randomized defenses: \"single\" (one draw), \"vote:K\" (majority of K draws), \"worst:K\" (correct only if all K draws are)."),
+        ])
+
+    static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
+        try registry.register(signature) { input, arguments, _, context in
+            let record = try ImageRecord.from(input, stage: "classify")
+            let setup = try ClassifierSetup(arguments: arguments, context: context, state: state)
+            let settings = SessionSettings(context)
+            // The first clean-evaluation draw is also the `purified` snapshot: compute it once
+            // per batch and let the defense reuse it instead of purifying twice.
+            let firstDraw = DefenseCallIndex.make(.cleanEvaluation)
+            let reuse = ReusedDraw()
+            let defense = setup.defense(transforms: record.pendingTransforms, reusing: reuse)
+            let keys = record.sampleKeys
+            var verdictsSoFar: [Verdict] = []
+            var purified: [Tensor] = []
+            let ranges = record.batchRanges(size: settings.batchSize)
+            let progress = ProgressReporter("classify", total: record.count, unit: "img", quiet: record.count < 2 * settings.batchSize)
+            defer { progress.close() }
+            for range in ranges {
+                try context.checkCancellation()
+                let images = try ImageRecord.rows(record.current, range)
+                let ids = Array(keys[range])
+                let labels = Array(record.labels[range])
+                try withoutGradients {
+                    if !record.pendingTransforms.isEmpty {
+                        let first = try record.pendingTransforms.apply(images, sampleIDs: ids, call: firstDraw)
+                        purified.append(first)
+                        reuse.store(call: firstDraw, input: images, output: first)
+                    }
+                    verdictsSoFar += try verdicts(of: defense, on: images, labels: labels, sampleIDs: ids,
+                                                  rule: setup.rule, phase: .cleanEvaluation)
+                }
+                progress.update(range.upperBound)
+            }
+            if !purified.isEmpty {
+                record.current = try Tensor.concat(purified, axis: 0)
+                record.takeSnapshot("purified", record.current)
+            }
+            record.pendingTransforms = []
+            record.trail.append("classify \(setup.modelDescription) eval=\(setup.rule)")
+            record.evaluation = .accuracy(AccuracyResult(defense: defense.description, rule: setup.rule, sampleIDs: keys,
+                                                         labels: record.labels, verdicts: verdictsSoFar))
+            return .runtime(record)
+        }
+    }
+}
+
+/// The classifier and evaluation rule a `classify` call names; `attack` builds the same from
+/// the `classify` that ends its defense.
+struct ClassifierSetup {
+    let classifier: any ImageClassifier
+    let modelDescription: String
+    let rule: EvaluationRule
+
+    init(arguments: [String: Value], context: StageContext, state: RuntimeState) throws {
+        let args = ArgumentReader(stage: "classify", arguments: arguments)
+        let model = try state.models.resolve(argument: args.value("model"), setting: context.settings["classifier"],
+                                             defaultFile: ModelLibrary.defaultClassifierFile, role: "classifier",
+                                             baseDirectory: context.baseDirectory)
+        guard let classifier = model.classifier else {
+            throw RuntimeError("\(model.description) is a \(model.architecture.familyName) model, not a classifier; give classify a classifier")
+        }
+        self.classifier = classifier
+        self.modelDescription = model.path.map { ($0 as NSString).lastPathComponent } ?? model.architecture.familyName
+        self.rule = try parseEvaluationRule(try args.text("eval"))
+    }
+
+    /// The defense: the transforms, then the classifier. With `reusing`, a transform output
+    /// already computed for the same input and call is taken instead of recomputed.
+    func defense(transforms: [ImageTransform], reusing reuse: ReusedDraw? = nil) -> Defense {
+        let description = (transforms.map(\.description) + ["classify \(modelDescription)"]).joined(separator: " | ")
+        let classifier = self.classifier
+        return Defense(description: description, isRandomized: transforms.isRandomized, gradient: transforms.gradient) { images, ids, call in
+            if let reused = reuse?.output(call: call, input: images) { return try classifier.logits(reused) }
+            return try classifier.logits(transforms.apply(images, sampleIDs: ids, call: call))
+        }
+    }
+}
+
+/// One transform output kept for reuse by a defense that will ask for the same draw again.
+final class ReusedDraw {
+    private var call: UInt64?
+    private var input: Tensor?
+    private var output: Tensor?
+
+    func store(call: UInt64, input: Tensor, output: Tensor) {
+        self.call = call
+        self.input = input
+        self.output = output
+    }
+
+    /// The stored output when `call` and the input's values match (compared exactly; inputs
+    /// share storage, so this is cheap next to a purification).
+    func output(call: UInt64, input: Tensor) -> Tensor? {
+        guard call == self.call, let stored = self.input, stored.shape == input.shape, stored.scalars == input.scalars else { return nil }
+        return output
+    }
+}
+
+import Foundation

@@ -1,0 +1,93 @@
+import DPLAttacks
+import DPLDiffusion
+import DPLLang
+import DPLNN
+import DPLTensor
+
+/// `purify t=100 sampler=ddpm|ddim|sde seed=fixed|random|N grad=full|bpda|none` — diffusion
+/// purification as a lazy, differentiable transform of the images: `classify` runs it as part
+/// of the defense (once per draw of its evaluation rule) and `attack` differentiates through it.
+///
+/// Randomness (docs/purification.md): every draw is keyed by (seed, purpose, step, call) and
+/// the sample id. `fixed` uses the session seed and call 0, `seed=N` seed N and call 0, so the
+/// defense is a deterministic function of each image. `random` uses a seed unique to this
+/// stage's invocation in the script and call = 1 + the defense call index, which names the
+/// phase (attack, clean or adversarial evaluation), restart, iteration and draw — never how
+/// many calls came before — so results do not depend on batching or sharding.
+enum PurifyStage {
+    static let signature = StageSignature(
+        name: "purify", doc: "Diffusion purification: noise the images to step t and denoise back with a sampler; lazy and differentiable.",
+        input: .kinds([RuntimeKinds.dataset, RuntimeKinds.batch]), output: RuntimeKinds.batch,
+        parameters: [
+            Parameter("t", .integer, default: .number(100), minimum: 1, maximum: 1000, doc: "Diffusion step to noise to, on the 0…1000 schedule (sde: t* = t/1000)."),
+            Parameter("sampler", .choice(["ddpm", "ddim", "sde"]), default: .name("ddpm"), doc: "Reverse process: ddpm (ancestral, t steps), ddim (steps= strided steps), sde (DiffPure's reverse VP-SDE, Euler–Maruyama)."),
+            Parameter("steps", .integer, default: .number(10), minimum: 1, doc: "ddim only: number of strided reverse steps."),
+            Parameter("eta", .number, default: .number(0), minimum: 0, maximum: 1, doc: "ddim only: 0 is deterministic DDIM, 1 matches DDPM's variance."),
+            Parameter("dt", .number, default: .number(1e-3), minimum: 1e-6, maximum: 0.1, doc: "sde only: Euler–Maruyama step on the 0…1 time scale."),
+            Parameter("seed", .oneOf([.choice(["fixed", "random"]), .integer]), default: .name("fixed"), doc: "fixed: same noise for the same image every call; random: fresh noise every call; N: fixed under key N."),
+            Parameter("grad", .choice(["full", "bpda", "none"]), default: .name("full"), doc: "Gradient for attacks: full (exact, checkpointed), bpda (identity backward), none (blocks gradients)."),
+            Parameter("model", .any, doc: "The diffusion model (default: the `diffusion` setting, else the shipped fmnist-unet-tiny)."),
+        ])
+
+    static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
+        try registry.register(signature) { input, arguments, _, context in
+            let record = try ImageRecord.from(input, stage: "purify")
+            let args = ArgumentReader(stage: "purify", arguments: arguments)
+            let settings = SessionSettings(context)
+            let model = try state.models.resolve(argument: args.value("model"), setting: context.settings["diffusion"],
+                                                 defaultFile: ModelLibrary.defaultDiffusionFile, role: "diffusion model",
+                                                 baseDirectory: context.baseDirectory)
+            guard let predictor = model.noisePredictor else {
+                throw RuntimeError("\(model.description) is a classifier, not a diffusion model; give purify model= a U-Net")
+            }
+            let t = try args.integer("t")
+            let samplerName = try args.text("sampler")
+            let sampler: Sampler
+            switch samplerName {
+            case "ddim": sampler = .ddim(steps: try args.integer("steps"), eta: Float(try args.number("eta")))
+            case "sde": sampler = .sde(stepSize: try args.number("dt"))
+            default: sampler = .ddpm
+            }
+            let gradientName = try args.text("grad")
+            let gradient = GradientMode(rawValue: gradientName) ?? .full
+            let seedValue = args.value("seed")
+            let invocation = state.freshCall()
+            let keys: (UInt64) -> PurificationNoise
+            let seedDescription: String
+            if let n = seedValue?.integerValue {
+                keys = { _ in PurificationNoise(seed: UInt64(n), call: 0) }
+                seedDescription = "\(n)"
+            } else if seedValue?.textValue == "random" {
+                let seed = mixSeed(settings.seed, invocation)
+                keys = { call in PurificationNoise(seed: seed, call: call &+ 1) }
+                seedDescription = "random"
+            } else {
+                keys = { _ in PurificationNoise(seed: settings.seed, call: 0) }
+                seedDescription = "fixed"
+            }
+            let purifier = try Purifier(model: predictor,
+                                        settings: PurificationSettings(t: t, sampler: sampler, seed: .fixed, gradient: gradient))
+            var description = "purify t=\(t) sampler=\(sampler) seed=\(seedDescription) grad=\(gradientName)"
+            if let path = model.path { description += " model=\((path as NSString).lastPathComponent)" }
+            let transform = ImageTransform(
+                description: description, isRandomized: seedDescription == "random",
+                gradient: gradient == .full ? .exact : (gradient == .bpda ? .bpda : .unavailable)
+            ) { images, ids, call in
+                try purifier.purify(images, sampleIDs: ids, noise: keys(call))
+            }
+            record.pendingTransforms.append(transform)
+            record.trail.append(description)
+            return .runtime(record)
+        }
+    }
+
+    /// A seed unique to one invocation of a `seed=random` stage in a session.
+    static func mixSeed(_ seed: UInt64, _ invocation: UInt64) -> UInt64 {
+        var z = seed &+ invocation &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+import Foundation

@@ -1,0 +1,44 @@
+import DPLAttacks
+import DPLLang
+
+/// `report as "t={t}"` — turns a classified record into a result row, prints it, and adds it
+/// to the session's results (`results` returns them all, e.g. after a sweep).
+enum ReportStage {
+    static let signature = StageSignature(
+        name: "report", doc: "Reports clean accuracy (and robust accuracy and attack success after an attack) with 95% Wilson intervals, the threat model, the attack and defense settings and sanity warnings.",
+        input: .kinds([RuntimeKinds.results]), output: RuntimeKinds.table,
+        parameters: [Parameter("as", .string, doc: "Title of the result row (default: the defense).")],
+        positional: ["as"])
+
+    static let resultsSignature = StageSignature(
+        name: "results", doc: "Every result reported so far in this session, as one table (for sweeps).",
+        input: .nothing, output: RuntimeKinds.table)
+
+    static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
+        try registry.register(signature) { input, arguments, _, _ in
+            guard let record = input?.runtimeValue(as: ImageRecord.self), let evaluation = record.evaluation else {
+                throw RuntimeError("`report` needs classified images; put `classify` before it")
+            }
+            let row = makeRow(record: record, evaluation: evaluation, label: ArgumentReader(stage: "report", arguments: arguments).optionalText("as"))
+            state.results.append(row)
+            return .runtime(ResultTable(rows: [row]))
+        }
+        try registry.register(resultsSignature) { _, _, _, _ in
+            .runtime(ResultTable(rows: state.results))
+        }
+    }
+
+    static func makeRow(record: ImageRecord, evaluation: Evaluation, label: String?) -> ResultRow {
+        switch evaluation {
+        case .accuracy(let result):
+            return ResultRow(label: label ?? result.defense, dataset: record.datasetName, defense: result.defense,
+                             rule: result.rule, cleanAccuracy: result.accuracy, robustAccuracy: nil, attackSuccess: nil,
+                             threatModel: nil, attack: nil, flags: [], samples: [])
+        case .robustness(let result):
+            return ResultRow(label: label ?? result.attack, dataset: record.datasetName, defense: result.defense,
+                             rule: result.rule, cleanAccuracy: result.cleanAccuracy, robustAccuracy: result.robustAccuracy,
+                             attackSuccess: result.attackSuccessRate, threatModel: result.threatModel.description,
+                             attack: result.attack, flags: result.flags, samples: result.rows)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import DPLAttacks
+import DPLData
+import DPLLang
+import DPLNN
+import DPLTensor
+
+/// `save "file"` — writes what is piped in, by the file's extension: a model to `.safetensors`;
+/// results or a table to `.json` or `.csv` (with per-sample rows); images to `.png` as a grid
+/// with one row per snapshot (clean, adversarial, purified). Every write is atomic.
+enum SaveStage {
+    static let signature = StageSignature(
+        name: "save", doc: "Writes a model (.safetensors), results (.json, .csv) or an image grid (.png) atomically; passes its input on.",
+        input: .kinds([RuntimeKinds.model, RuntimeKinds.results, RuntimeKinds.table, RuntimeKinds.batch, RuntimeKinds.dataset]),
+        output: .any,
+        parameters: [
+            Parameter("path", .string, required: true, doc: "The file; relative paths are under the script's folder."),
+            Parameter("n", .integer, default: .number(8), minimum: 1, doc: "Images per row in a .png grid."),
+        ], positional: ["path"])
+
+    static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
+        try registry.register(signature) { input, arguments, _, context in
+            let args = ArgumentReader(stage: "save", arguments: arguments)
+            let path = LoadStage.resolve(try args.text("path"), base: context.baseDirectory)
+            let ext = (path as NSString).pathExtension.lowercased()
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard let input else { throw RuntimeError("`save` needs something piped in") }
+            switch (ext, input) {
+            case ("safetensors", .runtime(let value as ModelValue)):
+                try ModelFile.write(value.model, metadata: value.metadata, to: path)
+                value.path = path
+            case ("png", _):
+                try writeGrid(input, to: path, columns: try args.integer("n"), context: context)
+            case ("json", _), ("csv", _):
+                let rows = try resultRows(input)
+                let text = ext == "json" ? ResultWriter.json(rows) : ResultWriter.csv(rows)
+                try writeAtomically(Array(text.utf8), to: path)
+            default:
+                throw RuntimeError("cannot save \(input.kind.name) as `.\(ext)`; use .safetensors for a model, .json or .csv for results, .png for images")
+            }
+            context.print("saved \(path)")
+            return input
+        }
+    }
+
+    static func resultRows(_ input: Value) throws -> [ResultRow] {
+        if let table = input.runtimeValue(as: ResultTable.self) { return table.rows }
+        if let record = input.runtimeValue(as: ImageRecord.self), let evaluation = record.evaluation {
+            return [ReportStage.makeRow(record: record, evaluation: evaluation, label: nil)]
+        }
+        throw RuntimeError("only classified results or a table can be saved as .json or .csv; put `classify` (and `report`) before `save`")
+    }
+
+    static func writeGrid(_ input: Value, to path: String, columns: Int, context: StageContext) throws {
+        let record: ImageRecord
+        if let dataset = input.runtimeValue(as: DatasetValue.self) { record = ImageRecord(dataset: dataset.dataset) }
+        else if let given = input.runtimeValue(as: ImageRecord.self) { record = ImageRecord(copying: given) }
+        else { throw RuntimeError("only images (a dataset or a batch) can be saved as .png") }
+        let settings = SessionSettings(context)
+        try record.materialize(batchSize: settings.batchSize, call: DefenseCallIndex.make(.analysis))
+        let count = min(columns, record.count)
+        var rows = [try record.clean.slice(axis: 0, range: 0..<count)]
+        for snapshot in record.snapshots { rows.append(try snapshot.images.slice(axis: 0, range: 0..<count)) }
+        if record.snapshots.isEmpty, record.current.scalars != record.clean.scalars {
+            rows.append(try record.current.slice(axis: 0, range: 0..<count))
+        }
+        try ImageGrid(columns: count).write(rowsOf: rows, to: path)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import DPLLang
+import DPLNN
+
+/// Finds and caches models: the shipped defaults, files named in scripts, and models given as
+/// values. Each file is read once per session.
+final class ModelLibrary {
+    /// The shipped classifier, looked up in the models folders.
+    static let defaultClassifierFile = "fmnist-cnn-small.safetensors"
+    /// The shipped diffusion model.
+    static let defaultDiffusionFile = "fmnist-unet-tiny.safetensors"
+
+    private var cache: [String: ModelValue] = [:]
+
+    /// Folders searched for a model file given by a bare name, in order: `$DPL_MODELS`, the
+    /// script's folder and its `models/`, the working directory's `models/`, and the `models/`
+    /// folder of the DPL checkout this binary was built from (so the defaults work wherever
+    /// `dpl` is run).
+    static func searchFolders(baseDirectory: String) -> [String] {
+        var folders: [String] = []
+        if let env = ProcessInfo.processInfo.environment["DPL_MODELS"], !env.isEmpty { folders.append(env) }
+        folders += [baseDirectory, baseDirectory + "/models", FileManager.default.currentDirectoryPath + "/models"]
+        let packageRoot = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        folders.append(packageRoot.appendingPathComponent("models").path)
+        return folders
+    }
+
+    /// Resolves a path written in a script: absolute, relative to the script, or a bare file
+    /// name found in the search folders.
+    func locate(_ name: String, baseDirectory: String) -> String? {
+        let fm = FileManager.default
+        if name.hasPrefix("/") { return fm.fileExists(atPath: name) ? name : nil }
+        let relative = (baseDirectory as NSString).appendingPathComponent(name)
+        if fm.fileExists(atPath: relative) { return relative }
+        for folder in Self.searchFolders(baseDirectory: baseDirectory) {
+            let candidate = (folder as NSString).appendingPathComponent(name)
+            if fm.fileExists(atPath: candidate) { return candidate }
+            if fm.fileExists(atPath: candidate + ".safetensors") { return candidate + ".safetensors" }
+        }
+        return nil
+    }
+
+    /// Loads (or returns the cached) model at `name`.
+    func load(_ name: String, baseDirectory: String) throws -> ModelValue {
+        guard let path = locate(name, baseDirectory: baseDirectory) else {
+            let folders = Self.searchFolders(baseDirectory: baseDirectory).joined(separator: ", ")
+            throw RuntimeError("model file `\(name)` was not found (looked relative to the script and in \(folders)); give a path to a .safetensors file or set DPL_MODELS")
+        }
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        if let cached = cache[key] { return cached }
+        let file = try ModelFile(path: path)
+        let value = ModelValue(model: file.model, architecture: file.architecture, path: path, metadata: file.metadata)
+        cache[key] = value
+        return value
+    }
+
+    /// The model a stage should use: its `model=` argument, else the session setting (`classifier`
+    /// or `diffusion`), else the shipped default file.
+    func resolve(argument: Value?, setting: Value?, defaultFile: String, role: String,
+                 baseDirectory: String) throws -> ModelValue {
+        for candidate in [argument, setting] {
+            guard let candidate else { continue }
+            if let model = candidate.runtimeValue(as: ModelValue.self) { return model }
+            if let name = candidate.textValue { return try load(name, baseDirectory: baseDirectory) }
+            throw RuntimeError("the \(role) must be a model or the name of a model file, not `\(candidate.literal)`")
+        }
+        do {
+            return try load(defaultFile, baseDirectory: baseDirectory)
+        } catch let error as RuntimeError {
+            throw RuntimeError("no \(role) was given and the shipped default could not be loaded: \(error.description). Train one with examples/train/ or pass model=\"file.safetensors\"")
+        }
+    }
+
+    /// Drops cached models (the REPL's `:reset`).
+    func clear() { cache.removeAll() }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Progress of long work on standard error: a redrawn bar with rate and ETA on a terminal,
+/// plain lines (at most one every few seconds, and the last) otherwise, so logs stay readable.
+final class ProgressReporter {
+    private let label: String
+    private let total: Int
+    private let unit: String
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var finished = false
+    private let quiet: Bool
+
+    /// A reporter for `total` units of work; `quiet` silences it (tests, tiny jobs).
+    init(_ label: String, total: Int, unit: String = "it", quiet: Bool = false) {
+        self.label = label
+        self.total = max(1, total)
+        self.unit = unit
+        self.quiet = quiet
+    }
+
+    /// Reports that `done` units are finished; `detail` is shown after the numbers (a loss).
+    func update(_ done: Int, detail: String = "") {
+        guard !quiet else { return }
+        let now = Date()
+        let complete = done >= total
+        let interval = isTerminal ? 0.1 : 5.0
+        guard complete || now.timeIntervalSince(lastDraw) >= interval else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let remaining = rate > 0 ? Double(total - done) / rate : 0
+        let fraction = Double(done) / Double(total)
+        let numbers = "\(done)/\(total) \(unit) \(String(format: "%.2f", rate)) \(unit)/s " +
+            (complete ? "in \(Self.clock(elapsed))" : "ETA \(Self.clock(remaining))") +
+            (detail.isEmpty ? "" : " \(detail)")
+        if isTerminal {
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(label) \(bar) \(numbers)".utf8))
+            if complete { FileHandle.standardError.write(Data("\n".utf8)) }
+        } else {
+            FileHandle.standardError.write(Data("\(label): \(Int(fraction * 100))% \(numbers)\n".utf8))
+        }
+        if complete { finished = true }
+    }
+
+    /// Ends the bar's line on a terminal when work stopped early (an error, Ctrl-C).
+    func close() {
+        if isTerminal, !finished, !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+        finished = true
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import DPLAttacks
+import DPLLang
+
+/// One reported result: a pipeline's accuracy or robustness with everything needed to know
+/// what produced it.
+public struct ResultRow {
+    /// The row's title (`report as "t={t}"`), or a default built from the pipeline.
+    public var label: String
+    /// The dataset the samples came from.
+    public var dataset: String
+    /// The defense that was evaluated.
+    public var defense: String
+    /// How the verdicts were drawn.
+    public var rule: EvaluationRule
+    /// Accuracy of the defense on clean images.
+    public var cleanAccuracy: Proportion
+    /// Accuracy on adversarial images; `nil` when no attack ran.
+    public var robustAccuracy: Proportion?
+    /// Fraction of clean-correct samples the attack flipped; `nil` when no attack ran.
+    public var attackSuccess: Proportion?
+    /// `end-to-end` or `transfer from classifier`; `nil` when no attack ran.
+    public var threatModel: String?
+    /// The attack's full settings; `nil` when no attack ran.
+    public var attack: String?
+    /// Warnings about the evaluation (see docs/analyses.md).
+    public var flags: [SanityFlag]
+    /// Per-sample rows of an attacked evaluation (empty otherwise).
+    public var samples: [SampleRow]
+    /// Extra measured values (`measure` stages), by name.
+    public var measurements: [(name: String, value: Double)] = []
+
+    /// The row as aligned `name  value` lines.
+    var block: [String] {
+        var lines: [(String, String)] = [("n", "\(cleanAccuracy.total)")]
+        if let robustAccuracy, let attackSuccess {
+            lines += [("clean accuracy", cleanAccuracy.formatted), ("robust accuracy", robustAccuracy.formatted),
+                      ("attack success", attackSuccess.formatted), ("threat model", threatModel ?? "–"),
+                      ("attack", attack ?? "–")]
+        } else {
+            lines.append(("accuracy", cleanAccuracy.formatted))
+        }
+        lines += [("defense", defense), ("evaluation", rule.description)]
+        lines += measurements.map { ($0.name, String(format: "%.4g", $0.value)) }
+        let width = lines.map(\.0.count).max() ?? 0
+        return [label] + lines.map { "  " + $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }
+            + flags.map { "  " + $0.description }
+    }
+}
+
+/// Rows of results: what `report` returns (one row) and `results` returns (every row of the
+/// session). Prints one row as a block and several as an aligned table.
+public final class ResultTable: RuntimeValue {
+    /// The rows, in the order they were reported.
+    public let rows: [ResultRow]
+
+    /// A table of `rows`.
+    public init(rows: [ResultRow]) { self.rows = rows }
+
+    public var typeName: String { RuntimeKinds.table.name }
+
+    public var description: String {
+        if rows.count == 1 { return rows[0].block.joined(separator: "\n") }
+        if rows.isEmpty { return "(no results)" }
+        let attacked = rows.contains { $0.robustAccuracy != nil }
+        var header = ["result", "n", attacked ? "clean acc" : "accuracy"]
+        if attacked { header += ["robust acc", "attack success", "threat model"] }
+        let measurementNames = rows.flatMap { $0.measurements.map(\.name) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        header += measurementNames + ["evaluation"]
+        let body: [[String]] = rows.map { row in
+            var cells = [row.label, "\(row.cleanAccuracy.total)", percent(row.cleanAccuracy)]
+            if attacked {
+                cells += [row.robustAccuracy.map(percent) ?? "–", row.attackSuccess.map(percent) ?? "–", row.threatModel ?? "–"]
+            }
+            cells += measurementNames.map { name in row.measurements.first { $0.name == name }.map { String(format: "%.4g", $0.value) } ?? "–" }
+            cells.append(row.rule.description)
+            return cells
+        }
+        let widths = header.indices.map { column in ([header] + body).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        var lines = [line(header), line(widths.map { String(repeating: "-", count: $0) })] + body.map(line)
+        let flagged = rows.filter { !$0.flags.isEmpty }
+        for row in flagged { lines += row.flags.map { "\(row.label): \($0)" } }
+        return lines.joined(separator: "\n")
+    }
+
+    private func percent(_ p: Proportion) -> String {
+        guard let estimate = p.estimate else { return "–" }
+        let (low, high) = p.wilson95
+        return String(format: "%.1f%% [%.1f, %.1f]", estimate * 100, low * 100, high * 100)
+    }
+}

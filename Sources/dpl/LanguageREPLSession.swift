@@ -1,0 +1,83 @@
+import DPLLang
+import DPLREPL
+import Foundation
+
+/// Connects the REPL (which knows nothing of DPL's syntax) to a language `Session`: statements
+/// run in one persistent session, completion draws on the stage registry and the variables,
+/// and Ctrl-C sets the session's cancellation flag, which stages poll between batches.
+final class LanguageREPLSession: REPLSession {
+    private let session: Session
+    /// Where the running statement's printed results go; set for each `execute`.
+    private let sink = OutputSink()
+
+    /// Holds the current statement's output so the session's print closure can reach it.
+    private final class OutputSink {
+        var output: REPLOutput?
+    }
+
+    init(registry: StageRegistry, settingAssignments: [String]) {
+        let sink = self.sink
+        session = Session(registry: registry) { line in sink.output?.writeLine(line) }
+        for assignment in settingAssignments {
+            if let error = session.applySetting(assignment).errorText {
+                FileHandle.standardError.write(Data((error + "\n").utf8))
+            }
+        }
+    }
+
+    func execute(_ source: String, origin: String, output: REPLOutput) -> REPLResult {
+        sink.output = output
+        defer { sink.output = nil }
+        session.cancellation.reset()
+        let outcome = session.run(SourceFile(name: origin, text: source))
+        if let text = outcome.errorText {
+            output.writeErrorLine(text)
+            return text.contains("cancelled") && session.cancellation.isCancelled ? .interrupted : .failed
+        }
+        return .completed
+    }
+
+    func needsMoreInput(_ source: String) -> Bool { Session.needsMoreInput(source) }
+
+    func completions(for context: CompletionContext) -> [String] {
+        let before = context.textBeforeCursor
+        // Inside a string: complete file paths.
+        if before.filter({ $0 == "\"" }).count % 2 == 1 { return pathCompletions(context.word) }
+        let segment = before.split(separator: "|", omittingEmptySubsequences: false).last.map(String.init) ?? before
+        let words = segment.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let typingFirstWord = words.isEmpty || (words.count == 1 && !segment.hasSuffix(" "))
+        var candidates: [String] = []
+        if typingFirstWord || (words.first == "let" && words.count <= 3) {
+            candidates = session.stageNames + session.variableNames + ["let", "set", "def", "for", "import"]
+        } else if words.first == "set" {
+            candidates = session.settingNames
+        } else if let stage = words.first {
+            candidates = session.parameterNames(ofStage: stage).map { $0 + "=" } + session.variableNames
+        }
+        return candidates.filter { $0.hasPrefix(context.word) }.sorted()
+    }
+
+    private func pathCompletions(_ word: String) -> [String] {
+        let directory = word.contains("/") ? String(word[..<(word.lastIndex(of: "/") ?? word.startIndex)]) : "."
+        let prefix = word.contains("/") ? directory + "/" : ""
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "/" : directory) else { return [] }
+        return entries.map { entry -> String in
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(entry), isDirectory: &isDirectory)
+            return prefix + entry + (isDirectory.boolValue ? "/" : "")
+        }.filter { $0.hasPrefix(word) }.sorted()
+    }
+
+    func help(_ topic: String?) -> String {
+        guard let topic else { return Help.overview(registry: session.registry, settings: session.settingsRegistry) }
+        return Help.stage(named: topic, registry: session.registry).text
+    }
+
+    func variables() -> [(name: String, summary: String)] {
+        session.variables.sorted { $0.key < $1.key }.map { ($0.key, $0.value.description.split(separator: "\n").first.map(String.init) ?? "") }
+    }
+
+    func reset() { session.reset() }
+
+    func interrupt() { session.cancellation.cancel() }
+}

@@ -1,1 +1,0 @@
-// Tests for DPLRuntime; they mirror Sources/DPLRuntime/.

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import DPLRuntime
+
+/// End-to-end scripts through the built-in stages on a tiny dataset with tiny trained models.
+@Suite("pipelines", .serialized)
+struct PipelineTests {
+    let fixture: ScriptFixture
+
+    init() throws {
+        fixture = try ScriptFixture()
+        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
+    }
+
+    @Test func classifierLearnsTheFixtureAndReportsAccuracy() {
+        let result = fixture.run("""
+        load images path="$DIR/images" | classify model="$DIR/cnn.safetensors" | report as "clean"
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.output.contains("accuracy"))
+        #expect(result.output.contains("(16/16)") || result.output.contains("(15/16)"), "\(result.output)")
+    }
+
+    @Test func attackAttacksTheDefenseAfterItAndSaysSo() {
+        let result = fixture.run("""
+        set classifier = "$DIR/cnn.safetensors"
+        set diffusion = "$DIR/unet.safetensors"
+        load images path="$DIR/images" | attack pgd eps=0.3 steps=3 | purify t=5 seed=fixed | classify | report as "adaptive"
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.output.contains("robust accuracy"))
+        #expect(result.output.contains("threat model     end-to-end") || result.output.contains("end-to-end"))
+        #expect(result.output.contains("purify t=5"))
+    }
+
+    @Test func transferAttackIsLabelledAsSuch() {
+        let result = fixture.run("""
+        load images path="$DIR/images" | attack fgsm eps=0.3 against=classifier | purify t=5 model="$DIR/unet.safetensors" | classify model="$DIR/cnn.safetensors" | report
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.output.contains("transfer from classifier"))
+    }
+
+    @Test func fixedRandomnessGivesIdenticalResultsAndRandomIsFlaggedWithoutEOT() {
+        let script = """
+        set classifier = "$DIR/cnn.safetensors"
+        set diffusion = "$DIR/unet.safetensors"
+        load images path="$DIR/images" | attack pgd eps=0.2 steps=2 | purify t=5 seed=fixed | classify | save "$DIR/fixed.json"
+        """
+        #expect(fixture.run(script).error == nil)
+        let first = try? String(contentsOfFile: fixture.folder + "/fixed.json", encoding: .utf8)
+        #expect(fixture.run(script).error == nil)
+        let second = try? String(contentsOfFile: fixture.folder + "/fixed.json", encoding: .utf8)
+        #expect(first != nil && first == second)
+
+        let random = fixture.run("""
+        load images path="$DIR/images" | attack pgd eps=0.2 steps=2 | purify t=5 seed=random | classify eval="vote:3" | report
+        """)
+        #expect(random.error == nil, "\(random.error ?? "")")
+        #expect(random.output.contains("vote:3"))
+        #expect(random.output.contains("warning"), "a randomized defense attacked without EOT must be flagged: \(random.output)")
+    }
+
+    @Test func blockedGradientsStopGradientAttacksWithAClearMessage() {
+        let result = fixture.run("""
+        load images path="$DIR/images" | attack pgd eps=0.1 steps=1 | purify t=5 grad=none model="$DIR/unet.safetensors" | classify model="$DIR/cnn.safetensors" | report
+        """)
+        #expect(result.error?.contains("square") == true, "\(result.error ?? "no error")")
+    }
+
+    @Test func savesJSONCSVAndAnImageGrid() throws {
+        let result = fixture.run("""
+        set classifier = "$DIR/cnn.safetensors"
+        set diffusion = "$DIR/unet.safetensors"
+        let r = load images path="$DIR/images" n=4 | attack fgsm eps=0.1 | purify t=3 | classify
+        r | save "$DIR/out/r.json"
+        r | save "$DIR/out/r.csv"
+        r | save "$DIR/out/grid.png"
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        let json = try String(contentsOfFile: fixture.folder + "/out/r.json", encoding: .utf8)
+        #expect(json.contains("\"robust_accuracy\""))
+        #expect(json.contains("\"samples\""))
+        let csv = try String(contentsOfFile: fixture.folder + "/out/r.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").filter { !$0.hasPrefix("#") }.count == 5)   // header + 4 samples
+        #expect(FileManager.default.fileExists(atPath: fixture.folder + "/out/grid.png"))
+    }
+
+    @Test func sweepResultsCollectIntoOneTable() {
+        let result = fixture.run("""
+        set classifier = "$DIR/cnn.safetensors"
+        set diffusion = "$DIR/unet.safetensors"
+        for t in [2, 4] {
+          load images path="$DIR/images" | purify t=t | classify | report as "t={t}"
+        }
+        results
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.output.contains("t=2") && result.output.contains("t=4"))
+        #expect(result.output.contains("accuracy"))
+    }
+
+    @Test func missingModelFileNamesTheFix() {
+        let result = fixture.run("""
+        load images path="$DIR/images" | classify model="$DIR/nope.safetensors" | report
+        """)
+        #expect(result.error?.contains("nope.safetensors") == true)
+        #expect(result.error?.contains("was not found") == true)
+    }
+
+    @Test func trainingResumesFromItsCheckpoint() {
+        let result = fixture.run("""
+        load images path="$DIR/images" | train classifier epochs=15 batch=4 lr=3e-3 checkpoint="$DIR/cnn.ckpt.safetensors" resume=true
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.output.contains("resuming from"), "\(result.output)")
+        #expect(!result.output.contains("epoch 1:"), "a finished run must not train again: \(result.output)")
+    }
+}
