@@ -104,12 +104,21 @@ public struct ReverseProcess {
             for k in 0..<count { x = try step(k, x, noise: noise, sampleIDs: sampleIDs) }
             return x
         }
+        let checkpointEachStep = checkpointing == .nested
         var x = xt
         for start in stride(from: 0, to: count, by: length) {
             let end = min(start + length, count)
             x = try checkpointed([x]) { inputs in
                 var y = inputs[0]
-                for k in start..<end { y = try self.step(k, y, noise: noise, sampleIDs: sampleIDs) }
+                for k in start..<end {
+                    // Only the recomputation during the backward pass records a graph; there
+                    // the inner checkpoints keep one step's activations alive at a time.
+                    if checkpointEachStep {
+                        y = try checkpointed([y]) { try self.step(k, $0[0], noise: noise, sampleIDs: sampleIDs) }
+                    } else {
+                        y = try self.step(k, y, noise: noise, sampleIDs: sampleIDs)
+                    }
+                }
                 return y
             }
         }

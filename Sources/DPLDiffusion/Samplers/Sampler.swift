@@ -50,6 +50,10 @@ public enum Sampler: Sendable, Equatable, CustomStringConvertible {
 public enum Checkpointing: Sendable, Equatable {
     /// Segments of ⌈√n⌉ steps for n reverse steps, so memory grows like √n.
     case automatic
+    /// Segments of ⌈√n⌉ steps as `automatic`, and inside a segment's recomputation every
+    /// step checkpointed again: memory is about one step's activations plus 2√n images, for
+    /// one more forward pass than `automatic`.
+    case nested
     /// Segments of the given number of steps.
     case segments(of: Int)
     /// Keep every step's intermediate values (memory grows like n).
@@ -58,7 +62,7 @@ public enum Checkpointing: Sendable, Equatable {
     /// The segment length for `stepCount` steps, or nil when checkpointing is off.
     func segmentLength(stepCount: Int) -> Int? {
         switch self {
-        case .automatic: return max(1, Int(Double(stepCount).squareRoot().rounded(.up)))
+        case .automatic, .nested: return max(1, Int(Double(stepCount).squareRoot().rounded(.up)))
         case .segments(let length): return max(1, length)
         case .off: return nil
         }
