@@ -85,13 +85,16 @@ public final class DiffusionTrainer {
         }
         let grads = try gradients(of: loss, wrt: parameters.map(\.value))
         try optimizer.step(parameters, gradients: grads)
-        updateAverage(parameters)
+        updateAverage(parameters, step: step)
         return Double(try loss.item())
     }
 
-    private func updateAverage(_ parameters: [Parameter]) {
-        let decay = Float(configuration.emaDecay)
-        guard decay > 0 else { return }
+    /// Updates the weight average with the warm-up of common DDPM code,
+    /// `decay_s = min(decay, (1 + s)/(10 + s))`: early steps average over a short window, so
+    /// the random initial weights do not linger in the average of a short run.
+    private func updateAverage(_ parameters: [Parameter], step: Int) {
+        guard configuration.emaDecay > 0 else { return }
+        let decay = Float(min(configuration.emaDecay, Double(1 + step) / Double(10 + step)))
         for (index, parameter) in parameters.enumerated() {
             average[index].withUnsafeMutableScalars { shadow in
                 parameter.value.withUnsafeScalars { current in

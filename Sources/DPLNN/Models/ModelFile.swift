@@ -69,10 +69,17 @@ public struct ModelFile {
     /// - Throws: an error naming the file and what is wrong: unreadable, not safetensors, no
     ///   architecture in the metadata, a configuration that does not decode, or weights that
     ///   do not fit the architecture (every missing, extra or wrong-shaped tensor).
-    public init(path: String) throws {
+    ///
+    /// `fallback` is the architecture to assume when the file has no DPL metadata, as for a
+    /// state_dict saved from PyTorch with `safetensors.torch.save_file`.
+    public init(path: String, fallback: Architecture? = nil) throws {
         let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
         guard let family = file.metadata[Self.architectureKey], let json = file.metadata[Self.configurationKey] else {
-            throw ModelFileError(path: path, "has no `dpl.architecture` and `dpl.configuration` metadata; weights saved from PyTorch need them added (see docs/models.md)")
+            guard let fallback else {
+                throw ModelFileError(path: path, "has no `dpl.architecture` and `dpl.configuration` metadata; for weights saved from PyTorch name the architecture: model \"file\" arch=cnn-small (see docs/models.md)")
+            }
+            try self.init(file: file, path: path, architecture: fallback)
+            return
         }
         let data = Data(json.utf8)
         let architecture: Architecture
@@ -87,6 +94,10 @@ public struct ModelFile {
         } catch {
             throw ModelFileError(path: path, "has a `dpl.configuration` that does not describe a \(family) model: \(error)")
         }
+        try self.init(file: file, path: path, architecture: architecture)
+    }
+
+    private init(file: SafetensorsFile, path: String, architecture: Architecture) throws {
         let model = try architecture.makeModel(key: RandomKey(seed: 0, purpose: "init"))
         do {
             try model.loadStateDict(try file.tensors().filter { !$0.name.hasPrefix("optimizer.") })

@@ -23,7 +23,8 @@ final class ModelLibrary {
         let packageRoot = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         folders.append(packageRoot.appendingPathComponent("models").path)
-        return folders
+        var seen = Set<String>()
+        return folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.filter { seen.insert($0).inserted }
     }
 
     /// Resolves a path written in a script: absolute, relative to the script, or a bare file
@@ -42,14 +43,14 @@ final class ModelLibrary {
     }
 
     /// Loads (or returns the cached) model at `name`.
-    func load(_ name: String, baseDirectory: String) throws -> ModelValue {
+    func load(_ name: String, baseDirectory: String, fallback: Architecture? = nil) throws -> ModelValue {
         guard let path = locate(name, baseDirectory: baseDirectory) else {
             let folders = Self.searchFolders(baseDirectory: baseDirectory).joined(separator: ", ")
             throw RuntimeError("model file `\(name)` was not found (looked relative to the script and in \(folders)); give a path to a .safetensors file or set DPL_MODELS")
         }
         let key = URL(fileURLWithPath: path).standardizedFileURL.path
         if let cached = cache[key] { return cached }
-        let file = try ModelFile(path: path)
+        let file = try ModelFile(path: path, fallback: fallback)
         let value = ModelValue(model: file.model, architecture: file.architecture, path: path, metadata: file.metadata)
         cache[key] = value
         return value

@@ -25,7 +25,7 @@ public enum RuntimeKinds {
     /// Images on their way through a pipeline (after `purify`, `attack`, …), not yet classified.
     public static let batch = DataKind("batch")
     /// Images with predictions: what `classify` produces and `report`/`measure`/`save` read.
-    public static let results = DataKind("results")
+    public static let results = DataKind("classified batch")
     /// A loaded or trained model.
     public static let model = DataKind("model")
     /// A table of result rows.
