@@ -131,7 +131,7 @@ struct MeasureStageTests {
     @Test func sweepCollectsCompressionVersusTIntoOneTableCSVAndPlot() throws {
         let result = fixture.run(Self.models + """
         for t in [2, 4] {
-          load images path="$DIR/images" n=4 | attack fgsm eps=0.1 | purify t=t | classify | measure compression radius=0.1 pairs=1 as "t={t}" x=t
+          load images path="$DIR/images" n=4 | attack pgd eps=0.1 steps=1 | purify t=t | classify | measure compression radius=0.1 pairs=1 as "t={t}" x=t
         }
         results
         results | save "$DIR/sweep.csv"
