@@ -16,6 +16,8 @@ public enum BuiltinStages {
         try TrainStage.register(into: &registry, state: state)
         try PurifyStage.register(into: &registry, state: state)
         try AttackStage.register(into: &registry, state: state)
+        try MeasureStage.register(into: &registry, state: state)
+        try PlotStage.register(into: &registry, state: state)
         return registry
     }
 }

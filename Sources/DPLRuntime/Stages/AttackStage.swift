@@ -83,6 +83,8 @@ enum AttackStage {
             }
             if !purifiedPieces.isEmpty { output.takeSnapshot("purified", try Tensor.concat(purifiedPieces, axis: 0)) }
             output.pendingTransforms = []
+            output.defenseTransforms = transforms
+            output.defenseClassifier = setup
             output.trail += ["attack \(attack.settingsDescription) (\(threat))"] + transforms.map(\.description)
                 + ["classify \(setup.modelDescription) eval=\(setup.rule)"]
             if let result { output.evaluation = .robustness(result) }

@@ -50,6 +50,8 @@ enum ClassifyStage {
                 record.current = try Tensor.concat(purified, axis: 0)
                 record.takeSnapshot("purified", record.current)
             }
+            record.defenseTransforms = record.pendingTransforms
+            record.defenseClassifier = setup
             record.pendingTransforms = []
             record.trail.append("classify \(setup.modelDescription) eval=\(setup.rule)")
             record.evaluation = .accuracy(AccuracyResult(defense: defense.description, rule: setup.rule, sampleIDs: keys,

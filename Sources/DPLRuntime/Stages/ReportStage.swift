@@ -7,7 +7,11 @@ enum ReportStage {
     static let signature = StageSignature(
         name: "report", doc: "Reports clean accuracy (and robust accuracy and attack success after an attack) with 95% Wilson intervals, the threat model, the attack and defense settings and sanity warnings.",
         input: .kinds([RuntimeKinds.results]), output: RuntimeKinds.table,
-        parameters: [Parameter("as", .string, doc: "Title of the result row (default: the defense).")],
+        parameters: [
+            Parameter("as", .string, doc: "Title of the result row (default: the defense)."),
+            Parameter("x", .number, doc: "The row's sweep value, the x coordinate `plot` uses (x=t inside `for t in …`)."),
+            Parameter("series", .string, doc: "The plot line the row belongs to (series=\"fixed\"); rows without one share one line."),
+        ],
         positional: ["as"])
 
     static let resultsSignature = StageSignature(
@@ -19,7 +23,10 @@ enum ReportStage {
             guard let record = input?.runtimeValue(as: ImageRecord.self), let evaluation = record.evaluation else {
                 throw RuntimeError("`report` needs classified images; put `classify` before it")
             }
-            let row = makeRow(record: record, evaluation: evaluation, label: ArgumentReader(stage: "report", arguments: arguments).optionalText("as"))
+            let args = ArgumentReader(stage: "report", arguments: arguments)
+            var row = makeRow(record: record, evaluation: evaluation, label: args.optionalText("as"))
+            row.x = args.optionalNumber("x")
+            row.series = args.optionalText("series")
             state.results.append(row)
             return .runtime(ResultTable(rows: [row]))
         }

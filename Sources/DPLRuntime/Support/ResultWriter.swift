@@ -3,16 +3,30 @@ import DPLAttacks
 import DPLLang
 
 /// Serializes result rows: JSON with the summary and per-sample rows of every result, CSV with
-/// one line per sample (summaries in `#` comment lines above the header).
+/// one line per sample (summaries in `#` comment lines above the header). Per-sample values of
+/// `measure` stages become extra columns (CSV) or `sample_measurements` objects (JSON); a
+/// sample's line holds its attack columns, its measurement columns, or both, and leaves the
+/// others empty.
 enum ResultWriter {
     static func json(_ rows: [ResultRow]) -> String {
         let results: [[String: Any]] = rows.map { row in
             var object: [String: Any] = [
-                "label": row.label, "dataset": row.dataset, "defense": row.defense, "evaluation": row.rule.description,
-                "clean_accuracy": proportion(row.cleanAccuracy),
+                "label": row.label, "dataset": row.dataset, "defense": row.defense, "n": row.n,
                 "flags": row.flags.map { ["kind": $0.kind.rawValue, "message": $0.message] },
                 "measurements": Dictionary(row.measurements.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
             ]
+            if let rule = row.rule { object["evaluation"] = rule.description }
+            if let clean = row.cleanAccuracy { object["clean_accuracy"] = proportion(clean) }
+            if let x = row.x { object["x"] = x }
+            if let series = row.series { object["series"] = series }
+            if !row.sampleMeasurements.isEmpty {
+                let measured = row.sampleMeasurements
+                object["sample_measurements"] = measured.sampleIDs.indices.map { i -> [String: Any] in
+                    var sample: [String: Any] = ["id": String(measured.sampleIDs[i]), "label": measured.labels[i]]
+                    for column in measured.columns { sample[column.name] = column.values[i] ?? NSNull() }
+                    return sample
+                }
+            }
             if let robust = row.robustAccuracy { object["robust_accuracy"] = proportion(robust) }
             if let success = row.attackSuccess { object["attack_success"] = proportion(success) }
             if let threat = row.threatModel { object["threat_model"] = threat }
@@ -32,17 +46,41 @@ enum ResultWriter {
     static func csv(_ rows: [ResultRow]) -> String {
         var lines = ["# dpl \(Driver.version)"]
         for row in rows {
-            var summary = "# \(row.label): clean \(row.cleanAccuracy.formatted)"
+            var summary = "# \(row.label): n \(row.n)"
+            if let clean = row.cleanAccuracy { summary += ", clean \(clean.formatted)" }
             if let robust = row.robustAccuracy { summary += ", robust \(robust.formatted)" }
-            summary += "; defense: \(row.defense); eval \(row.rule)"
+            summary += "; defense: \(row.defense)"
+            if let rule = row.rule { summary += "; eval \(rule)" }
             if let attack = row.attack { summary += "; attack: \(attack) (\(row.threatModel ?? ""))" }
+            for measurement in row.measurements { summary += "; \(measurement.name) \(measurement.value)" }
             lines.append(summary)
         }
-        lines.append("result,sample_id,label,clean_prediction,adversarial_prediction,clean_correct,robust_correct,linf,l2")
+        let measurementColumns = rows.flatMap { $0.sampleMeasurements.columns.map(\.name) }
+            .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        lines.append((["result", "sample_id", "label", "clean_prediction", "adversarial_prediction", "clean_correct",
+                       "robust_correct", "linf", "l2"] + measurementColumns).joined(separator: ","))
         for row in rows {
+            let measured = row.sampleMeasurements
+            var measuredIndex: [UInt64: Int] = [:]
+            for (i, id) in measured.sampleIDs.enumerated() { measuredIndex[id] = i }
+            func measurementCells(_ id: UInt64) -> [String] {
+                measurementColumns.map { name in
+                    guard let i = measuredIndex[id], let column = measured.columns.first(where: { $0.name == name }),
+                          let value = column.values[i] else { return "" }
+                    return "\(value)"
+                }
+            }
+            var written = Set<UInt64>()
             for s in row.samples {
-                lines.append([quote(row.label), String(s.sampleID), "\(s.label)", "\(s.cleanPrediction)", "\(s.adversarialPrediction)",
-                              "\(s.cleanCorrect)", "\(s.robustCorrect)", "\(s.linfDistance)", "\(s.l2Distance)"].joined(separator: ","))
+                written.insert(s.sampleID)
+                lines.append(([quote(row.label), String(s.sampleID), "\(s.label)", "\(s.cleanPrediction)", "\(s.adversarialPrediction)",
+                               "\(s.cleanCorrect)", "\(s.robustCorrect)", "\(s.linfDistance)", "\(s.l2Distance)"]
+                              + measurementCells(s.sampleID)).joined(separator: ","))
+            }
+            guard !measured.isEmpty else { continue }
+            for (i, id) in measured.sampleIDs.enumerated() where !written.contains(id) {
+                lines.append(([quote(row.label), String(id), "\(measured.labels[i])", "", "", "", "", "", ""]
+                              + measurementCells(id)).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -28,6 +28,12 @@ public final class ImageRecord: RuntimeValue {
     public var pendingTransforms: [ImageTransform] = []
     /// What `classify` found; `nil` before.
     public var evaluation: Evaluation?
+    /// The transforms `classify` (or `attack`) ran as the defense, kept after they stop being
+    /// pending so analyses after `classify` (`measure spread`, `measure compression`) can run
+    /// the same purification again.
+    public var defenseTransforms: [ImageTransform] = []
+    /// The classifier `classify` used, for analyses that classify again (`measure spread`).
+    var defenseClassifier: ClassifierSetup?
     /// Lines describing what the pipeline did so far (`purify t=100 sampler=ddpm seed=fixed grad=full`).
     public var trail: [String] = []
 
@@ -52,6 +58,8 @@ public final class ImageRecord: RuntimeValue {
         snapshots = other.snapshots
         evaluation = other.evaluation
         pendingTransforms = other.pendingTransforms
+        defenseTransforms = other.defenseTransforms
+        defenseClassifier = other.defenseClassifier
         trail = other.trail
     }
 

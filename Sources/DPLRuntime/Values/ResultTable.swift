@@ -11,10 +11,10 @@ public struct ResultRow {
     public var dataset: String
     /// The defense that was evaluated.
     public var defense: String
-    /// How the verdicts were drawn.
-    public var rule: EvaluationRule
-    /// Accuracy of the defense on clean images.
-    public var cleanAccuracy: Proportion
+    /// How the verdicts were drawn; `nil` for a measurement of images nobody classified.
+    public var rule: EvaluationRule?
+    /// Accuracy of the defense on clean images; `nil` for a measurement of images nobody classified.
+    public var cleanAccuracy: Proportion?
     /// Accuracy on adversarial images; `nil` when no attack ran.
     public var robustAccuracy: Proportion?
     /// Fraction of clean-correct samples the attack flipped; `nil` when no attack ran.
@@ -29,18 +29,52 @@ public struct ResultRow {
     public var samples: [SampleRow]
     /// Extra measured values (`measure` stages), by name.
     public var measurements: [(name: String, value: Double)] = []
+    /// Per-sample values of a `measure` stage (empty otherwise).
+    public var sampleMeasurements = SampleMeasurements()
+    /// How many samples a measurement covered, for rows without an accuracy.
+    public var measuredCount = 0
+    /// The sweep value this row belongs to (`x=t` on `report` or `measure`), for `plot`.
+    public var x: Double?
+    /// Which line of a plot the row belongs to (`series="fixed"`); `nil` for the one unnamed line.
+    public var series: String?
+
+    /// The number of samples behind the row.
+    public var n: Int { cleanAccuracy?.total ?? measuredCount }
+
+    /// The named number `name` of the row, for `plot`: `x`, `n`, `clean_accuracy`,
+    /// `robust_accuracy`, `attack_success` (fractions) or a measurement.
+    public func number(named name: String) -> Double? {
+        switch name {
+        case "x": return x
+        case "n": return Double(n)
+        case "clean_accuracy": return cleanAccuracy?.estimate
+        case "robust_accuracy": return robustAccuracy?.estimate
+        case "attack_success": return attackSuccess?.estimate
+        default: return measurements.last { $0.name == name }?.value
+        }
+    }
+
+    /// Every name `number(named:)` answers for this row.
+    public var numberNames: [String] {
+        var names = ["n"]
+        if x != nil { names.append("x") }
+        if cleanAccuracy != nil { names.append("clean_accuracy") }
+        if robustAccuracy != nil { names += ["robust_accuracy", "attack_success"] }
+        return names + measurements.map(\.name)
+    }
 
     /// The row as aligned `name  value` lines.
     var block: [String] {
-        var lines: [(String, String)] = [("n", "\(cleanAccuracy.total)")]
-        if let robustAccuracy, let attackSuccess {
+        var lines: [(String, String)] = [("n", "\(n)")]
+        if let cleanAccuracy, let robustAccuracy, let attackSuccess {
             lines += [("clean accuracy", cleanAccuracy.formatted), ("robust accuracy", robustAccuracy.formatted),
                       ("attack success", attackSuccess.formatted), ("threat model", threatModel ?? "–"),
                       ("attack", attack ?? "–")]
-        } else {
+        } else if let cleanAccuracy {
             lines.append(("accuracy", cleanAccuracy.formatted))
         }
-        lines += [("defense", defense), ("evaluation", rule.description)]
+        lines.append(("defense", defense))
+        if let rule { lines.append(("evaluation", rule.description)) }
         lines += measurements.map { ($0.name, String(format: "%.4g", $0.value)) }
         let width = lines.map(\.0.count).max() ?? 0
         return [label] + lines.map { "  " + $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }
@@ -63,17 +97,20 @@ public final class ResultTable: RuntimeValue {
         if rows.count == 1 { return rows[0].block.joined(separator: "\n") }
         if rows.isEmpty { return "(no results)" }
         let attacked = rows.contains { $0.robustAccuracy != nil }
-        var header = ["result", "n", attacked ? "clean acc" : "accuracy"]
+        let classified = rows.contains { $0.cleanAccuracy != nil }
+        var header = ["result", "n"]
+        if classified { header.append(attacked ? "clean acc" : "accuracy") }
         if attacked { header += ["robust acc", "attack success", "threat model"] }
         let measurementNames = rows.flatMap { $0.measurements.map(\.name) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         header += measurementNames + ["evaluation"]
         let body: [[String]] = rows.map { row in
-            var cells = [row.label, "\(row.cleanAccuracy.total)", percent(row.cleanAccuracy)]
+            var cells = [row.label, "\(row.n)"]
+            if classified { cells.append(row.cleanAccuracy.map(percent) ?? "–") }
             if attacked {
                 cells += [row.robustAccuracy.map(percent) ?? "–", row.attackSuccess.map(percent) ?? "–", row.threatModel ?? "–"]
             }
             cells += measurementNames.map { name in row.measurements.first { $0.name == name }.map { String(format: "%.4g", $0.value) } ?? "–" }
-            cells.append(row.rule.description)
+            cells.append(row.rule?.description ?? "–")
             return cells
         }
         let widths = header.indices.map { column in ([header] + body).map { $0[column].count }.max() ?? 0 }

@@ -1,0 +1,233 @@
+import DPLAttacks
+import DPLLang
+import DPLTensor
+
+/// `measure distance|spread|compression` — the study's analyses (docs/analyses.md) as a stage.
+/// Each run becomes one result row: the summaries as measurements, the per-sample values for
+/// `save`, and, when the record was classified, its accuracy (and robustness) — so a `for`
+/// sweep gives "robust accuracy and compression versus t" in one `results` table.
+///
+/// Where the purification comes from: `spread` and `compression` run the record's pending
+/// purification when it has one (`data | purify t=100 | measure compression`), otherwise the
+/// one `classify` (or `attack`) ran as the defense, which the record keeps
+/// (`… | purify seed=fixed | classify | measure compression`). Either way every call uses
+/// analysis-phase call indices, so analyses never reuse an evaluation's draws.
+enum MeasureStage {
+    static let analyses = ["distance", "spread", "compression"]
+
+    /// Which analyses each optional parameter applies to; giving it to another is an error
+    /// rather than silently ignored.
+    static let appliesTo: [String: [String]] = [
+        "from": ["distance"], "to": ["distance"], "p": ["distance", "compression"], "draws": ["spread"],
+        "of": ["spread"], "model": ["spread"], "radius": ["compression"], "pairs": ["compression"],
+    ]
+
+    static let signature = StageSignature(
+        name: "measure", doc: "Measures distances between snapshots, spread across random draws, or compression under fixed randomness, and adds the summaries to the session's results.",
+        input: .kinds([RuntimeKinds.batch, RuntimeKinds.results]), output: RuntimeKinds.table,
+        parameters: [
+            Parameter("what", .choice(analyses), required: true, doc: "distance, spread or compression (definitions in docs/analyses.md)."),
+            Parameter("from", .name, doc: "distance: the images measured from (default clean)."),
+            Parameter("to", .oneOf([.name, .list(.name)]), doc: "distance: the images measured to, or a list of them (default purified)."),
+            Parameter("p", .oneOf([.integer, .choice(["inf"])]), minimum: 2, maximum: 2, doc: "distance, compression: the norm, 2 or inf (default 2)."),
+            Parameter("draws", .integer, minimum: 1, maximum: Double(DefenseCallIndex.maxDraw + 1), doc: "spread: random draws of the purification per input (default 8)."),
+            Parameter("of", .name, doc: "spread: the images purified (default: current before classify; after it the defense's input, adversarial or clean)."),
+            Parameter("model", .any, doc: "spread: the classifier (default: the one classify used, else the `classifier` setting, else the shipped one)."),
+            Parameter("radius", .number, minimum: 0, doc: "compression: length of the random perturbations, in the norm p (default 8/255; set it to the attack's eps)."),
+            Parameter("pairs", .integer, minimum: 0, doc: "compression: random pairs per sample (default 4)."),
+            Parameter("as", .string, doc: "Title of the result row (default: the analysis and its settings)."),
+            Parameter("x", .number, doc: "The row's sweep value, the x coordinate `plot` uses (x=t inside `for t in …`)."),
+            Parameter("series", .string, doc: "The plot line the row belongs to (series=\"fixed\"); rows without one share one line."),
+        ], positional: ["what"])
+
+    static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
+        try registry.register(signature) { input, arguments, _, context in
+            let record = try ImageRecord.from(input, stage: "measure")
+            let args = ArgumentReader(stage: "measure", arguments: arguments)
+            let what = try args.text("what")
+            for (name, analyses) in appliesTo.sorted(by: { $0.key < $1.key }) where arguments[name] != nil && !analyses.contains(what) {
+                throw RuntimeError("`measure \(what)` takes no `\(name)=`; it belongs to `measure \(analyses.joined(separator: "` and `measure "))`")
+            }
+            let settings = SessionSettings(context)
+            var row = baseRow(record)
+            switch what {
+            case "distance": try measureDistances(record, args, settings, into: &row)
+            case "spread": try measureSpreads(record, args, settings, context, state, into: &row)
+            default: try measureCompressions(record, args, settings, context, into: &row)
+            }
+            if let label = args.optionalText("as") { row.label = label }
+            row.x = args.optionalNumber("x")
+            row.series = args.optionalText("series")
+            state.results.append(row)
+            return .runtime(ResultTable(rows: [row]))
+        }
+    }
+
+    // MARK: - Distance
+
+    /// `measure distance from=A to=B|[B, C] p=2|inf`: per-sample ‖B − A‖ and its summary, one
+    /// set of columns per target, so `to=[adversarial, purified]` puts the study's comparison
+    /// in one row. Pending purification is run first (analysis phase) to get `purified`.
+    static func measureDistances(_ given: ImageRecord, _ args: ArgumentReader, _ settings: SessionSettings,
+                                 into row: inout ResultRow) throws {
+        let record = ImageRecord(copying: given)
+        try record.materialize(batchSize: settings.batchSize, call: DefenseCallIndex.make(.analysis))
+        let (norm, normName) = try readNorm(args)
+        let from = args.optionalText("from") ?? "clean"
+        let targets: [String]
+        if let list = args.value("to")?.listValue {
+            targets = list.compactMap(\.textValue)
+        } else {
+            targets = [args.optionalText("to") ?? "purified"]
+        }
+        guard !targets.isEmpty else { throw RuntimeError("`measure distance to=[]` names no images; give to=purified or a list of snapshot names") }
+        let origin = try images(named: from, in: record)
+        for target in targets {
+            let measured = try measureDistance(from: origin, to: try images(named: target, in: record), norm: norm)
+            let name = "\(normName)_\(from)_\(target)"
+            addSummary(measured.summary, as: name, to: &row)
+            row.sampleMeasurements.add(name, measured.perSample)
+        }
+        row.label = "distance \(normName) \(from)→\(targets.joined(separator: ","))"
+    }
+
+    // MARK: - Spread
+
+    /// `measure spread draws=K`: K purifications of each input with analysis-phase call
+    /// indices, each classified; per-sample pixel spread, agreement and prediction entropy.
+    static func measureSpreads(_ record: ImageRecord, _ args: ArgumentReader, _ settings: SessionSettings,
+                               _ context: StageContext, _ state: RuntimeState, into row: inout ResultRow) throws {
+        let (transforms, pending) = try purification(of: record, for: "spread")
+        let sourceName = args.optionalText("of")
+            ?? (pending ? "current" : (record.images(named: "adversarial") != nil ? "adversarial" : "clean"))
+        let source = try images(named: sourceName, in: record)
+        let setup: ClassifierSetup
+        if let model = args.value("model") {
+            setup = try ClassifierSetup(arguments: ["model": model, "eval": .string("single")], context: context, state: state)
+        } else if let used = record.defenseClassifier {
+            setup = used
+        } else {
+            setup = try ClassifierSetup(arguments: ["eval": .string("single")], context: context, state: state)
+        }
+        let draws = args.optionalInteger("draws") ?? 8
+        if !transforms.isRandomized {
+            context.print("note: the purification uses fixed randomness, so all \(draws) draws are the same and the spread is 0")
+        }
+        var pixelSpread: [Float] = [], agreement: [Float] = [], entropy: [Float] = []
+        let keys = record.sampleKeys
+        let progress = ProgressReporter("measure spread", total: record.count, unit: "img", quiet: record.count < 2 * settings.batchSize)
+        defer { progress.close() }
+        for range in record.batchRanges(size: settings.batchSize) {
+            try context.checkCancellation()
+            let measured = try measureSpread(
+                images: try ImageRecord.rows(source, range), sampleIDs: Array(keys[range]), draws: draws,
+                purify: { images, ids, call in try transforms.apply(images, sampleIDs: ids, call: call) },
+                classify: { images in try setup.classifier.logits(images) })
+            pixelSpread += measured.pixelStandardDeviation
+            agreement += measured.agreement
+            entropy += measured.predictionEntropy
+            progress.update(range.upperBound)
+        }
+        for (name, values) in [("pixel_std", pixelSpread), ("agreement", agreement), ("entropy", entropy)] {
+            addSummary(SampleSummary(values), as: name, to: &row)
+            row.sampleMeasurements.add(name, values)
+        }
+        row.label = "spread of \(sourceName) draws=\(draws)"
+        if record.evaluation == nil { row.defense = (transforms.map(\.description) + ["classify \(setup.modelDescription)"]).joined(separator: " | ") }
+    }
+
+    // MARK: - Compression
+
+    /// `measure compression radius=r pairs=M p=2|inf`: ratios ‖P(a) − P(b)‖ / ‖a − b‖ for the
+    /// (clean, adversarial) pair when an attack ran and M random pairs of radius r around the
+    /// clean image, under fixed randomness only.
+    static func measureCompressions(_ record: ImageRecord, _ args: ArgumentReader, _ settings: SessionSettings,
+                                    _ context: StageContext, into row: inout ResultRow) throws {
+        let (transforms, _) = try purification(of: record, for: "compression")
+        guard !transforms.isRandomized else {
+            throw RuntimeError("`measure compression` is defined under fixed randomness, but this purification uses seed=random; measure it with purify seed=fixed or seed=N")
+        }
+        let (norm, normName) = try readNorm(args)
+        let radius = args.optionalNumber("radius") ?? 8.0 / 255.0
+        let pairs = args.optionalInteger("pairs") ?? 4
+        let adversarial = record.images(named: "adversarial")
+        var adversarialRatios: [Float?] = [], randomRatios: [[Float?]] = []
+        let keys = record.sampleKeys
+        let call = DefenseCallIndex.make(.analysis)
+        let progress = ProgressReporter("measure compression", total: record.count, unit: "img", quiet: record.count < 2 * settings.batchSize)
+        defer { progress.close() }
+        for range in record.batchRanges(size: settings.batchSize) {
+            try context.checkCancellation()
+            let measured = try measureCompression(
+                clean: try ImageRecord.rows(record.clean, range), adversarial: try adversarial.map { try ImageRecord.rows($0, range) },
+                sampleIDs: Array(keys[range]), radius: Float(radius), pairsPerSample: pairs, seed: settings.seed, norm: norm,
+                purify: { images, ids in try transforms.apply(images, sampleIDs: ids, call: call) })
+            adversarialRatios += measured.adversarialRatios
+            randomRatios += measured.randomRatios
+            progress.update(range.upperBound)
+        }
+        if adversarial != nil {
+            addSummary(SampleSummary(adversarialRatios.compactMap { $0 }), as: "compression_adversarial", to: &row)
+            row.sampleMeasurements.add("compression_adversarial", adversarialRatios)
+        }
+        if pairs > 0 {
+            addSummary(SampleSummary(randomRatios.flatMap { $0.compactMap { $0 } }), as: "compression_random", to: &row)
+            row.sampleMeasurements.add("compression_random", randomRatios.map { ratios in
+                let present = ratios.compactMap { $0 }
+                return present.isEmpty ? nil : SampleSummary(present).mean
+            })
+        }
+        let skipped = (adversarial == nil ? 0 : adversarialRatios.filter { $0 == nil }.count)
+            + randomRatios.reduce(0) { $0 + $1.filter { $0 == nil }.count }
+        row.measurements.append(("compression_skipped", Double(skipped)))
+        row.label = "compression \(normName) r=\(Value.format(radius)) pairs=\(pairs)"
+    }
+
+    // MARK: - Shared helpers
+
+    /// The row's context: the record's evaluation when it was classified (without the
+    /// per-sample attack rows, which `report` already gives), else just the defense.
+    static func baseRow(_ record: ImageRecord) -> ResultRow {
+        var row: ResultRow
+        if let evaluation = record.evaluation {
+            row = ReportStage.makeRow(record: record, evaluation: evaluation, label: nil)
+            row.samples = []
+        } else {
+            let defense = record.pendingTransforms.isEmpty ? "none" : record.pendingTransforms.map(\.description).joined(separator: " | ")
+            row = ResultRow(label: "", dataset: record.datasetName, defense: defense, rule: nil, cleanAccuracy: nil,
+                            robustAccuracy: nil, attackSuccess: nil, threatModel: nil, attack: nil, flags: [], samples: [])
+        }
+        row.measuredCount = record.count
+        row.sampleMeasurements = SampleMeasurements(sampleIDs: record.sampleKeys, labels: record.labels)
+        return row
+    }
+
+    /// The purification an analysis reruns: the pending one, else the defense `classify` ran.
+    static func purification(of record: ImageRecord, for analysis: String) throws -> (transforms: [ImageTransform], pending: Bool) {
+        if !record.pendingTransforms.isEmpty { return (record.pendingTransforms, true) }
+        if !record.defenseTransforms.isEmpty { return (record.defenseTransforms, false) }
+        throw RuntimeError("`measure \(analysis)` needs a purification to run; put it after `purify` (data | purify t=100 | measure \(analysis)) or after a `classify` that follows `purify`")
+    }
+
+    /// The images called `name`, or an error listing the names the record has.
+    static func images(named name: String, in record: ImageRecord) throws -> Tensor {
+        if let images = record.images(named: name) { return images }
+        let hint = name == "adversarial" ? " (`attack` takes the adversarial snapshot; put one before `classify`)"
+            : name == "purified" ? " (`purify` followed by `classify` takes the purified snapshot)" : ""
+        throw RuntimeError("`measure` found no images called `\(name)` in this batch; it has \(record.imageNames.joined(separator: ", "))\(hint)")
+    }
+
+    /// `p=2` or `p=inf`, and the prefix measurement names use.
+    static func readNorm(_ args: ArgumentReader) throws -> (AttackNorm, String) {
+        guard let value = args.value("p") else { return (.l2, "l2") }
+        if value.textValue == "inf" { return (.linf, "linf") }
+        if value.integerValue == 2 { return (.l2, "l2") }
+        throw RuntimeError("`measure` takes p=2 or p=inf, not p=\(value.literal)")
+    }
+
+    /// Adds `<name>_mean`, `_median` and `_max` (nothing for an empty summary: no fake zeros).
+    static func addSummary(_ summary: SampleSummary, as name: String, to row: inout ResultRow) {
+        guard let mean = summary.mean, let median = summary.median, let max = summary.max else { return }
+        row.measurements += [("\(name)_mean", Double(mean)), ("\(name)_median", Double(median)), ("\(name)_max", Double(max))]
+    }
+}
