@@ -11,6 +11,8 @@ final class ProgressReporter {
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var finished = false
     private let quiet: Bool
+    /// Units already done when the reporter started (a resumed run), left out of the rate.
+    private var baseline: Int?
 
     /// A reporter for `total` units of work; `quiet` silences it (tests, tiny jobs).
     init(_ label: String, total: Int, unit: String = "it", quiet: Bool = false) {
@@ -29,7 +31,8 @@ final class ProgressReporter {
         guard complete || now.timeIntervalSince(lastDraw) >= interval else { return }
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        if baseline == nil { baseline = max(0, done - 1) }
+        let rate = elapsed > 0 ? Double(done - (baseline ?? 0)) / elapsed : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let fraction = Double(done) / Double(total)
         let numbers = "\(done)/\(total) \(unit) \(String(format: "%.2f", rate)) \(unit)/s " +
