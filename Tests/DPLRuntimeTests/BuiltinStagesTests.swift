@@ -34,3 +34,22 @@ struct BuiltinStagesTests {
         #expect(badEps.errorText?.contains("eps") == true)
     }
 }
+
+@Suite("examples")
+struct ExampleScriptTests {
+    /// Every script under examples/ parses and checks against the product registry, so a
+    /// renamed stage or parameter cannot silently break a shipped example.
+    @Test func everyExampleChecks() throws {
+        let root = BuiltinStagesTests.packageRoot.appendingPathComponent("examples")
+        let files = (FileManager.default.enumerator(atPath: root.path)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".dpl") }.sorted()
+        #expect(files.count >= 3)
+        for file in files {
+            let path = root.appendingPathComponent(file).path
+            let session = Session(registry: try BuiltinStages.makeRegistry()) { _ in }
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let outcome = session.check(SourceFile(name: path, text: text))
+            #expect(outcome.errorText == nil, "\(file): \(outcome.errorText ?? "")")
+        }
+    }
+}
