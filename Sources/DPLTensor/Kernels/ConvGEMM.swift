@@ -61,14 +61,13 @@ func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
         defer { scratch?.deallocate() }
         let cols = columns(of: n, problem, input: input, scratch: scratch)
         let out = output + n * problem.outputSampleSize
-        sgemm(transposeA: false, transposeB: false, m: problem.outChannels, n: plane, k: g.patchSize,
-              a: weight, b: cols, c: out)
+        // The bias goes in first and sgemm accumulates onto it (beta = 1): one pass over the
+        // output instead of OpenBLAS zeroing it (beta = 0) and a second pass adding the bias.
         if let bias {
-            for o in 0..<problem.outChannels {
-                let row = out + o * plane, b = bias[o]
-                for i in 0..<plane { row[i] += b }
-            }
+            for o in 0..<problem.outChannels { (out + o * plane).update(repeating: bias[o], count: plane) }
         }
+        sgemm(transposeA: false, transposeB: false, m: problem.outChannels, n: plane, k: g.patchSize,
+              a: weight, b: cols, beta: bias == nil ? 0 : 1, c: out)
     }
 }
 
