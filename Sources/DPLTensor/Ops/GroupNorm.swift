@@ -45,9 +45,10 @@ extension Tensor {
         }
         let input = self
         return Tensor.record(result, op: "groupNorm", inputs: [self, gamma, beta]) { gradOutput, needs in
-            var gradInput: Tensor? = needs[0] ? Tensor.zeros(input.shape) : nil
-            var gradGamma: Tensor? = needs[1] ? Tensor.zeros([channels]) : nil
-            var gradBeta: Tensor? = needs[2] ? Tensor.zeros([channels]) : nil
+            // groupNormBackward overwrites every buffer it is given.
+            var gradInput: Tensor? = needs[0] ? overwritableTensor(input.shape) : nil
+            var gradGamma: Tensor? = needs[1] ? overwritableTensor([channels]) : nil
+            var gradBeta: Tensor? = needs[2] ? overwritableTensor([channels]) : nil
             input.withUnsafeScalars { x in
                 gamma.withUnsafeScalars { g in
                     gradOutput.withUnsafeScalars { dy in
