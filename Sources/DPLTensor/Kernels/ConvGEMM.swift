@@ -28,6 +28,14 @@ struct ConvProblem {
     var reductionChunks: [Range<Int>] {
         chunkRanges(count: batch, size: (batch + 15) / 16)
     }
+
+    /// Batch chunks for per-sample work: each chunk reuses one scratch column matrix for its
+    /// samples instead of allocating one per sample (a U-Net column matrix is up to 2.7 MB,
+    /// and freshly mapped memory costs page faults on every allocation). Each sample's result
+    /// is computed alone, so the chunking changes no bits.
+    var sampleChunks: [Range<Int>] {
+        chunkRanges(count: batch, size: 4)
+    }
 }
 
 /// A scratch buffer for one sample's column matrix, or nil for a pointwise kernel (whose
@@ -56,18 +64,21 @@ func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                         output: UnsafeMutablePointer<Float>) {
     let g = problem.geometry
     let plane = g.outputPlane
-    parallelFor(problem.batch) { n in
+    let chunks = problem.sampleChunks
+    parallelFor(chunks.count) { chunk in
         let scratch = makeColumnBuffer(problem)
         defer { scratch?.deallocate() }
-        let cols = columns(of: n, problem, input: input, scratch: scratch)
-        let out = output + n * problem.outputSampleSize
-        // The bias goes in first and sgemm accumulates onto it (beta = 1): one pass over the
-        // output instead of OpenBLAS zeroing it (beta = 0) and a second pass adding the bias.
-        if let bias {
-            for o in 0..<problem.outChannels { (out + o * plane).update(repeating: bias[o], count: plane) }
+        for n in chunks[chunk] {
+            let cols = columns(of: n, problem, input: input, scratch: scratch)
+            let out = output + n * problem.outputSampleSize
+            // The bias goes in first and sgemm accumulates onto it (beta = 1): one pass over
+            // the output instead of OpenBLAS zeroing it (beta = 0) and a second adding the bias.
+            if let bias {
+                for o in 0..<problem.outChannels { (out + o * plane).update(repeating: bias[o], count: plane) }
+            }
+            sgemm(transposeA: false, transposeB: false, m: problem.outChannels, n: plane, k: g.patchSize,
+                  a: weight, b: cols, beta: bias == nil ? 0 : 1, c: out)
         }
-        sgemm(transposeA: false, transposeB: false, m: problem.outChannels, n: plane, k: g.patchSize,
-              a: weight, b: cols, beta: bias == nil ? 0 : 1, c: out)
     }
 }
 
@@ -86,27 +97,36 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
     if let gradInput {
         if let transposed = TransposedConvolution(problem, weight: weight) {
             defer { transposed.weight.deallocate() }
-            parallelFor(problem.batch) { n in
-                transposed.apply(to: gradOutput + n * problem.outputSampleSize,
-                                 into: gradInput + n * problem.inputSampleSize)
+            let chunks = problem.sampleChunks
+            parallelFor(chunks.count) { chunk in
+                let columns = transposed.makeColumnBuffer()
+                defer { columns.deallocate() }
+                for n in chunks[chunk] {
+                    transposed.apply(to: gradOutput + n * problem.outputSampleSize,
+                                     into: gradInput + n * problem.inputSampleSize, scratch: columns)
+                }
             }
             return convolutionParameterGradients(problem, input: input, gradOutput: gradOutput,
                                                  gradWeight: gradWeight, gradBias: gradBias)
         }
-        parallelFor(problem.batch) { n in
-            let dy = gradOutput + n * problem.outputSampleSize
-            let dx = gradInput + n * problem.inputSampleSize
-            if g.isPointwise {
+        let chunks = problem.sampleChunks
+        parallelFor(chunks.count) { chunk in
+            let dcols = makeColumnBuffer(problem)
+            defer { dcols?.deallocate() }
+            for n in chunks[chunk] {
+                let dy = gradOutput + n * problem.outputSampleSize
+                let dx = gradInput + n * problem.inputSampleSize
+                guard let dcols else {
+                    // Pointwise: the column matrix is dx itself.
+                    sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
+                          a: weight, b: dy, c: dx)
+                    continue
+                }
                 sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
-                      a: weight, b: dy, c: dx)
-                return
+                      a: weight, b: dy, c: dcols)
+                dx.update(repeating: 0, count: problem.inputSampleSize)
+                col2im(g, columns: dcols, rowStride: plane, input: dx)
             }
-            let dcols = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * plane)
-            defer { dcols.deallocate() }
-            sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
-                  a: weight, b: dy, c: dcols)
-            dx.update(repeating: 0, count: problem.inputSampleSize)
-            col2im(g, columns: dcols, rowStride: plane, input: dx)
         }
     }
 
@@ -203,10 +223,14 @@ private struct TransposedConvolution {
         inChannels = g.channels
     }
 
-    /// `dx = conv(dy, W')` for one sample; overwrites `dx`.
-    func apply(to dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * geometry.outputPlane)
-        defer { columns.deallocate() }
+    /// Scratch for one sample's unfolded dy; the caller deallocates it.
+    func makeColumnBuffer() -> UnsafeMutablePointer<Float> {
+        UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * geometry.outputPlane)
+    }
+
+    /// `dx = conv(dy, W')` for one sample, unfolding dy into `scratch`; overwrites `dx`.
+    func apply(to dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+               scratch columns: UnsafeMutablePointer<Float>) {
         im2col(geometry, input: dy, columns: columns, rowStride: geometry.outputPlane)
         sgemm(transposeA: false, transposeB: false, m: inChannels, n: geometry.outputPlane, k: geometry.patchSize,
               a: weight, b: columns, c: dx)
