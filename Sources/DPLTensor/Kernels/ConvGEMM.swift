@@ -3,7 +3,8 @@
 // Per sample n, with the column matrix X_n = im2col(x_n) of shape [C·kh·kw, H'·W']:
 //
 //     forward:  y_n  = W · X_n (+ b)            [O, H'·W'] — already NCHW order for sample n
-//     input:    dx_n = col2im(Wᵀ · dy_n)
+//     input:    dx_n = col2im(Wᵀ · dy_n), or for a "same" convolution conv(dy_n, W flipped)
+//               (see TransposedConvolution)
 //     weight:   dW   = Σ_n dy_n · X_nᵀ
 //     bias:     db   = Σ_n Σ_positions dy_n
 //
