@@ -1,10 +1,16 @@
 """The dpl-bench workloads in PyTorch, on the same machine, for docs/performance.md.
 
     python benchmarks/torch_bench.py [--threads 2] [--repeats 5] [--filter NAME] [--json]
+    python benchmarks/torch_bench.py --compare dpl.json torch.json
 
 Prints the median seconds of each workload (after one warm-up run), under the same names
 as `swift run -c release dpl-bench`, so the two tables line up. Needs torch (CPU is enough);
-install it in a virtual environment outside the repository.
+install it in a virtual environment outside the repository. `--compare` prints two `--json`
+outputs side by side with their ratio (no torch needed).
+
+Timing differences to keep in mind: conv2d_32to64_28x28_b128_backward re-runs the forward in
+every timed run here, while dpl-bench differentiates a kept graph (PyTorch frees its graph
+after backward); the model workloads time the same work on both sides.
 """
 import argparse
 import json
@@ -12,10 +18,13 @@ import statistics
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+try:
+    import torch
+    import torch.nn.functional as F
 
-from torch_reference_models import CNNClassifier, UNet
+    from torch_reference_models import CNNClassifier, UNet
+except ImportError:  # --compare works without torch
+    torch = None
 
 
 def ddpm_alpha_bar():
@@ -130,13 +139,33 @@ def workloads():
     }
 
 
+def compare(dpl_path, torch_path):
+    """A table of the workloads both JSON files hold: seconds on each side and the ratio."""
+    with open(dpl_path) as f:
+        dpl = json.load(f)
+    with open(torch_path) as f:
+        reference = json.load(f)
+    names = [name for name in dpl if name in reference]
+    width = max([len("workload")] + [len(n) for n in names])
+    print(f"{'workload':<{width}}  {'dpl s':>9}  {'torch s':>9}  {'dpl/torch':>9}")
+    for name in names:
+        print(f"{name:<{width}}  {dpl[name]:9.5f}  {reference[name]:9.5f}  {dpl[name] / reference[name]:9.2f}")
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--filter", default="")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--compare", nargs=2, metavar=("DPL_JSON", "TORCH_JSON"),
+                        help="print a side-by-side table of two --json outputs and exit")
     args = parser.parse_args()
+    if args.compare:
+        compare(*args.compare)
+        return
+    if torch is None:
+        sys.exit("torch_bench.py: PyTorch is not installed; install torch (CPU build) in a virtual environment")
     torch.set_num_threads(args.threads)
     results = {}
     for name, (fn, flops) in workloads().items():

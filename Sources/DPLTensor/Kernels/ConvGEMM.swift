@@ -3,7 +3,8 @@
 // Per sample n, with the column matrix X_n = im2col(x_n) of shape [C·kh·kw, H'·W']:
 //
 //     forward:  y_n  = W · X_n (+ b)            [O, H'·W'] — already NCHW order for sample n
-//     input:    dx_n = col2im(Wᵀ · dy_n)
+//     input:    dx_n = col2im(Wᵀ · dy_n), or for a "same" convolution conv(dy_n, W flipped)
+//               (see TransposedConvolution)
 //     weight:   dW   = Σ_n dy_n · X_nᵀ
 //     bias:     db   = Σ_n Σ_positions dy_n
 //
@@ -27,6 +28,14 @@ struct ConvProblem {
     /// sums — so the reduction order, and thus every bit, is the same for any thread count.
     var reductionChunks: [Range<Int>] {
         chunkRanges(count: batch, size: (batch + 15) / 16)
+    }
+
+    /// Batch chunks for per-sample work: each chunk reuses one scratch column matrix for its
+    /// samples instead of allocating one per sample (a U-Net column matrix is up to 2.7 MB,
+    /// and freshly mapped memory costs page faults on every allocation). Each sample's result
+    /// is computed alone, so the chunking changes no bits.
+    var sampleChunks: [Range<Int>] {
+        chunkRanges(count: batch, size: 4)
     }
 }
 
@@ -56,18 +65,20 @@ func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                         output: UnsafeMutablePointer<Float>) {
     let g = problem.geometry
     let plane = g.outputPlane
-    parallelFor(problem.batch) { n in
+    let chunks = problem.sampleChunks
+    parallelFor(chunks.count) { chunk in
         let scratch = makeColumnBuffer(problem)
         defer { scratch?.deallocate() }
-        let cols = columns(of: n, problem, input: input, scratch: scratch)
-        let out = output + n * problem.outputSampleSize
-        sgemm(transposeA: false, transposeB: false, m: problem.outChannels, n: plane, k: g.patchSize,
-              a: weight, b: cols, c: out)
-        if let bias {
-            for o in 0..<problem.outChannels {
-                let row = out + o * plane, b = bias[o]
-                for i in 0..<plane { row[i] += b }
+        for n in chunks[chunk] {
+            let cols = columns(of: n, problem, input: input, scratch: scratch)
+            let out = output + n * problem.outputSampleSize
+            // The bias goes in first and sgemm accumulates onto it (beta = 1): one pass over
+            // the output instead of OpenBLAS zeroing it (beta = 0) and a second adding the bias.
+            if let bias {
+                for o in 0..<problem.outChannels { (out + o * plane).update(repeating: bias[o], count: plane) }
             }
+            sgemm(transposeA: false, transposeB: false, m: problem.outChannels, n: plane, k: g.patchSize,
+                  a: weight, b: cols, beta: bias == nil ? 0 : 1, c: out)
         }
     }
 }
@@ -85,23 +96,53 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
     let plane = g.outputPlane
 
     if let gradInput {
-        parallelFor(problem.batch) { n in
-            let dy = gradOutput + n * problem.outputSampleSize
-            let dx = gradInput + n * problem.inputSampleSize
-            if g.isPointwise {
-                sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
-                      a: weight, b: dy, c: dx)
-                return
+        if let transposed = TransposedConvolution(problem, weight: weight) {
+            defer { transposed.weight.deallocate() }
+            let chunks = problem.sampleChunks
+            parallelFor(chunks.count) { chunk in
+                let columns = transposed.makeColumnBuffer()
+                defer { columns.deallocate() }
+                for n in chunks[chunk] {
+                    transposed.apply(to: gradOutput + n * problem.outputSampleSize,
+                                     into: gradInput + n * problem.inputSampleSize, scratch: columns)
+                }
             }
-            let dcols = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * plane)
-            defer { dcols.deallocate() }
-            sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
-                  a: weight, b: dy, c: dcols)
-            dx.update(repeating: 0, count: problem.inputSampleSize)
-            col2im(g, columns: dcols, rowStride: plane, input: dx)
+            return convolutionParameterGradients(problem, input: input, gradOutput: gradOutput,
+                                                 gradWeight: gradWeight, gradBias: gradBias)
+        }
+        let chunks = problem.sampleChunks
+        parallelFor(chunks.count) { chunk in
+            let dcols = makeColumnBuffer(problem)
+            defer { dcols?.deallocate() }
+            for n in chunks[chunk] {
+                let dy = gradOutput + n * problem.outputSampleSize
+                let dx = gradInput + n * problem.inputSampleSize
+                guard let dcols else {
+                    // Pointwise: the column matrix is dx itself.
+                    sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
+                          a: weight, b: dy, c: dx)
+                    continue
+                }
+                sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
+                      a: weight, b: dy, c: dcols)
+                dx.update(repeating: 0, count: problem.inputSampleSize)
+                col2im(g, columns: dcols, rowStride: plane, input: dx)
+            }
         }
     }
 
+    convolutionParameterGradients(problem, input: input, gradOutput: gradOutput,
+                                  gradWeight: gradWeight, gradBias: gradBias)
+}
+
+/// The weight and bias gradients (each skipped when nil): per batch chunk, in fixed chunks,
+/// summed in chunk order.
+private func convolutionParameterGradients(_ problem: ConvProblem, input: UnsafePointer<Float>,
+                                           gradOutput: UnsafePointer<Float>,
+                                           gradWeight: UnsafeMutablePointer<Float>?,
+                                           gradBias: UnsafeMutablePointer<Float>?) {
+    let g = problem.geometry
+    let plane = g.outputPlane
     guard gradWeight != nil || gradBias != nil else { return }
     let chunks = problem.reductionChunks
     let weightPartials = gradWeight == nil ? nil
@@ -140,6 +181,60 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
     }
     if let gradBias, let biasPartials {
         sumPartials(biasPartials, count: chunks.count, size: problem.outChannels, into: gradBias)
+    }
+}
+
+// MARK: - Input gradient as a convolution
+
+/// The input gradient of a unit-stride convolution whose output has the input's height and
+/// width (a "same" convolution: odd square kernel k with padding (k − 1)/2, such as 3×3 with
+/// padding 1), computed as the forward convolution of dy with the weight transposed over
+/// (out, in) and flipped in space:
+///
+///     dx[c, y, x] = Σ_{o, ky, kx} W[o, c, ky, kx] · dy[o, y + p − ky, x + p − kx]
+///                 = conv(dy, W')[c, y, x],   W'[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]
+///
+/// This replaces Wᵀ·dy into a [C·k², H·W] column matrix (which OpenBLAS first zeroes) and the
+/// scattered adds of col2im by one unfolding of dy (long contiguous copies, see im2col) and
+/// one sgemm that writes dx directly: ~25% less time for the U-Net's 3×3 convolutions.
+private struct TransposedConvolution {
+    /// `W'` as [C, O·k·k]; the caller deallocates it.
+    let weight: UnsafeMutablePointer<Float>
+    /// The unfolding of one sample of dy ([O, H, W]) for the flipped kernel.
+    let geometry: ConvGeometry
+    let inChannels: Int
+
+    /// nil unless the convolution is a "same" one with a kernel larger than 1×1 (pointwise
+    /// kernels use Wᵀ·dy directly, other shapes col2im).
+    init?(_ problem: ConvProblem, weight original: UnsafePointer<Float>) {
+        let g = problem.geometry
+        guard g.stride == 1, !g.isPointwise, g.outputHeight == g.height, g.outputWidth == g.width,
+              g.kernelHeight == g.kernelWidth else { return nil }
+        let k = g.kernelHeight, taps = k * k, outChannels = problem.outChannels
+        weight = UnsafeMutablePointer<Float>.allocate(capacity: problem.weightSize)
+        for o in 0..<outChannels {
+            for c in 0..<g.channels {
+                let source = original + (o * g.channels + c) * taps
+                let target = weight + (c * outChannels + o) * taps
+                for tap in 0..<taps { target[taps - 1 - tap] = source[tap] }
+            }
+        }
+        geometry = ConvGeometry(channels: outChannels, height: g.height, width: g.width,
+                                kernelHeight: k, kernelWidth: k, stride: 1, padding: g.padding)
+        inChannels = g.channels
+    }
+
+    /// Scratch for one sample's unfolded dy; the caller deallocates it.
+    func makeColumnBuffer() -> UnsafeMutablePointer<Float> {
+        UnsafeMutablePointer<Float>.allocate(capacity: geometry.patchSize * geometry.outputPlane)
+    }
+
+    /// `dx = conv(dy, W')` for one sample, unfolding dy into `scratch`; overwrites `dx`.
+    func apply(to dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+               scratch columns: UnsafeMutablePointer<Float>) {
+        im2col(geometry, input: dy, columns: columns, rowStride: geometry.outputPlane)
+        sgemm(transposeA: false, transposeB: false, m: inChannels, n: geometry.outputPlane, k: geometry.patchSize,
+              a: weight, b: columns, c: dx)
     }
 }
 

@@ -54,6 +54,10 @@ func im2col(_ geometry: ConvGeometry, input: UnsafePointer<Float>,
             columns: UnsafeMutablePointer<Float>, rowStride: Int) {
     let g = geometry
     let outW = g.outputWidth
+    if g.stride == 1 && outW == g.width {
+        im2colSameWidth(g, input: input, columns: columns, rowStride: rowStride)
+        return
+    }
     for c in 0..<g.channels {
         let plane = input + c * g.inputPlane
         for ky in 0..<g.kernelHeight {
@@ -76,6 +80,44 @@ func im2col(_ geometry: ConvGeometry, input: UnsafePointer<Float>,
                         for ox in valid { out[ox] = source[ox * g.stride] }
                     }
                     for ox in valid.upperBound..<outW { out[ox] = 0 }
+                }
+            }
+        }
+    }
+}
+
+/// im2col for a unit-stride kernel whose output rows are as wide as the input's (a "same"
+/// convolution such as 3×3 with padding 1, the U-Net's and the CNN's). Each column-matrix row
+/// is then the input plane shifted by one flat offset: one long contiguous copy per row, then
+/// the few entries that wrapped around a row edge (or fell into the padding rows) set to zero.
+/// With 28-wide rows this replaces 28 short copies per row by one.
+private func im2colSameWidth(_ g: ConvGeometry, input: UnsafePointer<Float>,
+                             columns: UnsafeMutablePointer<Float>, rowStride: Int) {
+    let width = g.width, plane = g.outputPlane
+    for c in 0..<g.channels {
+        let source = input + c * g.inputPlane
+        for ky in 0..<g.kernelHeight {
+            // Output rows oy whose input row oy − p + ky lies inside the image.
+            let firstRow = max(0, g.padding - ky)
+            let endRow = min(g.outputHeight, g.height + g.padding - ky)
+            for kx in 0..<g.kernelWidth {
+                let row = columns + ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * rowStride
+                let shift = (ky - g.padding) * width + (kx - g.padding)
+                // The flat output range to copy, kept inside the source plane.
+                let start = max(firstRow * width, -shift)
+                let end = max(start, min(endRow * width, g.inputPlane - shift))
+                row.update(repeating: 0, count: start)
+                (row + start).update(from: source + start + shift, count: end - start)
+                (row + end).update(repeating: 0, count: plane - end)
+                // Columns whose input column ox − p + kx falls off the left or right edge read
+                // a neighbouring row in the flat copy: they belong to the padding.
+                let valid = g.validOutputColumns(kernelColumn: kx)
+                if valid.count < width {
+                    for oy in firstRow..<max(firstRow, endRow) {
+                        let out = row + oy * width
+                        for ox in 0..<valid.lowerBound { out[ox] = 0 }
+                        for ox in valid.upperBound..<width { out[ox] = 0 }
+                    }
                 }
             }
         }

@@ -17,18 +17,21 @@ extension Tensor {
     /// The logistic function `1 / (1 + e⁻ˣ)`, computed without overflow for large `|x|`.
     /// Backward: `G·y·(1 − y)`.
     public func sigmoid() -> Tensor {
-        let result = mapScalars(logistic)
+        let result = mapVectors(vectorLogistic)
         return Tensor.record(result, op: "sigmoid", inputs: [self]) { g, _ in
-            [g.zipScalars(result) { gv, y in gv * y * (1 - y) }]
+            [g.zipVectors(result) { gv, y in gv * y * (1 - y) }]
         }
     }
 
     /// SiLU (swish), `x·σ(x)`. Backward: `G·σ(x)·(1 + x·(1 − σ(x)))`.
+    ///
+    /// σ uses the engine's vectorized exponential (Kernels/FastMath.swift, within 2 ulp of
+    /// `expf`): SiLU runs on every U-Net activation and backward recomputes σ.
     public func silu() -> Tensor {
         let input = detached()
-        return Tensor.record(mapScalars { $0 * logistic($0) }, op: "silu", inputs: [self]) { g, _ in
-            [g.zipScalars(input) { gv, x in
-                let s = logistic(x)
+        return Tensor.record(mapVectors { $0 * vectorLogistic($0) }, op: "silu", inputs: [self]) { g, _ in
+            [g.zipVectors(input) { gv, x in
+                let s = vectorLogistic(x)
                 return gv * s * (1 + x * (1 - s))
             }]
         }
@@ -56,14 +59,6 @@ public func tanh(_ x: Tensor) -> Tensor {
 }
 
 // MARK: - Scalar helpers
-
-/// `1 / (1 + e⁻ˣ)` evaluated on the side where the exponential cannot overflow.
-@inline(__always)
-private func logistic(_ x: Float) -> Float {
-    if x >= 0 { return 1 / (1 + expf(-x)) }
-    let e = expf(x)
-    return e / (1 + e)
-}
 
 /// Φ(x), the standard normal cumulative distribution.
 @inline(__always)

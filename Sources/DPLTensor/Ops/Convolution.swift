@@ -31,9 +31,10 @@ extension Tensor {
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         return record(result, op: "conv2d", inputs: inputs) { gradOutput, needs in
             var gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?
-            if needs[0] { gradInput = Tensor.zeros(input.shape) }
-            if needs[1] { gradWeight = Tensor.zeros(weight.shape) }
-            if needs.count > 2, needs[2] { gradBias = Tensor.zeros([problem.outChannels]) }
+            // The kernels overwrite every gradient they are given: no zero fill needed.
+            if needs[0] { gradInput = overwritableTensor(input.shape) }
+            if needs[1] { gradWeight = overwritableTensor(weight.shape) }
+            if needs.count > 2, needs[2] { gradBias = overwritableTensor([problem.outChannels]) }
             input.withUnsafeScalars { x in
                 weight.withUnsafeScalars { w in
                     gradOutput.withUnsafeScalars { dy in
@@ -112,6 +113,13 @@ extension Tensor {
 }
 
 // MARK: - Optional buffers
+
+/// A tensor whose storage a kernel is about to overwrite entirely (a gradient buffer):
+/// allocated without the zero fill that `Tensor.zeros` would spend a pass (and, for large
+/// buffers, page faults) on. Its values are unspecified until then.
+func overwritableTensor(_ shape: [Int]) -> Tensor {
+    Tensor.uninitialized(shape: shape) { _ in }
+}
 
 /// Calls `body` with the base address of `tensor`'s scalars, or nil when there is no tensor.
 func withOptionalScalars<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {

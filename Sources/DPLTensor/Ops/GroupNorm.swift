@@ -45,9 +45,10 @@ extension Tensor {
         }
         let input = self
         return Tensor.record(result, op: "groupNorm", inputs: [self, gamma, beta]) { gradOutput, needs in
-            var gradInput: Tensor? = needs[0] ? Tensor.zeros(input.shape) : nil
-            var gradGamma: Tensor? = needs[1] ? Tensor.zeros([channels]) : nil
-            var gradBeta: Tensor? = needs[2] ? Tensor.zeros([channels]) : nil
+            // groupNormBackward overwrites every buffer it is given.
+            var gradInput: Tensor? = needs[0] ? overwritableTensor(input.shape) : nil
+            var gradGamma: Tensor? = needs[1] ? overwritableTensor([channels]) : nil
+            var gradBeta: Tensor? = needs[2] ? overwritableTensor([channels]) : nil
             input.withUnsafeScalars { x in
                 gamma.withUnsafeScalars { g in
                     gradOutput.withUnsafeScalars { dy in
@@ -99,15 +100,8 @@ private func groupNormForward(_ layout: GroupLayout, eps: Float, input: UnsafePo
             // Groups are contiguous: sample n, group g starts at (n·C + g·C/G)·spatial = item·groupSize.
             let start = item * layout.groupSize
             let x = input + start, y = output + start
-            var total = 0.0
-            for i in 0..<layout.groupSize { total += Double(x[i]) }
-            let groupMean = total / Double(max(1, layout.groupSize))
-            var squares = 0.0
-            for i in 0..<layout.groupSize {
-                let centered = Double(x[i]) - groupMean
-                squares += centered * centered
-            }
-            let variance = squares / Double(max(1, layout.groupSize))
+            let groupMean = sumInDouble(x, layout.groupSize) / Double(max(1, layout.groupSize))
+            let variance = sumOfSquaresInDouble(x, layout.groupSize, centeredAt: groupMean) / Double(max(1, layout.groupSize))
             let rstd = Float(1 / (variance + Double(eps)).squareRoot())
             let m = Float(groupMean)
             mean[item] = m
@@ -150,12 +144,7 @@ private func groupNormBackward(_ layout: GroupLayout, input: UnsafePointer<Float
             for c in 0..<layout.channelsPerGroup {
                 let channel = firstChannel + c
                 let offset = c * layout.spatial
-                var sumDy = 0.0, sumDyX = 0.0
-                for i in offset..<(offset + layout.spatial) {
-                    let normalized = Double((x[i] - m) * rstd)
-                    sumDy += Double(dy[i])
-                    sumDyX += Double(dy[i]) * normalized
-                }
+                let (sumDy, sumDyX) = gradientSums(dy + offset, x + offset, layout.spatial, mean: m, inverseDeviation: rstd)
                 if let perSample {
                     let n = item / layout.groups
                     perSample[n * layout.channels + channel] = Float(sumDyX)
@@ -185,4 +174,72 @@ private func groupNormBackward(_ layout: GroupLayout, input: UnsafePointer<Float
     if let gradBeta {
         sumPartials(perSample + layout.batch * layout.channels, count: layout.batch, size: layout.channels, into: gradBeta)
     }
+}
+
+// MARK: - Sums in Double over eight lanes
+// The statistics are accumulated in Double for accuracy; eight independent lanes (combined in
+// a fixed tree, then the tail in order) let the loop vectorize instead of waiting on one
+// serial chain of additions. The order depends only on the length, so results do not depend
+// on the thread count or the batch.
+
+/// The eight lanes of `v` added in a fixed tree.
+@inline(__always)
+private func laneTotal(_ v: SIMD8<Double>) -> Double {
+    ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
+}
+
+@inline(__always)
+private func loadDouble8(_ p: UnsafePointer<Float>) -> SIMD8<Double> {
+    SIMD8<Double>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self))
+}
+
+/// Σ x[i] in Double.
+private func sumInDouble(_ x: UnsafePointer<Float>, _ count: Int) -> Double {
+    var lanes = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= count { lanes += loadDouble8(x + i); i += 8 }
+    var total = laneTotal(lanes)
+    while i < count { total += Double(x[i]); i += 1 }
+    return total
+}
+
+/// Σ (x[i] − center)² in Double.
+private func sumOfSquaresInDouble(_ x: UnsafePointer<Float>, _ count: Int, centeredAt center: Double) -> Double {
+    var lanes = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= count {
+        let centered = loadDouble8(x + i) - center
+        lanes += centered * centered
+        i += 8
+    }
+    var total = laneTotal(lanes)
+    while i < count {
+        let centered = Double(x[i]) - center
+        total += centered * centered
+        i += 1
+    }
+    return total
+}
+
+/// (Σ dy[i], Σ dy[i]·x̂[i]) in Double, with x̂ = (x − mean)·rstd computed in Float as the
+/// forward pass does.
+private func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
+                          mean: Float, inverseDeviation rstd: Float) -> (Double, Double) {
+    var sumLanes = SIMD8<Double>(), productLanes = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= count {
+        let g = loadDouble8(dy + i)
+        let normalized = (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - mean) * rstd
+        sumLanes += g
+        productLanes += g * SIMD8<Double>(normalized)
+        i += 8
+    }
+    var sumDy = laneTotal(sumLanes), sumDyX = laneTotal(productLanes)
+    while i < count {
+        let g = Double(dy[i])
+        sumDy += g
+        sumDyX += g * Double((x[i] - mean) * rstd)
+        i += 1
+    }
+    return (sumDy, sumDyX)
 }

@@ -33,6 +33,9 @@ let convCases: [ConvCase] = [
     ConvCase(input: [2, 4, 4, 5], weight: [3, 4, 1, 1], stride: 1, padding: 0, bias: true),
     ConvCase(input: [1, 2, 5, 5], weight: [2, 2, 1, 1], stride: 2, padding: 1, bias: true),
     ConvCase(input: [1, 1, 3, 3], weight: [2, 1, 5, 5], stride: 3, padding: 2, bias: true),
+    // "Same" convolutions, whose input gradient is a convolution with the flipped kernel.
+    ConvCase(input: [2, 3, 4, 6], weight: [5, 3, 3, 3], stride: 1, padding: 1, bias: true),
+    ConvCase(input: [1, 2, 6, 5], weight: [3, 2, 5, 5], stride: 1, padding: 2, bias: false),
 ]
 
 @Suite("conv2d")
@@ -107,5 +110,40 @@ struct ConvolutionTests {
         let one = try EngineThreads.with(1) { try run() }
         let two = try EngineThreads.with(2) { try run() }
         for (a, b) in zip(one, two) { #expect(a.map(\.bitPattern) == b.map(\.bitPattern)) }
+    }
+
+    @Test func sameConvolutionIsBitIdenticalForOneAndTwoThreads() throws {
+        var random = TestRandom(seed: 15)
+        let x = random.tensor([19, 4, 7, 7]), w = random.tensor([6, 4, 3, 3]), b = random.tensor([6])
+        let seed = random.tensor([19, 6, 7, 7])
+        func run() throws -> [[Float]] {
+            let leaves = [x.requiringGrad(), w.requiringGrad(), b.requiringGrad()]
+            let y = try Tensor.conv2d(leaves[0], weight: leaves[1], bias: leaves[2], padding: 1)
+            return [y.scalars] + (try gradients(of: y, wrt: leaves, seed: seed)).map(\.scalars)
+        }
+        let one = try EngineThreads.with(1) { try run() }
+        let two = try EngineThreads.with(2) { try run() }
+        for (a, b) in zip(one, two) { #expect(a.map(\.bitPattern) == b.map(\.bitPattern)) }
+    }
+
+    /// A sample's output and input gradient do not depend on the other samples in its batch
+    /// (DESIGN.md: results do not depend on batch size); the weight gradient is a sum over the
+    /// batch and does.
+    @Test(arguments: [(1, 1), (1, 0), (2, 1)])
+    func perSampleResultsDoNotDependOnTheBatch(stride: Int, padding: Int) throws {
+        var random = TestRandom(seed: 16)
+        let x = random.tensor([5, 3, 8, 8]), w = random.tensor([4, 3, 3, 3]), b = random.tensor([4])
+        let y = try Tensor.conv2d(x, weight: w, bias: b, stride: stride, padding: padding)
+        let seed = random.tensor(y.shape)
+        func forwardAndInputGradient(_ input: Tensor, _ cotangent: Tensor) throws -> ([Float], [Float]) {
+            let leaf = input.requiringGrad()
+            let out = try Tensor.conv2d(leaf, weight: w, bias: b, stride: stride, padding: padding)
+            return (out.scalars, try gradients(of: out, wrt: [leaf], seed: cotangent)[0].scalars)
+        }
+        let (batchOut, batchGrad) = try forwardAndInputGradient(x, seed)
+        let (aloneOut, aloneGrad) = try forwardAndInputGradient(try x.gather(rows: [3]), try seed.gather(rows: [3]))
+        let outSize = y.count / 5, inSize = x.count / 5
+        #expect(Array(batchOut[(3 * outSize)..<(4 * outSize)]) == aloneOut)
+        #expect(Array(batchGrad[(3 * inSize)..<(4 * inSize)]) == aloneGrad)
     }
 }
