@@ -136,7 +136,7 @@ enum TrainStage {
                                     + trainer.averagedStateDict().map { ("average." + $0.name, $0.tensor) },
                                 to: checkpoint)
         }
-        let progress = ProgressReporter("train diffusion", total: trainingConfiguration.steps, unit: "step")
+        let progress = ProgressReporter("train diffusion", total: trainingConfiguration.steps, unit: "step", alreadyDone: start)
         defer { progress.close() }
         var recent: [Double] = []
         let started = Date()

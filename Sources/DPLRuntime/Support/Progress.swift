@@ -12,11 +12,13 @@ final class ProgressReporter {
     private var finished = false
     private let quiet: Bool
     /// Units already done when the reporter started (a resumed run), left out of the rate.
-    private var baseline: Int?
+    private let baseline: Int
 
-    /// A reporter for `total` units of work; `quiet` silences it (tests, tiny jobs).
-    init(_ label: String, total: Int, unit: String = "it", quiet: Bool = false) {
+    /// A reporter for `total` units of work, `alreadyDone` of which were finished before it
+    /// started (a resumed run); `quiet` silences it (tests, tiny jobs).
+    init(_ label: String, total: Int, unit: String = "it", alreadyDone: Int = 0, quiet: Bool = false) {
         self.label = label
+        self.baseline = alreadyDone
         self.total = max(1, total)
         self.unit = unit
         self.quiet = quiet
@@ -31,8 +33,7 @@ final class ProgressReporter {
         guard complete || now.timeIntervalSince(lastDraw) >= interval else { return }
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
-        if baseline == nil { baseline = max(0, done - 1) }
-        let rate = elapsed > 0 ? Double(done - (baseline ?? 0)) / elapsed : 0
+        let rate = elapsed > 0 ? Double(done - baseline) / elapsed : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let fraction = Double(done) / Double(total)
         let numbers = "\(done)/\(total) \(unit) \(String(format: "%.2f", rate)) \(unit)/s " +
