@@ -118,20 +118,7 @@ final class Interpreter {
     /// Runs a pipeline: resolves its head, binds every stage (expanding `def`s), supplies the
     /// default source when the first stage needs input, and runs the chain.
     func evaluate(_ pipeline: Pipeline, in environment: Environment) throws -> Value {
-        var input: Value?
-        var stages: [BoundStage] = []
-        switch pipeline.head {
-        case .expression(let expression):
-            input = try evaluate(expression, in: environment, namesAllowed: false)
-        case .stage(let call):
-            if call.isBareName, let value = environment.lookup(call.name) {
-                input = value
-            } else {
-                let bound = try bind(call, in: environment)
-                input = bound.source
-                stages = bound.stages
-            }
-        }
+        var (input, stages) = try resolve(pipeline.head, in: environment)
         for call in pipeline.stages {
             let bound = try bind(call, in: environment)
             if bound.source != nil {
@@ -225,22 +212,22 @@ final class Interpreter {
                 throw RuntimeError("stage `\(call.name)` needs the argument `\(parameter.name)`", at: call.nameSpan)
             }
         }
-        var source: Value?
-        var stages: [BoundStage] = []
-        switch definition.body.head {
-        case .expression(let expression):
-            source = try evaluate(expression, in: scope, namesAllowed: false)
-        case .stage(let head):
-            if head.isBareName, let value = scope.lookup(head.name) {
-                source = value
-            } else {
-                let bound = try bind(head, in: scope)
-                source = bound.source
-                stages = bound.stages
-            }
-        }
+        var (source, stages) = try resolve(definition.body.head, in: scope)
         for inner in definition.body.stages { stages += try bind(inner, in: scope).stages }
         return (source, stages)
+    }
+
+    /// The start of a pipeline: an expression or a variable gives the value piped in; a stage
+    /// call gives its bound stages (and the value a source stage starts with).
+    private func resolve(_ head: PipelineHead, in environment: Environment) throws -> (source: Value?, stages: [BoundStage]) {
+        switch head {
+        case .expression(let expression):
+            return (try evaluate(expression, in: environment, namesAllowed: false), [])
+        case .stage(let call):
+            if call.isBareName, let value = environment.lookup(call.name) { return (value, []) }
+            let bound = try bind(call, in: environment)
+            return (bound.source, bound.stages)
+        }
     }
 
     // MARK: Expressions
