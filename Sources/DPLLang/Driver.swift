@@ -16,7 +16,7 @@ public struct Driver {
     public static let usage: Int32 = 64
 
     /// The version `dpl --version` prints.
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     /// The stages available.
     public let registry: StageRegistry
