@@ -4,7 +4,7 @@ import Foundation
 
 /// Connects the REPL (which knows nothing of DPL's syntax) to a language `Session`: statements
 /// run in one persistent session, completion draws on the stage registry and the variables,
-/// and Ctrl-C sets the session's cancellation flag, which stages poll between batches.
+/// and Ctrl-C sets the session's cancellation flag, which stages poll every step.
 final class LanguageREPLSession: REPLSession {
     private let session: Session
     /// Where the running statement's printed results go; set for each `execute`.

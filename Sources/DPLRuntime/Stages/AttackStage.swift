@@ -61,10 +61,13 @@ enum AttackStage {
                 try context.checkCancellation()
                 let batch = try AttackBatch(images: ImageRecord.rows(record.current, range),
                                             labels: Array(record.labels[range]), sampleIDs: Array(keys[range]))
-                let run = try runAttack(attack, on: batch, against: attacked)
+                // Polled before every defense call: Ctrl-C stops the attack within one iteration.
+                let check = { [context] in try context.checkCancellation() }
+                let run = try runAttack(attack, on: batch, against: attacked, checkCancellation: check)
                 let piece = try withoutGradients {
                     try evaluateRobustness(batch: batch, adversarial: run.outcome.adversarial, defense: defense,
-                                           rule: setup.rule, attack: attack, threatModel: threat, flags: run.flags)
+                                           rule: setup.rule, attack: attack, threatModel: threat, flags: run.flags,
+                                           checkCancellation: check)
                 }
                 result = try result.map { try $0.merged(with: piece) } ?? piece
                 adversarialPieces.append(run.outcome.adversarial)
