@@ -31,8 +31,13 @@ final class LanguageREPLSession: REPLSession {
         session.cancellation.reset()
         let outcome = session.run(SourceFile(name: origin, text: source))
         if let text = outcome.errorText {
+            // A Ctrl-C is not an error in the script: the REPL's own `interrupted` says it all.
+            if session.cancellation.isCancelled, case .runtimeFailure(let report) = outcome,
+               report.diagnostics.count == 1, report.diagnostics[0].message == "cancelled" {
+                return .interrupted
+            }
             output.writeErrorLine(text)
-            return text.contains("cancelled") && session.cancellation.isCancelled ? .interrupted : .failed
+            return .failed
         }
         return .completed
     }
