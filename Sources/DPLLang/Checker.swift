@@ -210,7 +210,10 @@ public final class Checker {
             } else {
                 let candidates = registry.stageNames + scope.definitionNames + (call.isBareName ? scope.variableNames : [])
                 let what = call.isBareName ? "unknown stage or variable" : "unknown stage"
-                report("\(what) `\(call.name)`", at: call.nameSpan, fix: Suggestion.didYouMean(call.name, among: candidates))
+                let stages = "`:help` in the REPL or `dpl help` lists the stages"
+                let define = call.isBareName ? "define it first with `let \(call.name) = …`; \(stages)" : stages
+                report("\(what) `\(call.name)`", at: call.nameSpan,
+                       fix: Suggestion.didYouMean(call.name, among: candidates) ?? define)
                 current = .kind(.any)
             }
         }

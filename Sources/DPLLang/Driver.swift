@@ -51,7 +51,8 @@ public struct Driver {
     private func readSource(_ path: String) -> SourceFile? {
         let resolved = loader.resolve(path, relativeTo: "<command line>")
         guard let text = try? loader.read(resolved) else {
-            errors("dpl: cannot read `\(path)`; check that the file exists and is readable")
+            let hint = FileManager.default.fileExists(atPath: resolved) ? "check that it is a readable text file" : "check the path (it is relative to the current directory)"
+            errors("dpl: cannot read `\(path)` (looked for \(resolved)); \(hint)")
             return nil
         }
         return SourceFile(name: path, text: text)

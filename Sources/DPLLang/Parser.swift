@@ -140,6 +140,12 @@ public struct Parser {
         let variable = try expect(.identifier, "a loop variable after `for`")
         try expect(.kwIn, "`in` after `for \(variable.text)`")
         let sequence = try parseExpression()
+        if check(.comma) {
+            // `for t in 25, 50 {`: the values were meant as a list.
+            report("the values of a `for` loop are one list; write them in brackets: `for \(variable.text) in [25, 50, 100] { … }`",
+                   at: sequence.span.through(current.span))
+            throw Unwind()
+        }
         try expect(.leftBrace, "`{` to open the body of the loop")
         try enterNesting(at: start.span)
         blockDepth += 1
@@ -221,6 +227,11 @@ public struct Parser {
                 let label = advance()
                 _ = match(.equals)
                 let value = try parseExpression()
+                if check(.equals) {
+                    // `report as t={t}`: a label meant as text.
+                    report("the label after `as` is one value; write it in quotes: `as \"t={t}\"`", at: value.span.through(current.span))
+                    throw Unwind()
+                }
                 arguments.append(StageArgument(label: "as", labelSpan: label.span, writtenWithAs: true,
                                           value: value, span: label.span.through(value.span)))
             } else if Self.startsPrimary(current.kind) {

@@ -23,7 +23,8 @@ public final class StageContext {
     /// Prints one line of results where the session shows output.
     public func print(_ line: String) { output(line) }
 
-    /// Throws `CancellationError` once the user pressed Ctrl-C; long stages call it between batches.
+    /// Throws `CancellationError` once the user pressed Ctrl-C; long stages call it every step
+    /// (attack iteration, reverse diffusion step, training step), not only between batches.
     public func checkCancellation() throws {
         if cancellation.isCancelled { throw CancellationError() }
     }

@@ -132,10 +132,20 @@ public struct Parameter: Sendable, Equatable {
     public var maximum: Double?
     /// One line for help and docs/builtins.md.
     public var doc: String
+    /// The fix shown when a number is above the maximum, for a mistake the range alone does
+    /// not explain (`eps=8` meant as 8/255).
+    public var tooLargeHint: String?
+    /// For a file path: the extensions (without the dot) a literal path must end in, so that
+    /// `save "out.txt"` is reported before the pipeline runs, not after a long attack. Empty
+    /// for anything else.
+    public var fileExtensions: [String]
 
     /// Creates a parameter. A parameter with a default is never required.
     public init(_ name: String, _ type: ParameterType, default defaultValue: DefaultValue? = nil,
-                required: Bool = false, minimum: Double? = nil, maximum: Double? = nil, doc: String) {
+                required: Bool = false, minimum: Double? = nil, maximum: Double? = nil, doc: String,
+                tooLargeHint: String? = nil, fileExtensions: [String] = []) {
+        self.tooLargeHint = tooLargeHint
+        self.fileExtensions = fileExtensions
         self.name = name
         self.type = type
         self.defaultValue = defaultValue

@@ -74,14 +74,39 @@ public enum TypeRules {
     /// Nil when `value` fits `parameter`, otherwise the reason.
     public static func mismatch(_ value: StaticValue, for parameter: Parameter) -> TypeMismatch? {
         if let problem = mismatch(value, type: parameter.type) { return problem }
+        if !parameter.fileExtensions.isEmpty, case .string(let path?) = value {
+            return fileExtensionMismatch(path, allowed: parameter.fileExtensions)
+        }
         guard case .number(let number?) = value, parameter.type.isNumeric else { return nil }
         if let minimum = parameter.minimum, number < minimum {
             return TypeMismatch(reason: "must be at least \(Value.format(minimum)), but is \(Value.format(number))")
         }
         if let maximum = parameter.maximum, number > maximum {
-            return TypeMismatch(reason: "must be at most \(Value.format(maximum)), but is \(Value.format(number))")
+            return TypeMismatch(reason: "must be at most \(Value.format(maximum)), but is \(Value.format(number))",
+                                fix: parameter.tooLargeHint)
         }
         return nil
+    }
+
+    /// Nil when `path` ends in one of the `allowed` extensions (compared ignoring case).
+    static func fileExtensionMismatch(_ path: String, allowed: [String]) -> TypeMismatch? {
+        let file = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+        let pieces = file.split(separator: ".", omittingEmptySubsequences: false)
+        let ext = pieces.count > 1 ? pieces.last.map { $0.lowercased() } ?? "" : ""
+        if allowed.contains(ext) { return nil }
+        let list = allowed.map { "." + $0 }
+        let choices = list.count == 1 ? list[0] : list.dropLast().joined(separator: ", ") + " or " + (list.last ?? "")
+        let found = ext.isEmpty ? "has no extension" : "ends in .\(ext)"
+        // `out.jsn` → `out.json`; a missing extension has no spelling to correct.
+        let fix = ext.isEmpty ? nil : Suggestion.closest(to: ext, among: allowed).map { "did you mean `\(file.dropLast(ext.count))\($0)`?" }
+        return TypeMismatch(reason: "must name a file ending in \(choices), but `\(path)` \(found)", fix: fix)
+    }
+
+    /// Whether `text` reads as a number or a fraction of numbers (`32`, `8/255`, `1e-3`).
+    static func looksNumeric(_ text: String) -> Bool {
+        let parts = text.filter { $0 != " " }.split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count) else { return false }
+        return parts.allSatisfy { Double($0) != nil }
     }
 
     /// Nil when `value` fits `type`, ignoring ranges.
@@ -98,6 +123,10 @@ public enum TypeRules {
             return nil
         case (.string, .string), (.string, .name), (.name, .name), (.name, .string): return nil
         case (.bool, .bool): return nil
+        case (.number, .string(let text?)), (.integer, .string(let text?)):
+            // `eps="8/255"`: a number written as a string, most likely by habit from other tools.
+            guard Self.looksNumeric(text) else { return wrongType }
+            return TypeMismatch(reason: wrongType.reason, fix: "write the number without quotes: `\(text)`")
         case (.choice(let names), .name(let name)), (.choice(let names), .string(let name?)):
             if names.contains(name) { return nil }
             return TypeMismatch(reason: "must be one of \(names.joined(separator: ", ")), but is `\(name)`",

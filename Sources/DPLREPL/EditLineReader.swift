@@ -157,7 +157,10 @@ final class EditLineReader: LineReader {
         let opensMore = first.hasSuffix("/") || first.hasSuffix("=")
         rl_completion_append_character = candidates.count == 1 && !opensMore ? Int32(UInt8(ascii: " ")) : 0
 
-        let entries = candidates.count == 1 ? candidates : [EditLineReader.commonPrefix(of: candidates)] + candidates
+        // libedit takes a match as the only one when entry 1 repeats entry 0 and entry 2 ends
+        // the array (it reads entry 2 even for [match, NULL]); only then does it append the
+        // space, so a single match is passed as [match, match].
+        let entries = candidates.count == 1 ? [first, first] : [EditLineReader.commonPrefix(of: candidates)] + candidates
         guard let array = malloc((entries.count + 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)?
             .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: entries.count + 1) else { return nil }
         for (index, entry) in entries.enumerated() { array[index] = strdup(entry) }

@@ -4,7 +4,7 @@ import Foundation
 
 /// Connects the REPL (which knows nothing of DPL's syntax) to a language `Session`: statements
 /// run in one persistent session, completion draws on the stage registry and the variables,
-/// and Ctrl-C sets the session's cancellation flag, which stages poll between batches.
+/// and Ctrl-C sets the session's cancellation flag, which stages poll every step.
 final class LanguageREPLSession: REPLSession {
     private let session: Session
     /// Where the running statement's printed results go; set for each `execute`.
@@ -31,8 +31,13 @@ final class LanguageREPLSession: REPLSession {
         session.cancellation.reset()
         let outcome = session.run(SourceFile(name: origin, text: source))
         if let text = outcome.errorText {
+            // A Ctrl-C is not an error in the script: the REPL's own `interrupted` says it all.
+            if session.cancellation.isCancelled, case .runtimeFailure(let report) = outcome,
+               report.diagnostics.count == 1, report.diagnostics[0].message == "cancelled" {
+                return .interrupted
+            }
             output.writeErrorLine(text)
-            return text.contains("cancelled") && session.cancellation.isCancelled ? .interrupted : .failed
+            return .failed
         }
         return .completed
     }

@@ -20,7 +20,7 @@ import Testing
     @Test func unknownStageWithSuggestion() {
         #expect(checkMessages("load mnist | purfy t=100") == ["1:14 unknown stage `purfy`; did you mean `purify`?"])
         #expect(checkMessages("load mnist | pruify") == ["1:14 unknown stage `pruify`; did you mean `purify`?"])
-        #expect(checkMessages("zzz x=1") == ["1:1 unknown stage `zzz`"])
+        #expect(checkMessages("zzz x=1") == ["1:1 unknown stage `zzz`; `:help` in the REPL or `dpl help` lists the stages"])
     }
 
     @Test func unknownVariableOrStage() {

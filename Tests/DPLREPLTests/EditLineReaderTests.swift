@@ -44,11 +44,11 @@ struct EditLineReaderTests {
         #expect(echo.components(separatedBy: "let x = 1").count == 2, "echo: \(echo.debugDescription)")
         try terminal.expect("dpl> ")
 
-        // TAB completes a stage name offered by the session.
+        // TAB completes a stage name offered by the session, and a single match gets a space.
         terminal.send("pur\t")
         try terminal.expect("ify")
-        terminal.send("\r")
-        try terminal.expect("ran: purify")
+        terminal.send("x\r")
+        try terminal.expect("ran: purify x")
         try terminal.expect("dpl> ")
 
         // Up recalls the previous line.

@@ -122,13 +122,18 @@ public struct AttackRun {
 
 /// Runs `attack` on `batch` against `defense`, verifies the budget and [0, 1] on every
 /// sample, and collects the sanity flags the run can see on its own.
+///
+/// `checkCancellation` runs before every call of the defense, so at least once per
+/// iteration; whatever it throws ends the attack at once and reaches the caller unchanged.
 /// - Throws: `AttackError` when the attack needs gradients the defense cannot give, or when an
 ///   adversarial input is outside the budget or [0, 1] (an error, never a flag).
-public func runAttack(_ attack: Attack, on batch: AttackBatch, against defense: Defense) throws -> AttackRun {
+public func runAttack(_ attack: Attack, on batch: AttackBatch, against defense: Defense,
+                      checkCancellation: @escaping () throws -> Void = {}) throws -> AttackRun {
     if attack.needsGradients && defense.gradient == .unavailable {
         throw AttackError(attack.name, "needs gradients but the defense '\(defense.description)' has none; give the defense exact or BPDA gradients, or use the score-based attack square")
     }
-    let outcome = try attack.perturb(batch, against: defense)
+    try checkCancellation()
+    let outcome = try attack.perturb(batch, against: defense.checkingCancellation(checkCancellation))
     guard outcome.adversarial.shape == batch.images.shape else {
         throw AttackError("budget check", "\(attack.name) returned shape \(outcome.adversarial.shape) for images of shape \(batch.images.shape)")
     }

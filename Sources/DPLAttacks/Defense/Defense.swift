@@ -73,6 +73,20 @@ public struct Defense {
         return result
     }
 
+    // MARK: Cancellation
+
+    /// This defense with `check` called before every forward pass. Every attack calls its
+    /// defense at least once per iteration (each EOT draw is a call), so an attack run against
+    /// the result stops within one iteration once `check` throws; the error passes through
+    /// unchanged.
+    public func checkingCancellation(_ check: @escaping () throws -> Void) -> Defense {
+        let forward = self.forward
+        return Defense(description: description, isRandomized: isRandomized, gradient: gradient) { images, ids, call in
+            try check()
+            return try forward(images, ids, call)
+        }
+    }
+
     // MARK: Building defenses
 
     /// An undefended classifier: deterministic, exact gradients.

@@ -110,12 +110,16 @@ extension SanityFlag {
 /// Clean and adversarial verdicts use separate call phases, so with a randomized defense
 /// neither reuses a draw the attack optimized against. Under `against=classifier` the attack
 /// ran on the classifier but `defense` here is the full pipeline, and `threatModel` says so.
+/// `checkCancellation` runs before every call of the defense (each draw of the rule); what it
+/// throws ends the evaluation unchanged.
 /// - Throws: `AttackError` on shape mismatches, an adversarial input outside `budget` or
 ///   [0, 1], or errors of the defense.
 public func evaluateRobustness(
-    batch: AttackBatch, adversarial: Tensor, defense: Defense, rule: EvaluationRule,
-    attack: Attack, threatModel: ThreatModel, flags: [SanityFlag] = []
+    batch: AttackBatch, adversarial: Tensor, defense undecorated: Defense, rule: EvaluationRule,
+    attack: Attack, threatModel: ThreatModel, flags: [SanityFlag] = [],
+    checkCancellation: @escaping () throws -> Void = {}
 ) throws -> RobustnessResult {
+    let defense = undecorated.checkingCancellation(checkCancellation)
     guard adversarial.shape == batch.images.shape else {
         throw AttackError("evaluation", "adversarial images of shape \(adversarial.shape) do not match clean images of shape \(batch.images.shape)")
     }

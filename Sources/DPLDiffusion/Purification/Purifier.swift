@@ -53,16 +53,19 @@ public final class Purifier {
     /// The reverse process the settings describe.
     public let reverseProcess: ReverseProcess
 
-    /// A purifier of `model` with `settings`.
+    /// A purifier of `model` with `settings`. `checkCancellation` runs before every reverse
+    /// step (see `ReverseProcess.checkCancellation`); its error ends the purification.
     /// - Throws: `DiffusionError` for settings the sampler rejects (t outside 1…T, …).
     public init(model: NoisePredictor, settings: PurificationSettings = PurificationSettings(),
-                schedule: NoiseSchedule = .ddpm, sde: VPSDE = .diffPure) throws {
+                schedule: NoiseSchedule = .ddpm, sde: VPSDE = .diffPure,
+                checkCancellation: @escaping () throws -> Void = {}) throws {
         self.model = model
         self.settings = settings
         self.schedule = schedule
         self.sde = sde
         reverseProcess = try ReverseProcess(sampler: settings.sampler, t: settings.t, model: model,
-                                            schedule: schedule, sde: sde, clipDenoised: settings.clipDenoised)
+                                            schedule: schedule, sde: sde, clipDenoised: settings.clipDenoised,
+                                            checkCancellation: checkCancellation)
     }
 
     /// Whether attacks can differentiate through this purifier (`grad=full` or `grad=bpda`).

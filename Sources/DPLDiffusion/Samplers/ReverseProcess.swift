@@ -22,17 +22,23 @@ public struct ReverseProcess {
     /// Whether `ddpm` and `ddim` clip their x₀ prediction to [−1, 1], as guided-diffusion
     /// does by default (`clip_denoised=True`). `sde` predicts no x₀ and ignores it.
     public let clipDenoised: Bool
+    /// Called before every step (also the steps a backward pass recomputes); it throws to stop
+    /// a long purification, e.g. when the user pressed Ctrl-C. Polling per step keeps a
+    /// 100-step purification interruptible within one model call.
+    public let checkCancellation: () throws -> Void
 
     /// The schedule indices `ddim` visits, from t − 1 down (empty for other samplers).
     let ddimIndices: [Int]
     /// The times τ₀ > τ₁ > … > τ_K of `sde` (empty for other samplers).
     let sdeTimes: [Double]
 
-    /// The reverse process of `sampler` from `t` forward steps.
+    /// The reverse process of `sampler` from `t` forward steps; `checkCancellation` runs before
+    /// every step and its error ends the process.
     /// - Throws: `DiffusionError` when t is outside 1…T, DDIM's steps outside 1…t, DDIM's eta
     ///   negative, or the SDE step size not positive.
     public init(sampler: Sampler, t: Int, model: NoisePredictor, schedule: NoiseSchedule = .ddpm,
-                sde: VPSDE = .diffPure, clipDenoised: Bool = true) throws {
+                sde: VPSDE = .diffPure, clipDenoised: Bool = true,
+                checkCancellation: @escaping () throws -> Void = {}) throws {
         guard (1...schedule.stepCount).contains(t) else {
             throw DiffusionError("purify", "t is \(t) but the model's schedule has \(schedule.stepCount) steps; give t between 1 and \(schedule.stepCount)")
         }
@@ -42,6 +48,7 @@ public struct ReverseProcess {
         self.schedule = schedule
         self.sde = sde
         self.clipDenoised = clipDenoised
+        self.checkCancellation = checkCancellation
         switch sampler {
         case .ddpm:
             ddimIndices = []
@@ -79,6 +86,7 @@ public struct ReverseProcess {
         guard (0..<stepCount).contains(k) else {
             throw DiffusionError("reverse process", "step \(k) does not exist; this \(sampler) process has steps 0..<\(stepCount)")
         }
+        try checkCancellation()
         let key = noise.reverseKey(purpose: sampler.noisePurpose, step: k)
         switch sampler {
         case .ddpm: return try ddpmStep(k, x, key: key, sampleIDs: sampleIDs)

@@ -17,7 +17,8 @@ enum AttackStage {
         input: .kinds([RuntimeKinds.dataset, RuntimeKinds.batch]), output: RuntimeKinds.batch,
         parameters: [
             Parameter("method", .choice(methods), required: true, doc: "fgsm, pgd, apgd (AutoAttack's APGD) or square (score-based, no gradients)."),
-            Parameter("eps", .number, default: .number(8.0 / 255.0), minimum: 0, maximum: 1, doc: "Perturbation budget in the chosen norm, on [0, 1] pixels."),
+            Parameter("eps", .number, default: .number(8.0 / 255.0), minimum: 0, maximum: 1, doc: "Perturbation budget in the chosen norm, on [0, 1] pixels.",
+                      tooLargeHint: "pixels are on the [0, 1] scale, so write eps=8/255 for 8 of 255 levels"),
             Parameter("norm", .choice(["linf", "l2"]), default: .name("linf"), doc: "Budget norm."),
             Parameter("steps", .integer, minimum: 0, doc: "Iterations (default: pgd 10, apgd 100)."),
             Parameter("step", .number, minimum: 0, doc: "pgd step size (default 2.5·eps/steps)."),
@@ -61,10 +62,13 @@ enum AttackStage {
                 try context.checkCancellation()
                 let batch = try AttackBatch(images: ImageRecord.rows(record.current, range),
                                             labels: Array(record.labels[range]), sampleIDs: Array(keys[range]))
-                let run = try runAttack(attack, on: batch, against: attacked)
+                // Polled before every defense call: Ctrl-C stops the attack within one iteration.
+                let check = { [context] in try context.checkCancellation() }
+                let run = try runAttack(attack, on: batch, against: attacked, checkCancellation: check)
                 let piece = try withoutGradients {
                     try evaluateRobustness(batch: batch, adversarial: run.outcome.adversarial, defense: defense,
-                                           rule: setup.rule, attack: attack, threatModel: threat, flags: run.flags)
+                                           rule: setup.rule, attack: attack, threatModel: threat, flags: run.flags,
+                                           checkCancellation: check)
                 }
                 result = try result.map { try $0.merged(with: piece) } ?? piece
                 adversarialPieces.append(run.outcome.adversarial)

@@ -15,7 +15,8 @@ enum PlotStage {
         name: "plot", doc: "Draws the session's results as a line chart (SVG): one line per y name and per series, points sorted by x.",
         input: .nothing, output: .none,
         parameters: [
-            Parameter("path", .string, required: true, doc: "The .svg file; relative paths are under the script's folder."),
+            Parameter("path", .string, required: true, doc: "The .svg file; relative paths are under the script's folder.",
+                      fileExtensions: ["svg"]),
             Parameter("y", .oneOf([.name, .list(.name)]), required: true, doc: "What to draw: a row field (clean_accuracy, robust_accuracy, attack_success, n) or measurement name, or a list of them."),
             Parameter("x", .name, default: .name("x"), doc: "The x coordinate: the rows' sweep value (`x=` on report or measure) or another field or measurement."),
             Parameter("title", .string, doc: "Title above the chart (default: y versus x)."),

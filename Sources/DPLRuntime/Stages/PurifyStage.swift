@@ -65,8 +65,10 @@ enum PurifyStage {
                 keys = { _ in PurificationNoise(seed: settings.seed, call: 0) }
                 seedDescription = "fixed"
             }
+            // Polled before every reverse step, so Ctrl-C stops even a single long purification.
             let purifier = try Purifier(model: predictor,
-                                        settings: PurificationSettings(t: t, sampler: sampler, seed: .fixed, gradient: gradient))
+                                        settings: PurificationSettings(t: t, sampler: sampler, seed: .fixed, gradient: gradient),
+                                        checkCancellation: { [context] in try context.checkCancellation() })
             var description = "purify t=\(t) sampler=\(sampler) seed=\(seedDescription) grad=\(gradientName)"
             if let path = model.path { description += " model=\((path as NSString).lastPathComponent)" }
             let transform = ImageTransform(

@@ -14,7 +14,8 @@ enum SaveStage {
         input: .kinds([RuntimeKinds.model, RuntimeKinds.results, RuntimeKinds.table, RuntimeKinds.batch, RuntimeKinds.dataset]),
         output: .any,
         parameters: [
-            Parameter("path", .string, required: true, doc: "The file; relative paths are under the script's folder."),
+            Parameter("path", .string, required: true, doc: "The file; relative paths are under the script's folder.",
+                      fileExtensions: ["safetensors", "json", "csv", "png"]),
             Parameter("n", .integer, default: .number(8), minimum: 1, doc: "Images per row in a .png grid."),
         ], positional: ["path"])
 
@@ -35,6 +36,8 @@ enum SaveStage {
                 let rows = try resultRows(input)
                 let text = ext == "json" ? ResultWriter.json(rows) : ResultWriter.csv(rows)
                 try writeAtomically(Array(text.utf8), to: path)
+            case ("", _):
+                throw RuntimeError("`\(try args.text("path"))` has no file extension, which says what `save` writes; add .safetensors for a model, .json or .csv for results, .png for images")
             default:
                 throw RuntimeError("cannot save \(input.kind.name) as `.\(ext)`; use .safetensors for a model, .json or .csv for results, .png for images")
             }

@@ -27,6 +27,16 @@ final class ModelLibrary {
         return folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.filter { seen.insert($0).inserted }
     }
 
+    /// The names (without `.safetensors`) of the model files in `folders`, for suggestions.
+    static func modelNames(in folders: [String]) -> [String] {
+        let names = folders.flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+                .filter { $0.hasSuffix(".safetensors") && !$0.contains(".ckpt.") }
+                .map { String($0.dropLast(".safetensors".count)) }
+        }
+        return Array(Set(names)).sorted()
+    }
+
     /// Resolves a path written in a script: absolute, relative to the script, or a bare file
     /// name found in the search folders.
     func locate(_ name: String, baseDirectory: String) -> String? {
@@ -45,8 +55,19 @@ final class ModelLibrary {
     /// Loads (or returns the cached) model at `name`.
     func load(_ name: String, baseDirectory: String, fallback: Architecture? = nil) throws -> ModelValue {
         guard let path = locate(name, baseDirectory: baseDirectory) else {
-            let folders = Self.searchFolders(baseDirectory: baseDirectory).joined(separator: ", ")
-            throw RuntimeError("model file `\(name)` was not found (looked relative to the script and in \(folders)); give a path to a .safetensors file or set DPL_MODELS")
+            let searched = Self.searchFolders(baseDirectory: baseDirectory)
+            let folders = searched.joined(separator: ", ")
+            let available = Self.modelNames(in: searched)
+            // `cnn-small` for `fmnist-cnn-small`: a shipped name containing what was typed counts too.
+            let stem = name.hasSuffix(".safetensors") ? String(name.dropLast(".safetensors".count)) : name
+            if let guess = Suggestion.closest(to: stem, among: available) ?? available.first(where: { $0.contains(stem) }) {
+                throw RuntimeError("model file `\(name)` was not found (looked relative to the script and in \(folders)); did you mean `\(guess)`?")
+            }
+            let listing = available.isEmpty ? "" : " (found: \(available.joined(separator: ", ")))"
+            throw RuntimeError("model file `\(name)` was not found (looked relative to the script and in \(folders))\(listing); give a path to a .safetensors file or set DPL_MODELS")
+        }
+        guard path.lowercased().hasSuffix(".safetensors") else {
+            throw RuntimeError("`\(name)` is not a model file; models are .safetensors files, such as fmnist-cnn-small.safetensors")
         }
         let key = URL(fileURLWithPath: path).standardizedFileURL.path
         if let cached = cache[key] { return cached }
