@@ -10,7 +10,8 @@ import DPLLang
 enum ResultWriter {
     /// The rows as a JSON document; a sharded run's document says which shard it is
     /// (`"shard": {"index": K, "count": N}`), and `dpl merge` reads it back (ResultReader).
-    static func json(_ rows: [ResultRow], shard: ShardSpec? = nil) -> String {
+    /// `extra` adds top-level entries (the provenance `dpl merge` copies from the shards).
+    static func json(_ rows: [ResultRow], shard: ShardSpec? = nil, extra: [String: Any] = [:]) -> String {
         let results: [[String: Any]] = rows.map { row in
             var object: [String: Any] = [
                 "label": row.label, "dataset": row.dataset, "defense": row.defense, "n": row.n,
@@ -50,6 +51,7 @@ enum ResultWriter {
         }
         var document: [String: Any] = ["dpl_version": Driver.version, "results": results]
         if let shard { document["shard"] = ["index": shard.index, "count": shard.count] }
+        document.merge(extra) { _, added in added }
         guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }

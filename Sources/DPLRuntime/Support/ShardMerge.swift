@@ -43,16 +43,8 @@ public enum ShardMerge {
         for position in first.rows.indices {
             rows.append(try merge(files.map { $0.rows[position] }, files: files))
         }
-        var text = ResultWriter.json(rows)
-        if let provenance = first.provenance {
-            // Provenance is opaque here: copied as it is (minus the shard entry), compared as JSON.
-            guard var document = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-                throw RuntimeError("dpl merge could not reread its own output; this is a bug in DPL")
-            }
-            document["provenance"] = provenance
-            text = String(decoding: try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self) + "\n"
-        }
-        return text
+        // Provenance is opaque here: copied as it is (minus the shard entry), compared as JSON.
+        return ResultWriter.json(rows, extra: first.provenance.map { ["provenance": $0] } ?? [:])
     }
 
     // MARK: - Reading and checking
@@ -61,7 +53,7 @@ public enum ShardMerge {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw RuntimeError("cannot read \(path); check that the shard file exists")
         }
-        guard let document = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let document = (try? ExactJSON.parse(data)) as? [String: Any] else {
             throw RuntimeError("\(path) is not a JSON object; give dpl merge the .json files a sharded `dpl run` saved")
         }
         guard let entry = document["shard"] as? [String: Any], let index = (entry["index"] as? NSNumber)?.intValue,
