@@ -20,11 +20,17 @@ final class BatchJournal {
     let folder: String
     /// How many batches the evaluation has.
     let batchCount: Int
+    /// The output folder, and whether it existed before the journal, so `remove` leaves the
+    /// folder as it found it.
+    private let outputFolder: String
+    private let outputFolderExisted: Bool
 
     /// The journal for `key` under the output folder `outputFolder`.
     init(outputFolder: String, key: String, batchCount: Int) {
         folder = (outputFolder as NSString).appendingPathComponent(".dpl-journal/\(key)")
         self.batchCount = batchCount
+        self.outputFolder = outputFolder
+        outputFolderExisted = FileManager.default.fileExists(atPath: outputFolder)
     }
 
     /// How many batches, from the first, are already finished.
@@ -53,10 +59,10 @@ final class BatchJournal {
     /// Deletes the journal (its stage finished).
     func remove() {
         try? FileManager.default.removeItem(atPath: folder)
-        // Leave no empty `.dpl-journal` behind in the output folder.
-        let parent = (folder as NSString).deletingLastPathComponent
-        if (try? FileManager.default.contentsOfDirectory(atPath: parent))?.isEmpty == true {
-            try? FileManager.default.removeItem(atPath: parent)
+        // Leave no empty `.dpl-journal`, nor an output folder only the journal needed.
+        for (emptied, created) in [((folder as NSString).deletingLastPathComponent, true), (outputFolder, !outputFolderExisted)]
+        where created && (try? FileManager.default.contentsOfDirectory(atPath: emptied))?.isEmpty == true {
+            try? FileManager.default.removeItem(atPath: emptied)
         }
     }
 

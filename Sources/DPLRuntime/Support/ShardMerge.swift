@@ -41,7 +41,7 @@ public enum ShardMerge {
         for file in files.dropFirst() { try checkAgreement(file, with: first) }
         var rows: [ResultRow] = []
         for position in first.rows.indices {
-            rows.append(try merge(files.map { $0.rows[position] }, files: files))
+            rows.append(try merge(files.map { $0.rows[position] }))
         }
         // Provenance is opaque here: copied as it is (minus the shard entry), compared as JSON.
         return ResultWriter.json(rows, extra: first.provenance.map { ["provenance": $0] } ?? [:])
@@ -119,7 +119,7 @@ public enum ShardMerge {
     // MARK: - Merging one result
 
     /// One result from its shards' rows, in shard order.
-    private static func merge(_ rows: [ResultRow], files: [ShardFile]) throws -> ResultRow {
+    private static func merge(_ rows: [ResultRow]) throws -> ResultRow {
         var merged = rows[0]
         merged.samples = rows.flatMap(\.samples)
         merged.cleanAccuracy = try sum(rows.map(\.cleanAccuracy), "clean accuracy", merged.label)
