@@ -73,6 +73,15 @@ public struct Driver {
         return report(session.run(source))
     }
 
+    /// `dpl run FILE --shard K/N`: runs the script as shard K of N (docs/scaling.md). The
+    /// shard reaches the stages as the `shard` setting, which only a sharded run registers.
+    public func run(path: String, settingAssignments: [String], shard: ShardSpec) -> Int32 {
+        var settings = self.settings
+        settings.register(ShardSpec.setting)
+        let sharded = Driver(registry: registry, settings: settings, loader: loader, output: output, errors: errors)
+        return sharded.run(path: path, settingAssignments: settingAssignments + ["\(ShardSpec.settingName)=\"\(shard)\""])
+    }
+
     /// `dpl -e 'source'`.
     public func evaluate(_ text: String, settingAssignments: [String] = []) -> Int32 {
         let session = makeSession()

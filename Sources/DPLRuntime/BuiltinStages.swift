@@ -6,8 +6,12 @@ public enum BuiltinStages {
     /// A registry holding every built-in stage, sharing one runtime state (model cache,
     /// reported results, fresh-randomness counter) for the session that uses it.
     public static func makeRegistry() throws -> StageRegistry {
+        try makeRegistry(state: RuntimeState())
+    }
+
+    /// A registry whose stages share `state` (tests observe it).
+    static func makeRegistry(state: RuntimeState) throws -> StageRegistry {
         var registry = StageRegistry()
-        let state = RuntimeState()
         try LoadStage.register(into: &registry, state: state)
         try ModelStage.register(into: &registry, state: state)
         try ClassifyStage.register(into: &registry, state: state)

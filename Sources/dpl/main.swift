@@ -33,7 +33,7 @@ struct DPL: ParsableCommand {
         abstract: "The defense-pipeline language: evaluate diffusion purification against adversarial attacks.",
         discussion: "With no arguments, dpl opens the REPL on a terminal and reads statements from standard input otherwise.",
         version: Driver.version,
-        subcommands: [Run.self, Check.self, Format.self, Describe.self])
+        subcommands: [Run.self, Check.self, Format.self, Describe.self, Merge.self])
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Run the given source text.", valueName: "source"))
     var source: String?
@@ -62,7 +62,48 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
     var settings: [String] = []
 
-    func run() throws { try finish(makeDriver().run(path: file, settingAssignments: settings)) }
+    @Option(help: ArgumentHelp("Run shard K of N (1 ≤ K ≤ N): a contiguous range of whole batches of every dataset; result files get .shard-K-of-N (docs/scaling.md).", valueName: "K/N"))
+    var shard: String?
+
+    func validate() throws {
+        if let shard {
+            do { _ = try ShardSpec(parsing: shard) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
+    func run() throws {
+        if let shard, let spec = try? ShardSpec(parsing: shard) {
+            try finish(makeDriver().run(path: file, settingAssignments: settings, shard: spec))
+        }
+        try finish(makeDriver().run(path: file, settingAssignments: settings))
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge the result files of a sharded run into the unsharded result.",
+        discussion: "Refuses to write anything when a shard is missing, duplicated or from another run (docs/scaling.md).")
+
+    @Argument(help: "The shards' .json files (e.g. out/results.shard-*.json).")
+    var files: [String]
+
+    @Option(name: .shortAndLong, help: "The merged .json file to write (atomically).")
+    var output: String
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give the shard files to merge, e.g. dpl merge out/r.shard-*.json -o out/r.json") }
+        if !output.lowercased().hasSuffix(".json") { throw ValidationError("dpl merge writes JSON; give -o a file ending in .json") }
+    }
+
+    func run() throws {
+        do {
+            try ShardMerge.merge(paths: files, into: output)
+        } catch {
+            FileHandle.standardError.write(Data("dpl merge: \(error)\n".utf8))
+            try finish(Driver.runtimeFailure)
+        }
+        print("merged \(files.count) shards into \(output)")
+    }
 }
 
 struct Check: ParsableCommand {

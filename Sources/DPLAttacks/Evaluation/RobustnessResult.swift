@@ -21,6 +21,19 @@ public struct SampleRow: Equatable, Sendable {
     public let linfDistance: Float
     /// `‖x' − x‖₂`.
     public let l2Distance: Float
+
+    /// A row with every field given (results read back from a file).
+    public init(sampleID: UInt64, label: Int, cleanPrediction: Int, adversarialPrediction: Int, cleanCorrect: Bool,
+                robustCorrect: Bool, linfDistance: Float, l2Distance: Float) {
+        self.sampleID = sampleID
+        self.label = label
+        self.cleanPrediction = cleanPrediction
+        self.adversarialPrediction = adversarialPrediction
+        self.cleanCorrect = cleanCorrect
+        self.robustCorrect = robustCorrect
+        self.linfDistance = linfDistance
+        self.l2Distance = l2Distance
+    }
 }
 
 // MARK: - Result
@@ -49,6 +62,18 @@ public struct RobustnessResult: Sendable {
     public var rows: [SampleRow]
     /// Flags raised while attacking or evaluating.
     public var flags: [SanityFlag]
+
+    /// A result with every field given (a batch read back from a journal).
+    public init(attack: String, attackSettings: [AttackSetting], threatModel: ThreatModel, defense: String,
+                rule: EvaluationRule, rows: [SampleRow], flags: [SanityFlag]) {
+        self.attack = attack
+        self.attackSettings = attackSettings
+        self.threatModel = threatModel
+        self.defense = defense
+        self.rule = rule
+        self.rows = rows
+        self.flags = flags
+    }
 
     /// The number of samples.
     public var n: Int { rows.count }
@@ -90,6 +115,26 @@ public struct RobustnessResult: Sendable {
 }
 
 extension SanityFlag {
+    /// The flags of consecutive parts of one evaluation (its batches, or the shards of a
+    /// sharded run) as one list of `n` samples: kinds in order of first appearance, the sample
+    /// ids of a per-sample flag concatenated in part order and its message counted over all `n`.
+    /// Combining all batches at once or shard by shard gives the same list.
+    public static func combining(_ parts: [[SanityFlag]], n: Int) -> [SanityFlag] {
+        var combined: [SanityFlag] = []
+        for flag in parts.joined() {
+            guard let i = combined.firstIndex(where: { $0.kind == flag.kind }) else {
+                combined.append(flag)
+                continue
+            }
+            combined[i] = SanityFlag(kind: flag.kind, message: combined[i].message, sampleIDs: combined[i].sampleIDs + flag.sampleIDs)
+        }
+        return combined.map { flag in
+            flag.sampleIDs.isEmpty ? flag
+                : SanityFlag(kind: flag.kind, message: mergedMessage(kind: flag.kind, count: flag.sampleIDs.count, n: n, fallback: flag.message),
+                             sampleIDs: flag.sampleIDs)
+        }
+    }
+
     /// The message of a per-sample flag after merging batches (counts over the merged n).
     static func mergedMessage(kind: Kind, count: Int, n: Int, fallback: String) -> String {
         switch kind {

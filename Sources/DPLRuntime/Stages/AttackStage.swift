@@ -54,32 +54,57 @@ enum AttackStage {
             let attack = try makeAttack(args, seed: settings.seed)
 
             var result: RobustnessResult?
+            var batchFlags: [[SanityFlag]] = []
             var adversarialPieces: [Tensor] = [], purifiedPieces: [Tensor] = []
             let keys = record.sampleKeys
-            let progress = ProgressReporter("attack \(attack.name)", total: record.count, unit: "img")
+            let ranges = record.batchRanges(size: settings.batchSize)
+            var journal = ranges.count > 1
+                ? try makeJournal(record: record, ranges: ranges, attack: attack, threat: threat, defense: defense,
+                                  rule: setup.rule, settings: settings, context: context) : nil
+            let resumed = journal?.finishedBatches ?? 0
+            if resumed > 0 { context.print("resuming attack \(attack.name) from batch \(resumed + 1)/\(ranges.count)") }
+            let progress = ProgressReporter("attack \(attack.name)", total: record.count, unit: "img",
+                                            alreadyDone: resumed > 0 ? ranges[resumed - 1].upperBound : 0)
             defer { progress.close() }
-            for range in record.batchRanges(size: settings.batchSize) {
+            for (index, range) in ranges.enumerated() {
                 try context.checkCancellation()
                 let batch = try AttackBatch(images: ImageRecord.rows(record.current, range),
                                             labels: Array(record.labels[range]), sampleIDs: Array(keys[range]))
-                // Polled before every defense call: Ctrl-C stops the attack within one iteration.
-                let check = { [context] in try context.checkCancellation() }
-                let run = try runAttack(attack, on: batch, against: attacked, checkCancellation: check)
-                let piece = try withoutGradients {
-                    try evaluateRobustness(batch: batch, adversarial: run.outcome.adversarial, defense: defense,
-                                           rule: setup.rule, attack: attack, threatModel: threat, flags: run.flags,
-                                           checkCancellation: check)
-                }
-                result = try result.map { try $0.merged(with: piece) } ?? piece
-                adversarialPieces.append(run.outcome.adversarial)
-                if !transforms.isEmpty {
-                    purifiedPieces.append(try withoutGradients {
+                let piece: RobustnessResult, adversarial: Tensor, purified: Tensor?
+                if let journal, index < resumed {
+                    (piece, adversarial, purified) = try readBatch(index, from: journal, attack: attack, threat: threat,
+                                                                   defense: defense, rule: setup.rule)
+                } else {
+                    // Polled before every defense call: Ctrl-C stops the attack within one iteration.
+                    let check = { [context] in try context.checkCancellation() }
+                    let run = try runAttack(attack, on: batch, against: attacked, checkCancellation: check)
+                    piece = try withoutGradients {
+                        try evaluateRobustness(batch: batch, adversarial: run.outcome.adversarial, defense: defense,
+                                               rule: setup.rule, attack: attack, threatModel: threat, flags: run.flags,
+                                               checkCancellation: check)
+                    }
+                    adversarial = run.outcome.adversarial
+                    purified = transforms.isEmpty ? nil : try withoutGradients {
                         try transforms.apply(run.outcome.adversarial, sampleIDs: batch.sampleIDs,
                                              call: DefenseCallIndex.make(.adversarialEvaluation))
-                    })
+                    }
+                    if let writing = journal {
+                        do {
+                            try writeBatch(index, to: writing, piece: piece, adversarial: adversarial, purified: purified)
+                            state.journaledBatch?(index)
+                        } catch {
+                            context.print("note: cannot write the journal \(writing.folder) (\(error)); this attack will not be resumable")
+                            journal = nil
+                        }
+                    }
                 }
+                result = try result.map { try $0.merged(with: piece) } ?? piece
+                batchFlags.append(piece.flags)
+                adversarialPieces.append(adversarial)
+                if let purified { purifiedPieces.append(purified) }
                 progress.update(range.upperBound)
             }
+            journal?.remove()
             let output = ImageRecord(copying: record)
             if !adversarialPieces.isEmpty {
                 output.current = try Tensor.concat(adversarialPieces, axis: 0)
@@ -91,9 +116,71 @@ enum AttackStage {
             output.defenseClassifier = setup
             output.trail += ["attack \(attack.settingsDescription) (\(threat))"] + transforms.map(\.description)
                 + ["classify \(setup.modelDescription) eval=\(setup.rule)"]
-            if let result { output.evaluation = .robustness(result) }
+            if var result {
+                // Per-sample flags count over the whole evaluation, as `dpl merge` recounts them.
+                result.flags = SanityFlag.combining(batchFlags, n: result.n)
+                output.evaluation = .robustness(result)
+            }
             return try BoundStage.runChain(Array(downstream[(classifyIndex + 1)...]), input: .runtime(output), context: context)
         }
+    }
+
+    // MARK: - Journal
+
+    /// The journal of this attack: keyed by its settings, the defense, the batch layout, the
+    /// samples' pixels and the defense's output on the first batch (BatchJournal).
+    static func makeJournal(record: ImageRecord, ranges: [Range<Int>], attack: Attack, threat: ThreatModel, defense: Defense,
+                            rule: EvaluationRule, settings: SessionSettings, context: StageContext) throws -> BatchJournal {
+        var digest = BatchJournal.Digest()
+        for text in ["attack", Driver.version, attack.settingsDescription, "\(threat)", defense.description, "\(rule)",
+                     "batch \(settings.batchSize)", "seed \(settings.seed)", record.sampleKeys.map(String.init).joined(separator: ",")] {
+            digest.add(text)
+        }
+        digest.add(record.current)
+        let first = try ImageRecord.rows(record.current, ranges[0])
+        digest.add(try withoutGradients {
+            try defense.logits(first, sampleIDs: Array(record.sampleKeys[ranges[0]]), call: DefenseCallIndex.make(.analysis))
+        })
+        let folder = LoadStage.resolve(settings.outputFolder, base: context.baseDirectory)
+        return BatchJournal(outputFolder: folder, key: "attack-\(attack.name)-\(digest.hex)", batchCount: ranges.count)
+    }
+
+    static func writeBatch(_ index: Int, to journal: BatchJournal, piece: RobustnessResult, adversarial: Tensor, purified: Tensor?) throws {
+        var object: [String: Any] = [
+            "rows": piece.rows.map { row -> [String: Any] in
+                ["id": String(row.sampleID), "label": row.label, "clean_prediction": row.cleanPrediction,
+                 "adversarial_prediction": row.adversarialPrediction, "clean_correct": row.cleanCorrect,
+                 "robust_correct": row.robustCorrect, "linf": Int(row.linfDistance.bitPattern), "l2": Int(row.l2Distance.bitPattern)]
+            },
+            "flags": piece.flags.map { ["kind": $0.kind.rawValue, "message": $0.message, "sample_ids": $0.sampleIDs.map(String.init)] },
+            "adversarial": BatchJournal.encode(adversarial),
+        ]
+        if let purified { object["purified"] = BatchJournal.encode(purified) }
+        try journal.write(batch: index, object)
+    }
+
+    static func readBatch(_ index: Int, from journal: BatchJournal, attack: Attack, threat: ThreatModel, defense: Defense,
+                          rule: EvaluationRule) throws -> (RobustnessResult, Tensor, Tensor?) {
+        let object = try journal.read(batch: index)
+        let malformed = RuntimeError("the journal entry for batch \(index + 1) in \(journal.folder) is malformed; delete the folder to recompute the attack from the start")
+        guard let rowObjects = object["rows"] as? [[String: Any]], let flagObjects = object["flags"] as? [[String: Any]] else { throw malformed }
+        let rows = try rowObjects.map { row -> SampleRow in
+            guard let id = (row["id"] as? String).flatMap({ UInt64($0) }), let label = row["label"] as? Int,
+                  let clean = row["clean_prediction"] as? Int, let adversarial = row["adversarial_prediction"] as? Int,
+                  let cleanCorrect = row["clean_correct"] as? Bool, let robustCorrect = row["robust_correct"] as? Bool,
+                  let linf = row["linf"] as? Int, let l2 = row["l2"] as? Int else { throw malformed }
+            return SampleRow(sampleID: id, label: label, cleanPrediction: clean, adversarialPrediction: adversarial,
+                             cleanCorrect: cleanCorrect, robustCorrect: robustCorrect,
+                             linfDistance: Float(bitPattern: UInt32(truncatingIfNeeded: linf)), l2Distance: Float(bitPattern: UInt32(truncatingIfNeeded: l2)))
+        }
+        let flags = try flagObjects.map { flag -> SanityFlag in
+            guard let kind = (flag["kind"] as? String).flatMap(SanityFlag.Kind.init(rawValue:)), let message = flag["message"] as? String,
+                  let ids = flag["sample_ids"] as? [String] else { throw malformed }
+            return SanityFlag(kind: kind, message: message, sampleIDs: ids.compactMap { UInt64($0) })
+        }
+        let piece = RobustnessResult(attack: attack.settingsDescription, attackSettings: attack.settings, threatModel: threat,
+                                     defense: defense.description, rule: rule, rows: rows, flags: flags)
+        return (piece, try journal.decode(object["adversarial"]), try object["purified"].map { try journal.decode($0) })
     }
 
     /// The attack object the arguments describe.

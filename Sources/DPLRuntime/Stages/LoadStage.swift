@@ -38,8 +38,21 @@ enum LoadStage {
             let offset = try args.integer("offset")
             let count = args.optionalInteger("n") ?? max(0, full.count - offset)
             let dataset = (offset == 0 && count == full.count) ? full : try full.subset(offset: offset, count: count)
-            return .runtime(DatasetValue(dataset))
+            let settings = SessionSettings(context)
+            guard let shard = try settings.shard() else { return .runtime(DatasetValue(dataset)) }
+            return .runtime(DatasetValue(try slice(dataset, shard: shard, batchSize: settings.batchSize)))
         }
+    }
+
+    /// The shard's contiguous range of whole batches of `dataset` (docs/scaling.md): each batch
+    /// holds the samples it holds in the unsharded run, so results agree bit for bit.
+    static func slice(_ dataset: Dataset, shard: ShardSpec, batchSize: Int) throws -> Dataset {
+        let rows = shard.rows(total: dataset.count, batchSize: batchSize)
+        guard !rows.isEmpty else {
+            let batches = (dataset.count + batchSize - 1) / batchSize
+            throw RuntimeError("shard \(shard) has no samples of \(dataset.name): its \(dataset.count) samples make only \(batches) batches of \(batchSize), fewer than the \(shard.count) shards; run at most \(batches) shards or set a smaller batch")
+        }
+        return try dataset.subset(offset: rows.lowerBound, count: rows.count)
     }
 
     static func required(_ path: String?, for name: String) throws -> String {

@@ -55,6 +55,8 @@ enum MeasureStage {
             case "spread": try measureSpreads(record, args, settings, context, state, into: &row)
             default: try measureCompressions(record, args, settings, context, into: &row)
             }
+            // Summaries come from the per-sample values only, as `dpl merge` recomputes them.
+            row.measurements += row.sampleMeasurements.summaries()
             if let label = args.optionalText("as") { row.label = label }
             row.x = args.optionalNumber("x")
             row.series = args.optionalText("series")
@@ -85,7 +87,6 @@ enum MeasureStage {
         for target in targets {
             let measured = try measureDistance(from: origin, to: try images(named: target, in: record), norm: norm)
             let name = "\(normName)_\(from)_\(target)"
-            addSummary(measured.summary, as: name, to: &row)
             row.sampleMeasurements.add(name, measured.perSample)
         }
         row.label = "distance \(normName) \(from)→\(targets.joined(separator: ","))"
@@ -129,7 +130,6 @@ enum MeasureStage {
             progress.update(range.upperBound)
         }
         for (name, values) in [("pixel_std", pixelSpread), ("agreement", agreement), ("entropy", entropy)] {
-            addSummary(SampleSummary(values), as: name, to: &row)
             row.sampleMeasurements.add(name, values)
         }
         row.label = "spread of \(sourceName) draws=\(draws)"
@@ -166,20 +166,10 @@ enum MeasureStage {
             randomRatios += measured.randomRatios
             progress.update(range.upperBound)
         }
-        if adversarial != nil {
-            addSummary(SampleSummary(adversarialRatios.compactMap { $0 }), as: "compression_adversarial", to: &row)
-            row.sampleMeasurements.add("compression_adversarial", adversarialRatios)
-        }
-        if pairs > 0 {
-            addSummary(SampleSummary(randomRatios.flatMap { $0.compactMap { $0 } }), as: "compression_random", to: &row)
-            row.sampleMeasurements.add("compression_random", randomRatios.map { ratios in
-                let present = ratios.compactMap { $0 }
-                return present.isEmpty ? nil : SampleSummary(present).mean
-            })
-        }
-        let skipped = (adversarial == nil ? 0 : adversarialRatios.filter { $0 == nil }.count)
-            + randomRatios.reduce(0) { $0 + $1.filter { $0 == nil }.count }
-        row.measurements.append(("compression_skipped", Double(skipped)))
+        if adversarial != nil { row.sampleMeasurements.add("compression_adversarial", adversarialRatios) }
+        if pairs > 0 { row.sampleMeasurements.add("compression_random", pairs: randomRatios) }
+        // Pairs at distance 0 have no ratio; the summaries count them (`compression_skipped`).
+        row.sampleMeasurements.skippedName = SampleMeasurements.compressionSkipped
         row.label = "compression \(normName) r=\(Value.format(radius)) pairs=\(pairs)"
     }
 
@@ -225,9 +215,4 @@ enum MeasureStage {
         throw RuntimeError("`measure` takes p=2 or p=inf, not p=\(value.literal)")
     }
 
-    /// Adds `<name>_mean`, `_median` and `_max` (nothing for an empty summary: no fake zeros).
-    static func addSummary(_ summary: SampleSummary, as name: String, to row: inout ResultRow) {
-        guard let mean = summary.mean, let median = summary.median, let max = summary.max else { return }
-        row.measurements += [("\(name)_mean", Double(mean)), ("\(name)_median", Double(median)), ("\(name)_max", Double(max))]
-    }
 }

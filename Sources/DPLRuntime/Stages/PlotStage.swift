@@ -31,6 +31,11 @@ enum PlotStage {
             guard (path as NSString).pathExtension.lowercased() == "svg" else {
                 throw RuntimeError("`plot` writes SVG; give it a file name ending in .svg")
             }
+            if let shard = try SessionSettings(context).shard() {
+                // A shard holds part of every result, so its chart would look complete but be wrong.
+                context.print("plot \((path as NSString).lastPathComponent) skipped in shard \(shard): a shard's results are partial; merge the shards with `dpl merge` and plot the merged results")
+                return .none
+            }
             let xName = try args.text("x")
             let yNames = try args.value("y")?.listValue?.compactMap(\.textValue) ?? [args.text("y")]
             let chart = try makeChart(rows: state.results, xName: xName, yNames: yNames,

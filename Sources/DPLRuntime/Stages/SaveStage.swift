@@ -22,8 +22,11 @@ enum SaveStage {
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { input, arguments, _, context in
             let args = ArgumentReader(stage: "save", arguments: arguments)
-            let path = LoadStage.resolve(try args.text("path"), base: context.baseDirectory)
-            let ext = (path as NSString).pathExtension.lowercased()
+            let given = LoadStage.resolve(try args.text("path"), base: context.baseDirectory)
+            let ext = (given as NSString).pathExtension.lowercased()
+            let shard = try SessionSettings(context).shard()
+            // Every shard writes its own result files, so parallel shards never overwrite each other.
+            let path = shard.map { ["json", "csv", "png"].contains(ext) ? $0.fileName(for: given) : given } ?? given
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             guard let input else { throw RuntimeError("`save` needs something piped in") }
             switch (ext, input) {
@@ -34,7 +37,7 @@ enum SaveStage {
                 try writeGrid(input, to: path, columns: try args.integer("n"), context: context)
             case ("json", _), ("csv", _):
                 let rows = try resultRows(input)
-                let text = ext == "json" ? ResultWriter.json(rows) : ResultWriter.csv(rows)
+                let text = ext == "json" ? ResultWriter.json(rows, shard: shard) : ResultWriter.csv(rows)
                 try writeAtomically(Array(text.utf8), to: path)
             case ("", _):
                 throw RuntimeError("`\(try args.text("path"))` has no file extension, which says what `save` writes; add .safetensors for a model, .json or .csv for results, .png for images")

@@ -34,6 +34,9 @@ enum TrainStage {
             }
             let args = ArgumentReader(stage: "train", arguments: arguments)
             let settings = SessionSettings(context)
+            if let shard = try settings.shard() {
+                throw RuntimeError("`train` cannot run in a sharded run (--shard \(shard)): sharding splits evaluation data across processes; train the model in an unsharded run, save it, and load it by path in the sharded script")
+            }
             let role = try args.text("role")
             let archName = args.optionalText("arch") ?? (role == "classifier" ? "cnn-small" : "unet-tiny")
             let checkpoint = args.optionalText("checkpoint").map { LoadStage.resolve($0, base: context.baseDirectory) }

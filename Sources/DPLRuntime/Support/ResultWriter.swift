@@ -8,11 +8,19 @@ import DPLLang
 /// sample's line holds its attack columns, its measurement columns, or both, and leaves the
 /// others empty.
 enum ResultWriter {
-    static func json(_ rows: [ResultRow]) -> String {
+    /// The rows as a JSON document; a sharded run's document says which shard it is
+    /// (`"shard": {"index": K, "count": N}`), and `dpl merge` reads it back (ResultReader).
+    /// `extra` adds top-level entries (the provenance `dpl merge` copies from the shards).
+    static func json(_ rows: [ResultRow], shard: ShardSpec? = nil, extra: [String: Any] = [:]) -> String {
         let results: [[String: Any]] = rows.map { row in
             var object: [String: Any] = [
                 "label": row.label, "dataset": row.dataset, "defense": row.defense, "n": row.n,
-                "flags": row.flags.map { ["kind": $0.kind.rawValue, "message": $0.message] },
+                "flags": row.flags.map { flag -> [String: Any] in
+                    var object: [String: Any] = ["kind": flag.kind.rawValue, "message": flag.message]
+                    // The ids let `dpl merge` recount a per-sample flag over all shards.
+                    if !flag.sampleIDs.isEmpty { object["sample_ids"] = flag.sampleIDs.map(String.init) }
+                    return object
+                },
                 "measurements": Dictionary(row.measurements.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
             ]
             if let rule = row.rule { object["evaluation"] = rule.description }
@@ -23,7 +31,10 @@ enum ResultWriter {
                 let measured = row.sampleMeasurements
                 object["sample_measurements"] = measured.sampleIDs.indices.map { i -> [String: Any] in
                     var sample: [String: Any] = ["id": String(measured.sampleIDs[i]), "label": measured.labels[i]]
-                    for column in measured.columns { sample[column.name] = column.values[i] ?? NSNull() }
+                    for column in measured.columns {
+                        sample[column.name] = column.values[i] ?? NSNull()
+                        if let pairs = column.pairs { sample[column.name + ResultWriter.pairsSuffix] = pairs[i].map { value -> Any in value ?? NSNull() } }
+                    }
                     return sample
                 }
             }
@@ -38,7 +49,9 @@ enum ResultWriter {
             }
             return object
         }
-        let document: [String: Any] = ["dpl_version": Driver.version, "results": results]
+        var document: [String: Any] = ["dpl_version": Driver.version, "results": results]
+        if let shard { document["shard"] = ["index": shard.index, "count": shard.count] }
+        document.merge(extra) { _, added in added }
         guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }
@@ -85,6 +98,9 @@ enum ResultWriter {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// The key suffix of a per-sample list of values (`compression_random_pairs`).
+    static let pairsSuffix = "_pairs"
 
     private static func proportion(_ p: Proportion) -> [String: Any] {
         let (low, high) = p.wilson95

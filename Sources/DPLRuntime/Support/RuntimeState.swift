@@ -11,6 +11,9 @@ final class RuntimeState {
     var datasetCache: [String: Dataset] = [:]
     /// Rows added by `report`, in order.
     var results: [ResultRow] = []
+    /// Called with the batch's index after a journaled evaluation stored a finished batch
+    /// (BatchJournal); tests interrupt a run there.
+    var journaledBatch: ((Int) -> Void)?
     /// The next fresh-randomness call index (`seed=random`); only ever increases within a session.
     private var nextCall: UInt64 = 1
 

@@ -59,6 +59,11 @@ struct SessionSettings {
     var seed: UInt64 { UInt64(max(0, values["seed"]?.integerValue ?? 0)) }
     /// The output folder (`set out = "out"`).
     var outputFolder: String { values["out"]?.textValue ?? "out" }
+    /// This run's shard (`dpl run --shard K/N`), nil for an unsharded run.
+    func shard() throws -> ShardSpec? {
+        guard let text = values[ShardSpec.settingName]?.textValue else { return nil }
+        do { return try ShardSpec(parsing: text) } catch { throw RuntimeError("\(error)") }
+    }
 }
 
 /// Parses `single`, `vote:K` or `worst:K`.

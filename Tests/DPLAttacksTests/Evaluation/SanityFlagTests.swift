@@ -62,4 +62,18 @@ import Testing
         #expect(SanityFlag.accuracyRisingWithEpsilon([(0.01, 0.8), (0.02, 0.6), (0.03, 0.5)]) == nil)
         #expect(SanityFlag.accuracyRisingWithEpsilon([(0.03, 0.5), (0.05, 0.52)], tolerance: 0.05) == nil)
     }
+    @Test func combiningBatchesAtOnceOrShardByShardGivesTheSameFlags() {
+        let eot = SanityFlag(kind: .randomnessWithoutEOT, message: "the defense draws fresh randomness")
+        func zero(_ ids: [UInt64]) -> SanityFlag {
+            SanityFlag(kind: .zeroGradients, message: "\(ids.count) of 4 samples", sampleIDs: ids)
+        }
+        let batches: [[SanityFlag]] = [[eot], [eot, zero([5])], [eot], [eot, zero([12, 13])]]
+        let whole = SanityFlag.combining(batches, n: 16)
+        let sharded = SanityFlag.combining([SanityFlag.combining(Array(batches[..<1]), n: 4),
+                                            SanityFlag.combining(Array(batches[1...]), n: 12)], n: 16)
+        #expect(whole == sharded)
+        #expect(whole.map(\.kind) == [.randomnessWithoutEOT, .zeroGradients])
+        #expect(whole[1].sampleIDs == [5, 12, 13])
+        #expect(whole[1].message.hasPrefix("3 of 16 samples"), "\(whole[1].message)")
+    }
 }
