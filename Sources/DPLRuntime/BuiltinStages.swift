@@ -6,8 +6,18 @@ public enum BuiltinStages {
     /// A registry holding every built-in stage, sharing one runtime state (model cache,
     /// reported results, fresh-randomness counter) for the session that uses it.
     public static func makeRegistry() throws -> StageRegistry {
-        var registry = StageRegistry()
+        try makeRegistryWithResults().registry
+    }
+
+    /// A registry as `makeRegistry()` makes, and a view of the rows its `report` and `measure`
+    /// stages add as the session runs — how a program embedding DPL reads results as values.
+    public static func makeRegistryWithResults() throws -> (registry: StageRegistry, results: ReportedResults) {
         let state = RuntimeState()
+        return (try makeRegistry(state: state), ReportedResults(state: state))
+    }
+
+    private static func makeRegistry(state: RuntimeState) throws -> StageRegistry {
+        var registry = StageRegistry()
         try LoadStage.register(into: &registry, state: state)
         try ModelStage.register(into: &registry, state: state)
         try ClassifyStage.register(into: &registry, state: state)
