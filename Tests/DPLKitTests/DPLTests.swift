@@ -79,12 +79,12 @@ import DPLKit
     @Test func runtimeFailureKeepsEarlierOutput() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dplkit-\(UUID().uuidString)").path
         do {
-            _ = try DPL.run(source: "1 + 2\nload images path=\"missing\"", name: "run.dpl", baseDirectory: folder)
+            _ = try DPL.run(source: "1 + 2\nload images path=\"missing\"", baseDirectory: folder, name: "run.dpl")
             Issue.record("expected an error")
         } catch let error as DPLError {
             #expect(error.kind == .runtime)
             #expect(error.outputLines == ["3"])
-            #expect(error.diagnostics.first.map { ($0.line, $0.column) } == (2, 1))
+            #expect(error.diagnostics.first?.line == 2 && error.diagnostics.first?.column == 1)
             #expect(error.description.hasPrefix("run.dpl:2:1: error: stage `load` failed"))
         }
     }
