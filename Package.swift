@@ -13,6 +13,8 @@ let package = Package(
     products: [
         .executable(name: "dpl", targets: ["dpl"]),
         .executable(name: "dpl-bench", targets: ["dpl-bench"]),
+        // Run DPL from a Swift program and read the results as values (docs/embedding.md).
+        .library(name: "DPL", targets: ["DPLKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +40,7 @@ let package = Package(
         .target(name: "DPLRuntime",
                 dependencies: ["DPLLang", "DPLTensor", "DPLNN", "DPLData", "DPLDiffusion", "DPLAttacks"]),
         .target(name: "DPLREPL", dependencies: ["_CEditLine"]),
+        .target(name: "DPLKit", dependencies: ["DPLLang", "DPLRuntime", "DPLAttacks"]),
         .executableTarget(name: "dpl", dependencies: [
             "DPLLang", "DPLRuntime", "DPLREPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks"]),
         .testTarget(name: "DPLLangTests", dependencies: ["DPLLang"]),
         .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime"]),
+        .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"]),
         .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),
         // The REPL under a pseudo-terminal needs its own process; DPLREPLTests spawns this.
         .executableTarget(name: "dpl-repl-fixture", dependencies: ["DPLREPL"], path: "Tests/DPLREPLFixture"),

@@ -12,7 +12,7 @@ public struct Program: Sendable {
 
 // MARK: - Statements
 
-/// One statement: a pipeline, a binding, a setting, a definition, a loop or an import.
+/// One statement: a pipeline, a binding, a setting, a definition, a loop, an import or a version requirement.
 public enum Statement: Sendable {
     /// `a | b | c` evaluated for its result.
     case pipeline(Pipeline)
@@ -26,6 +26,8 @@ public enum Statement: Sendable {
     case loop(ForStatement)
     /// `import "file.dpl"`.
     case importFile(ImportStatement)
+    /// `require dpl ">= 0.3"`.
+    case require(RequireStatement)
 
     /// Where the whole statement is.
     public var span: SourceSpan {
@@ -36,6 +38,7 @@ public enum Statement: Sendable {
         case .definition(let node): return node.span
         case .loop(let node): return node.span
         case .importFile(let node): return node.span
+        case .require(let node): return node.span
         }
     }
 }
@@ -110,6 +113,17 @@ public struct ImportStatement: Sendable {
     public var literal: String
     /// Where the path literal is.
     public var pathSpan: SourceSpan
+    /// The whole statement.
+    public var span: SourceSpan
+}
+
+/// `require dpl ">= 0.3"`: the DPL versions the script runs on. It must come before every
+/// other statement of its file; the checker refuses the script when the running DPL does not satisfy it.
+public struct RequireStatement: Sendable {
+    /// The parsed requirement.
+    public var requirement: VersionRequirement
+    /// Where the requirement's string literal is.
+    public var requirementSpan: SourceSpan
     /// The whole statement.
     public var span: SourceSpan
 }

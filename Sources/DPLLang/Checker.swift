@@ -41,13 +41,18 @@ public final class Checker {
     public private(set) var sources: [String: SourceFile] = [:]
     /// Suppresses structural errors while a `def` body is re-checked with a call's values.
     private var reportedKeys: Set<String> = []
+    /// The DPL version `require` statements are compared against.
+    private let runningVersion: String
 
     /// Creates a checker.
     /// - Parameters:
     ///   - settingValues: settings already set in the session (`--set`, earlier REPL lines).
     ///   - imported: canonical paths already imported in the session, which are not read again.
+    ///   - runningVersion: the version `require` compares against; tests pass another.
     public init(registry: StageRegistry, settings: SettingsRegistry, loader: SourceLoader,
-                settingValues: [String: Value] = [:], imported: Set<String> = []) {
+                settingValues: [String: Value] = [:], imported: Set<String> = [],
+                runningVersion: String = Driver.version) {
+        self.runningVersion = runningVersion
         self.registry = registry
         self.settings = settings
         self.loader = loader
@@ -70,6 +75,12 @@ public final class Checker {
 
     private func check(_ program: Program, scope: CheckScope) {
         sources[program.source.name] = program.source
+        // A script for another DPL likely uses what this one lacks; its other errors would only be noise.
+        let refusals = Self.versionRefusals(in: program, runningVersion: runningVersion)
+        guard refusals.isEmpty else {
+            for refusal in refusals { record(refusal) }
+            return
+        }
         for statement in program.statements { check(statement, in: scope, file: program.source) }
     }
 
@@ -96,7 +107,54 @@ public final class Checker {
             checkLoop(loop, in: scope, file: file)
         case .importFile(let statement):
             checkImport(statement, in: scope, importer: file)
+        case .require:
+            break  // Checked for the whole program before its statements (`versionRefusals`).
         }
+    }
+
+    // MARK: Version requirements
+
+    /// A diagnostic for each `require` at the top of `program` that `runningVersion` does not satisfy.
+    /// Sessions call this first so a script for a newer DPL is refused with this message alone,
+    /// before its parse errors.
+    public static func versionRefusals(in program: Program, runningVersion: String = Driver.version) -> [Diagnostic] {
+        var refusals: [Diagnostic] = []
+        // Only the leading ones: a misplaced `require` is a syntax error, reported as such.
+        for statement in program.statements {
+            guard case .require(let statement) = statement else { break }
+            let requirement = statement.requirement
+            guard let running = SemanticVersion(runningVersion) else {
+                refusals.append(Diagnostic("cannot check `require`: this DPL's version `\(runningVersion)` is not a version of 1 to 3 numbers",
+                                           at: statement.span))
+                continue
+            }
+            let failed = requirement.failedClauses(for: running)
+            guard !failed.isEmpty else { continue }
+            refusals.append(Diagnostic("this script requires dpl \(requirement), but this is dpl \(runningVersion)",
+                                       at: statement.span, fix: upgradeAdvice(failed, running: running)))
+        }
+        return refusals
+    }
+
+    /// "install a newer DPL" when only lower bounds failed, "an older" when only upper bounds did.
+    private static func upgradeAdvice(_ failed: [VersionRequirement.Clause], running: SemanticVersion) -> String {
+        let wantsNewer = failed.allSatisfy { clause in
+            switch clause.comparison {
+            case .atLeast, .greater: return true
+            case .equal: return clause.version > running
+            case .atMost, .less, .notEqual: return false
+            }
+        }
+        let wantsOlder = failed.allSatisfy { clause in
+            switch clause.comparison {
+            case .atMost, .less: return true
+            case .equal: return clause.version < running
+            case .atLeast, .greater, .notEqual: return false
+            }
+        }
+        if wantsNewer { return "install a newer DPL" }
+        if wantsOlder { return "install an older DPL" }
+        return "install a DPL that satisfies it"
     }
 
     private func checkSet(_ setting: SetStatement, in scope: CheckScope) {
@@ -148,7 +206,9 @@ public final class Checker {
         let source = SourceFile(name: path, text: text)
         let (program, parseErrors) = Parser.parse(source)
         sources[path] = source
-        for diagnostic in parseErrors { record(diagnostic) }
+        if Self.versionRefusals(in: program, runningVersion: runningVersion).isEmpty {
+            for diagnostic in parseErrors { record(diagnostic) }
+        }
         check(program, scope: scope)
     }
 

@@ -59,6 +59,9 @@ public struct Formatter {
             line("\(pad)}", sourceLine: loop.span.endLine)
         case .importFile(let statement):
             line("\(pad)import \(statement.literal)", sourceLine: statement.span.endLine)
+        case .require(let statement):
+            // Canonical requirement: `op version` clauses joined by `, `, versions as written.
+            line("\(pad)require dpl \"\(statement.requirement)\"", sourceLine: statement.span.endLine)
         }
     }
 

@@ -15,6 +15,8 @@ public struct Parser {
     private var position = 0
     private var nesting = 0
     private var blockDepth = 0
+    /// Whether a statement other than `require` has started, after which `require` is misplaced.
+    private var sawNonRequireStatement = false
     /// Lexer and parser errors, in source order.
     public private(set) var diagnostics: [Diagnostic]
 
@@ -72,8 +74,10 @@ public struct Parser {
         }
     }
 
-    /// statement = letStmt | setStmt | defStmt | forStmt | importStmt | pipeline
+    /// statement = letStmt | setStmt | defStmt | forStmt | importStmt | requireStmt | pipeline
     private mutating func parseStatement() throws -> Statement {
+        if current.kind == .kwRequire { return .require(try parseRequire()) }
+        sawNonRequireStatement = true
         switch current.kind {
         case .kwLet: return .letBinding(try parseLet())
         case .kwSet: return .setting(try parseSet())
@@ -168,6 +172,39 @@ public struct Parser {
         }
         return ImportStatement(path: path, literal: pathToken.text, pathSpan: pathToken.span,
                                span: start.span.through(pathToken.span))
+    }
+
+    /// requireStmt = "require" "dpl" STRING
+    ///
+    /// The string is parsed here, so a malformed requirement is a syntax error naming the accepted forms.
+    private mutating func parseRequire() throws -> RequireStatement {
+        let start = advance()
+        if blockDepth > 0 {
+            report("`require` cannot be inside a block; put it at the top of the file, before every other statement",
+                   at: start.span)
+        } else if sawNonRequireStatement {
+            report("`require` must come before every other statement; move it to the top of the file", at: start.span)
+        }
+        let subject = try expect(.identifier, "`dpl` after `require`")
+        guard subject.text == "dpl" else {
+            report("only `dpl` can be required, not `\(subject.text)`; write `require dpl \">= \(Driver.version)\"`",
+                   at: subject.span)
+            throw Unwind()
+        }
+        let literalToken = try expect(.string, "a quoted version requirement after `require dpl`, such as \">= 0.3\"")
+        guard let text = decodeString(literalToken).plainText else {
+            report("a version requirement cannot interpolate variables; write it literally, such as \">= 0.3\"",
+                   at: literalToken.span)
+            throw Unwind()
+        }
+        do {
+            let requirement = try VersionRequirement(parsing: text)
+            return RequireStatement(requirement: requirement, requirementSpan: literalToken.span,
+                                    span: start.span.through(literalToken.span))
+        } catch {
+            report("\(error)", at: literalToken.span)
+            throw Unwind()
+        }
     }
 
     // MARK: Pipelines

@@ -60,6 +60,7 @@ public final class Session {
     public func run(_ source: SourceFile) -> Outcome {
         let (program, parseErrors) = Parser.parse(source)
         var sources = [source.name: source]
+        if let refusal = versionRefusal(program, source: source) { return refusal }
         if !parseErrors.isEmpty { return .scriptErrors(DiagnosticReport(diagnostics: parseErrors, sources: sources)) }
         let checker = makeChecker()
         let checkErrors = checker.check(program, environment: interpreter.globals)
@@ -82,6 +83,7 @@ public final class Session {
     /// Parses and checks `source` without running anything.
     public func check(_ source: SourceFile) -> Outcome {
         let (program, parseErrors) = Parser.parse(source)
+        if let refusal = versionRefusal(program, source: source) { return refusal }
         let checker = makeChecker()
         // Check even a file with parse errors so one pass shows every problem.
         let checkErrors = checker.check(program, environment: interpreter.globals)
@@ -91,6 +93,14 @@ public final class Session {
             !parseErrors.contains { $0.span.line == error.span.line && $0.span.file == error.span.file }
         }
         return all.isEmpty ? .success : .scriptErrors(DiagnosticReport(diagnostics: all, sources: sources))
+    }
+
+    /// The refusal of a script whose `require` this DPL does not satisfy; its other errors are
+    /// left out, since they most likely come from what the newer DPL added.
+    private func versionRefusal(_ program: Program, source: SourceFile) -> Outcome? {
+        let refusals = Checker.versionRefusals(in: program)
+        guard !refusals.isEmpty else { return nil }
+        return .scriptErrors(DiagnosticReport(diagnostics: refusals, sources: [source.name: source]))
     }
 
     private func makeChecker() -> Checker {

@@ -9,7 +9,7 @@ public enum TokenKind: Sendable, Equatable {
     /// A string literal; the token's text is the raw source including quotes.
     case string
     // Keywords.
-    case kwLet, kwSet, kwDef, kwFor, kwIn, kwImport, kwAs, kwTrue, kwFalse, kwNone
+    case kwLet, kwSet, kwDef, kwFor, kwIn, kwImport, kwRequire, kwAs, kwTrue, kwFalse, kwNone
     // Punctuation and operators.
     case pipe, equals, comma, leftParen, rightParen, leftBracket, rightBracket, leftBrace, rightBrace
     case plus, minus, star, slash, semicolon
@@ -25,7 +25,7 @@ public enum TokenKind: Sendable, Equatable {
     /// The words the lexer turns into keyword tokens instead of identifiers.
     static let keywords: [String: TokenKind] = [
         "let": .kwLet, "set": .kwSet, "def": .kwDef, "for": .kwFor, "in": .kwIn,
-        "import": .kwImport, "as": .kwAs, "true": .kwTrue, "false": .kwFalse, "none": .kwNone,
+        "import": .kwImport, "require": .kwRequire, "as": .kwAs, "true": .kwTrue, "false": .kwFalse, "none": .kwNone,
     ]
 
     /// How the kind is named in "expected …" messages.
@@ -40,6 +40,7 @@ public enum TokenKind: Sendable, Equatable {
         case .kwFor: return "`for`"
         case .kwIn: return "`in`"
         case .kwImport: return "`import`"
+        case .kwRequire: return "`require`"
         case .kwAs: return "`as`"
         case .kwTrue: return "`true`"
         case .kwFalse: return "`false`"

@@ -6,7 +6,14 @@ public enum BuiltinStages {
     /// A registry holding every built-in stage, sharing one runtime state (model cache,
     /// reported results, fresh-randomness counter) for the session that uses it.
     public static func makeRegistry() throws -> StageRegistry {
-        try makeRegistry(state: RuntimeState())
+        try makeRegistryWithResults().registry
+    }
+
+    /// A registry as `makeRegistry()` makes, and a view of the rows its `report` and `measure`
+    /// stages add as the session runs — how a program embedding DPL reads results as values.
+    public static func makeRegistryWithResults() throws -> (registry: StageRegistry, results: ReportedResults) {
+        let state = RuntimeState()
+        return (try makeRegistry(state: state), ReportedResults(state: state))
     }
 
     /// A registry whose stages share `state` (tests observe it).

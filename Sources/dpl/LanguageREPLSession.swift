@@ -53,7 +53,7 @@ final class LanguageREPLSession: REPLSession {
         let typingFirstWord = words.isEmpty || (words.count == 1 && !segment.hasSuffix(" "))
         var candidates: [String] = []
         if typingFirstWord || (words.first == "let" && words.count <= 3) {
-            candidates = session.stageNames + session.variableNames + ["let", "set", "def", "for", "import"]
+            candidates = session.stageNames + session.variableNames + ["let", "set", "def", "for", "import", "require"]
         } else if words.first == "set" {
             candidates = session.settingNames
         } else if let stage = words.first {

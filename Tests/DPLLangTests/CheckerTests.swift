@@ -145,4 +145,25 @@ import Testing
         #expect(checkMessages("let x = 1/0") == ["1:11 division by zero"])
         #expect(checkMessages("let x = \"a\" * 2") == ["1:9 `*` needs two numbers, but got a string and the number 2"])
     }
+
+    // MARK: require
+
+    @Test func satisfiedRequirementChecksTheRest() {
+        #expect(checkMessages("require dpl \">= 0.2, < 1.0\"\nload mnist | purfy") == [
+            "2:14 unknown stage `purfy`; did you mean `purify`?",
+        ])
+    }
+
+    @Test func unmetRequirementRefusesWithBothVersionsAlone() {
+        // The later syntax and check errors are left out: a newer DPL's script is expected to use what this one lacks.
+        #expect(checkMessages("require dpl \">= 99.1\"\nload mnist | purfy\nlet = 3") == [
+            "1:1 this script requires dpl >= 99.1, but this is dpl \(Driver.version); install a newer DPL",
+        ])
+    }
+
+    @Test func importedFileRequirementIsChecked() {
+        #expect(checkMessages("import \"new.dpl\"\nload mnist", files: ["/scripts/new.dpl": "require dpl \">= 99\"\nlet = 1"]) == [
+            "1:1 this script requires dpl >= 99, but this is dpl \(Driver.version); install a newer DPL",
+        ])
+    }
 }

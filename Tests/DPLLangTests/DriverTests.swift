@@ -82,4 +82,17 @@ import Testing
         #expect(capture.output == ["r: x n=1 > classify", "1", "2", "still running"])
         #expect(capture.errors.first?.hasPrefix("<stdin>:9:1: error: unknown stage or variable `nope`") == true)
     }
+
+    @Test func checkAndRunRefuseAScriptForANewerDPL() throws {
+        let capture = Capture()
+        let driver = makeDriver(capture)
+        let path = try temporaryFile("require dpl \">= 99.0\"\nload d | classify | report\n", name: "script.dpl")
+        #expect(driver.check(paths: [path]) == 1)
+        #expect(driver.run(path: path) == 1)
+        #expect(capture.output.isEmpty)
+        #expect(capture.errors.count == 2)
+        for error in capture.errors {
+            #expect(error.hasPrefix("\(path):1:1: error: this script requires dpl >= 99.0, but this is dpl \(Driver.version); install a newer DPL"))
+        }
+    }
 }

@@ -62,4 +62,11 @@ import Testing
         #expect(format("") == "")
         #expect(format("\n\n") == "")
     }
+
+    @Test func requireRoundTripsInCanonicalForm() {
+        let messy = "# needs the new stage\nrequire   dpl \">=0.2,<1.0\"  # range\nrequire dpl \"!=0.2.1\"\n\nload x | classify\n"
+        let canonical = "# needs the new stage\nrequire dpl \">= 0.2, < 1.0\"  # range\nrequire dpl \"!= 0.2.1\"\n\nload x | classify\n"
+        #expect(format(messy) == canonical)
+        #expect(format(canonical) == canonical)
+    }
 }

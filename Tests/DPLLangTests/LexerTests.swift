@@ -20,8 +20,8 @@ import Testing
     }
 
     @Test func keywordsAndPunctuation() {
-        #expect(kinds("let set def for in import as true false none ( ) [ ] { } , ; + - *") == [
-            .kwLet, .kwSet, .kwDef, .kwFor, .kwIn, .kwImport, .kwAs, .kwTrue, .kwFalse, .kwNone,
+        #expect(kinds("let set def for in import require as true false none ( ) [ ] { } , ; + - *") == [
+            .kwLet, .kwSet, .kwDef, .kwFor, .kwIn, .kwImport, .kwRequire, .kwAs, .kwTrue, .kwFalse, .kwNone,
             .leftParen, .rightParen, .leftBracket, .rightBracket, .leftBrace, .rightBrace,
             .comma, .semicolon, .plus, .minus, .star, .endOfFile,
         ])

@@ -139,6 +139,9 @@ import Testing
     }
 
     @Test func unclosedAndStrayBraces() {
+        #expect(checkMessages("load mnist\nrequire dpl \">= 99\"") == [
+            "2:1 `require` must come before every other statement; move it to the top of the file",
+        ])
         #expect(parseMessages("for t in [1] {\n  load x\n") == [
             "3:1 expected `}` to close the loop that starts at line 1, found the end of the file",
         ])
@@ -190,5 +193,42 @@ import Testing
         #expect(result?.diagnostics.isEmpty == true)
         #expect(result?.program.statements.count == 7_500)
         #expect(elapsed < .seconds(5), "parsing 10,000 lines took \(elapsed)")
+    }
+
+    // MARK: require
+
+    @Test func requireParsesAtTheTop() throws {
+        let (program, diagnostics) = Parser.parse(SourceFile(name: "t.dpl", text: "# header\nrequire dpl \">= 0.2, < 1.0\"\nrequire dpl \"!= 0.2.1\"\nload d"))
+        #expect(diagnostics.isEmpty)
+        guard case .require(let statement) = program.statements.first else {
+            Issue.record("expected a require statement")
+            return
+        }
+        #expect(statement.requirement.description == ">= 0.2, < 1.0")
+        #expect(statement.span.line == 2 && statement.span.column == 1)
+    }
+
+    @Test func requireAfterAnotherStatementNamesTheFix() {
+        #expect(parseMessages("load d\nrequire dpl \">= 0.2\"") == [
+            "2:1 `require` must come before every other statement; move it to the top of the file",
+        ])
+        #expect(checkMessages("load mnist\nrequire dpl \">= 99\"") == [
+            "2:1 `require` must come before every other statement; move it to the top of the file",
+        ])
+        #expect(parseMessages("for t in [1] {\n  require dpl \">= 0.2\"\n}") == [
+            "2:3 `require` cannot be inside a block; put it at the top of the file, before every other statement",
+        ])
+    }
+
+    @Test func malformedRequireIsReported() {
+        #expect(parseMessages("require dpl \"0.3\"") == [
+            "1:13 `0.3` is not a version requirement; " + VersionRequirement.acceptedForms,
+        ])
+        #expect(parseMessages("require python \">= 3\"") == [
+            "1:9 only `dpl` can be required, not `python`; write `require dpl \">= \(Driver.version)\"`",
+        ])
+        #expect(parseMessages("require dpl 0.3") == [
+            "1:13 expected a quoted version requirement after `require dpl`, such as \">= 0.3\", found `0.3`",
+        ])
     }
 }

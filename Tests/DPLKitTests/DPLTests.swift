@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import DPLKit
+
+/// DPLKit through its public API only, as an embedding program sees it. The runs use the
+/// Fashion-MNIST test split at /usr/share/datasets/fashion-mnist and the shipped classifier.
+@Suite struct DPLTests {
+    private static let datasetInstalled =
+        FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")
+
+    // MARK: Results as values
+
+    @Test(.enabled(if: datasetInstalled)) func cleanAccuracyRow() throws {
+        let result = try DPL.run(source: "load fashion-mnist split=test n=8 | classify | report as \"clean\"")
+        #expect(result.rows.count == 1)
+        let row = try #require(result.rows.first)
+        #expect(row.label == "clean")
+        #expect(row.dataset.contains("fashion-mnist"))
+        #expect(row.n == 8)
+        let accuracy = try #require(row.cleanAccuracy)
+        #expect(accuracy.total == 8)
+        #expect((0...8).contains(accuracy.successes))
+        #expect(accuracy.estimate == Double(accuracy.successes) / 8)
+        #expect(accuracy.lower95 <= accuracy.estimate! && accuracy.estimate! <= accuracy.upper95)
+        #expect(row.robustAccuracy == nil && row.attack == nil && row.samples.isEmpty)
+        #expect(row.evaluationRule != nil)
+        #expect(result.output.hasPrefix("clean"))
+        #expect(result.output.contains("accuracy"))
+    }
+
+    @Test(.enabled(if: datasetInstalled)) func attackedRowsSamplesAndMeasurements() throws {
+        let source = """
+        let data = load fashion-mnist split=test n=4
+        data | attack fgsm eps=2/255 | classify | report as "fgsm" x=2
+        data | attack fgsm eps=2/255 | classify | measure distance from=clean to=adversarial p=2
+        results
+        """
+        let result = try DPL.run(source: source, settings: ["batch": "2", "threads": "1"])
+        #expect(result.rows.count == 2)
+        let attacked = result.rows[0]
+        #expect(attacked.label == "fgsm" && attacked.x == 2)
+        #expect(attacked.attack?.hasPrefix("fgsm") == true)
+        #expect(attacked.threatModel != nil)
+        #expect(attacked.samples.count == 4)
+        let robust = try #require(attacked.robustAccuracy)
+        #expect(robust.total == 4)
+        #expect(robust.successes == attacked.samples.filter(\.robustCorrect).count)
+        #expect(attacked.cleanAccuracy?.successes == attacked.samples.filter(\.cleanCorrect).count)
+        for sample in attacked.samples {
+            #expect(sample.linfDistance <= 2 / 255 + 1e-6)
+            #expect((0..<10).contains(sample.label))
+        }
+        let measured = result.rows[1]
+        #expect(!measured.measurements.isEmpty)
+        #expect(measured.measurements.allSatisfy { $0.value.isFinite && $0.value >= 0 })
+        #expect(measured.sampleMeasurements.sampleIDs.count == 4)
+        #expect(measured.sampleMeasurements.columns.allSatisfy { $0.values.count == 4 })
+        // `results` printed the table of both rows last.
+        #expect(result.outputLines.last?.contains("fgsm") == true || result.output.contains("fgsm"))
+    }
+
+    // MARK: Errors
+
+    @Test func checkErrorIsThrownWithItsPlace() throws {
+        do {
+            _ = try DPL.run(source: "load fashion-mnist n=8\n  | purfy t=10", name: "bad.dpl")
+            Issue.record("expected an error")
+        } catch let error as DPLError {
+            #expect(error.kind == .script)
+            #expect(error.diagnostics.count == 1)
+            let diagnostic = try #require(error.diagnostics.first)
+            #expect(diagnostic.file == "bad.dpl" && diagnostic.line == 2 && diagnostic.column == 5)
+            #expect(diagnostic.message == "unknown stage `purfy`; did you mean `purify`?")
+            #expect(error.description.hasPrefix("bad.dpl:2:5: error: unknown stage `purfy`"))
+            #expect(error.outputLines.isEmpty)
+        }
+    }
+
+    @Test func runtimeFailureKeepsEarlierOutput() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dplkit-\(UUID().uuidString)").path
+        do {
+            _ = try DPL.run(source: "1 + 2\nload images path=\"missing\"", baseDirectory: folder, name: "run.dpl")
+            Issue.record("expected an error")
+        } catch let error as DPLError {
+            #expect(error.kind == .runtime)
+            #expect(error.outputLines == ["3"])
+            #expect(error.diagnostics.first?.line == 2 && error.diagnostics.first?.column == 1)
+            #expect(error.description.hasPrefix("run.dpl:2:1: error: stage `load` failed"))
+        }
+    }
+
+    @Test func badSettingIsThrownBeforeRunning() {
+        #expect(throws: DPLError.self) { try DPL.run(source: "1", settings: ["bach": "2"]) }
+    }
+
+    @Test func versionRequirementIsCheckedFromSwift() throws {
+        #expect(try DPL.run(source: "require dpl \">= 0.2\"\n1 + 1").outputLines == ["2"])
+        do {
+            try DPL.check(source: "require dpl \">= 99\"\nload fashion-mnist | purfy", name: "new.dpl")
+            Issue.record("expected an error")
+        } catch let error as DPLError {
+            #expect(error.diagnostics.map(\.description) == [
+                "new.dpl:1:1: this script requires dpl >= 99, but this is dpl \(DPL.version); install a newer DPL",
+            ])
+        }
+    }
+
+    @Test func unreadableFile() {
+        do {
+            _ = try DPL.run(file: "/nonexistent/script.dpl")
+            Issue.record("expected an error")
+        } catch let error as DPLError {
+            #expect(error.kind == .unreadableFile)
+            #expect(error.description.hasPrefix("/nonexistent/script.dpl:1:1:"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func runFileResolvesAgainstItsFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dplkit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "let answer = 6*7\n".write(to: folder.appendingPathComponent("common.dpl"), atomically: true, encoding: .utf8)
+        let script = folder.appendingPathComponent("main.dpl")
+        try "import \"common.dpl\"\nanswer\n".write(to: script, atomically: true, encoding: .utf8)
+        #expect(try DPL.run(file: script.path).outputLines == ["42"])
+    }
+}
