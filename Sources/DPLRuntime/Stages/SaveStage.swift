@@ -21,7 +21,7 @@ enum SaveStage {
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { input, arguments, _, context in
             let args = ArgumentReader(stage: "save", arguments: arguments)
-            let path = LoadStage.resolve(try args.text("path"), base: context.baseDirectory)
+            let path = state.outputPath(try args.text("path"), base: context.baseDirectory)
             let ext = (path as NSString).pathExtension.lowercased()
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             guard let input else { throw RuntimeError("`save` needs something piped in") }
@@ -31,9 +31,16 @@ enum SaveStage {
                 value.path = path
             case ("png", _):
                 try writeGrid(input, to: path, columns: try args.integer("n"), context: context)
+                let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
+                if let tagged = ProvenanceEmbedding.png(try readFileBytes(path), texts: [
+                    (ProvenanceEmbedding.provenanceKeyword, ProvenanceDocument.compactJSON(provenance)),
+                    (ProvenanceEmbedding.runKeyword, ProvenanceDocument.compactJSON(ProvenanceDocument.run(file: try args.text("path")))),
+                ]) { try writeAtomically(tagged, to: path) }
             case ("json", _), ("csv", _):
                 let rows = try resultRows(input)
-                let text = ext == "json" ? ResultWriter.json(rows) : ResultWriter.csv(rows)
+                let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
+                let text = ext == "json" ? ResultWriter.json(rows, provenance: provenance, run: ProvenanceDocument.run(file: try args.text("path")))
+                    : ResultWriter.csv(rows, provenance: provenance)
                 try writeAtomically(Array(text.utf8), to: path)
             default:
                 throw RuntimeError("cannot save \(input.kind.name) as `.\(ext)`; use .safetensors for a model, .json or .csv for results, .png for images")

@@ -8,7 +8,7 @@ import DPLLang
 /// sample's line holds its attack columns, its measurement columns, or both, and leaves the
 /// others empty.
 enum ResultWriter {
-    static func json(_ rows: [ResultRow]) -> String {
+    static func json(_ rows: [ResultRow], provenance: [String: Any]? = nil, run: [String: Any]? = nil) -> String {
         let results: [[String: Any]] = rows.map { row in
             var object: [String: Any] = [
                 "label": row.label, "dataset": row.dataset, "defense": row.defense, "n": row.n,
@@ -38,13 +38,16 @@ enum ResultWriter {
             }
             return object
         }
-        let document: [String: Any] = ["dpl_version": Driver.version, "results": results]
+        var document: [String: Any] = ["dpl_version": Driver.version, "results": results]
+        if let provenance { document["provenance"] = provenance }
+        if let run { document["run"] = run }
         guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    static func csv(_ rows: [ResultRow]) -> String {
+    static func csv(_ rows: [ResultRow], provenance: [String: Any]? = nil) -> String {
         var lines = ["# dpl \(Driver.version)"]
+        if let provenance { lines += ProvenanceDocument.csvComment(provenance) }
         for row in rows {
             var summary = "# \(row.label): n \(row.n)"
             if let clean = row.cleanAccuracy { summary += ", clean \(clean.formatted)" }
