@@ -96,6 +96,17 @@ struct RecordedExperiment {
         return problems
     }
 
+    /// One line per file a rerun's results JSON records with a hash the saved run never
+    /// opened (a script that found a different model file, say); empty when all agree.
+    func filesNotRecorded(openedBy rerun: Any) -> [String] {
+        let known = Set(files.map(\.sha256))
+        let opened = ((rerun as? [String: Any])?["provenance"] as? [String: Any])?["files"] as? [[String: Any]] ?? []
+        return opened.compactMap { entry in
+            guard let sha = entry["sha256"] as? String, !known.contains(sha) else { return nil }
+            return "\(entry["role"] as? String ?? "file") \(entry["path"] as? String ?? "?") has sha256 \(sha)"
+        }
+    }
+
     // MARK: Rerunning
 
     /// The folder the rerun treats as the main script's: the results' folder when a script

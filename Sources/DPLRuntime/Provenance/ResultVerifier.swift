@@ -56,7 +56,13 @@ public struct ResultVerifier {
             output("the rerun failed: \(error)")
             return Self.rerunFailed
         }
-        let code = compare(recorded: recorded.document, rerun: rerun)
+        var code = compare(recorded: recorded.document, rerun: rerun)
+        let unrecorded = recorded.filesNotRecorded(openedBy: rerun)
+        if !unrecorded.isEmpty {
+            output("the rerun opened files whose hashes the saved run did not record:")
+            for line in unrecorded { output("  " + line) }
+            code = Self.notReproduced
+        }
         if code == Self.reproduced { try? FileManager.default.removeItem(atPath: folder) }
         else { output("the rerun's files are kept in \(folder)") }
         return code
