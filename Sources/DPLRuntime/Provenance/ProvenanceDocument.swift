@@ -9,9 +9,6 @@ import DPLTensor
 /// settings, stage parameters, threads, machine), and `run`, what varies from run to run
 /// (times, host). docs/provenance.md describes every field.
 enum ProvenanceDocument {
-    /// When this process started running scripts; `run.started` reports it.
-    static let processStarted = Date()
-
     /// The `provenance` object for a result saved now.
     static func provenance(context: StageContext, files: OpenedFiles) -> [String: Any] {
         let log = context.log
@@ -43,13 +40,13 @@ enum ProvenanceDocument {
 
     /// The `run` object: what differs between two runs of one experiment, and `file`, the path
     /// the script gave `save` (where `dpl verify` finds the rerun's result).
-    static func run(file: String, savedAt: Date = Date()) -> [String: Any] {
+    static func run(file: String, started: Date, savedAt: Date = Date()) -> [String: Any] {
         let formatter = ISO8601DateFormatter()
         return [
             "file": file,
-            "started": formatter.string(from: processStarted),
+            "started": formatter.string(from: started),
             "saved": formatter.string(from: savedAt),
-            "seconds": (savedAt.timeIntervalSince(processStarted) * 1000).rounded() / 1000,
+            "seconds": (savedAt.timeIntervalSince(started) * 1000).rounded() / 1000,
             "host": ProcessInfo.processInfo.hostName,
         ]
     }

@@ -38,7 +38,7 @@ enum PlotStage {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let sections: [String: Any] = [
                 "provenance": ProvenanceDocument.provenance(context: context, files: state.openedFiles),
-                "run": ProvenanceDocument.run(file: try args.text("path")),
+                "run": ProvenanceDocument.run(file: try args.text("path"), started: state.started),
             ]
             try writeAtomically(Array(ProvenanceEmbedding.svg(chart.svg(), sections: sections).utf8), to: path)
             context.print("saved \(path)")

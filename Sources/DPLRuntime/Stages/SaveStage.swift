@@ -34,12 +34,12 @@ enum SaveStage {
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
                 if let tagged = ProvenanceEmbedding.png(try readFileBytes(path), texts: [
                     (ProvenanceEmbedding.provenanceKeyword, ProvenanceDocument.compactJSON(provenance)),
-                    (ProvenanceEmbedding.runKeyword, ProvenanceDocument.compactJSON(ProvenanceDocument.run(file: try args.text("path")))),
+                    (ProvenanceEmbedding.runKeyword, ProvenanceDocument.compactJSON(ProvenanceDocument.run(file: try args.text("path"), started: state.started))),
                 ]) { try writeAtomically(tagged, to: path) }
             case ("json", _), ("csv", _):
                 let rows = try resultRows(input)
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
-                let text = ext == "json" ? ResultWriter.json(rows, provenance: provenance, run: ProvenanceDocument.run(file: try args.text("path")))
+                let text = ext == "json" ? ResultWriter.json(rows, provenance: provenance, run: ProvenanceDocument.run(file: try args.text("path"), started: state.started))
                     : ResultWriter.csv(rows, provenance: provenance)
                 try writeAtomically(Array(text.utf8), to: path)
             default:

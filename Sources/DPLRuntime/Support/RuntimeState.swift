@@ -6,6 +6,8 @@ import DPLLang
 /// reported so far (so a `for` sweep builds one table), the counter that gives each
 /// `seed=random` invocation a fresh call index, and the files read (for provenance).
 final class RuntimeState {
+    /// When the session's stages were created (`run.started` in saved results).
+    let started = Date()
     /// Weights and dataset files read so far, fingerprinted.
     let openedFiles = OpenedFiles()
     /// Models read so far.
