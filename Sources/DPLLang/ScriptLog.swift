@@ -28,6 +28,7 @@ public final class ScriptLog {
         /// The line of the call.
         public let line: Int
 
+        /// Same stage, place and arguments.
         public static func == (a: Invocation, b: Invocation) -> Bool {
             a.stage == b.stage && a.file == b.file && a.line == b.line
                 && a.arguments.map(\.name) == b.arguments.map(\.name) && a.arguments.map(\.value) == b.arguments.map(\.value)
