@@ -38,6 +38,8 @@ final class Interpreter {
     var imported: Set<String> = []
     /// The session's global scope.
     let globals = Environment()
+    /// What ran, for provenance.
+    let log = ScriptLog()
 
     init(registry: StageRegistry, settings: SettingsRegistry, loader: SourceLoader,
          cancellation: Cancellation, output: @escaping (String) -> Void) {
@@ -112,6 +114,7 @@ final class Interpreter {
         if let first = diagnostics.first {
             throw RuntimeError("`\(statement.path)` has errors: \(first)", at: statement.pathSpan)
         }
+        log.record(script: ScriptLog.Script(name: statement.path, path: path, text: text, imported: true))
         for statement in program.statements { try execute(statement, in: environment) }
     }
 
@@ -137,8 +140,9 @@ final class Interpreter {
             input = source
         }
         guard !stages.isEmpty else { return input ?? .none }
+        log.record(stages)
         let context = StageContext(settings: settings, baseDirectory: loader.baseDirectory(of: pipeline.span.file),
-                                   cancellation: cancellation, output: output)
+                                   cancellation: cancellation, log: log, output: output)
         return try BoundStage.runChain(stages, input: input, context: context)
     }
 

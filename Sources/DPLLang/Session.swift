@@ -67,6 +67,10 @@ public final class Session {
         sources.merge(checker.sources) { first, _ in first }
         if !checkErrors.isEmpty { return .scriptErrors(DiagnosticReport(diagnostics: checkErrors, sources: sources)) }
         cancellation.reset()
+        if source.name != Self.settingSourceName {
+            let path = source.name.hasPrefix("<") ? source.name : loader.resolve(source.name, relativeTo: "<command line>")
+            interpreter.log.record(script: ScriptLog.Script(name: source.name, path: path, text: source.text, imported: false))
+        }
         do {
             try interpreter.execute(program)
             return .success
@@ -124,18 +128,27 @@ public final class Session {
 
     /// Applies `key=value` from the command line (`--set batch=32`); the value is DPL syntax.
     public func applySetting(_ assignment: String) -> Outcome {
-        let source = SourceFile(name: "<--set>", text: assignment)
+        let source = SourceFile(name: Self.settingSourceName, text: assignment)
         guard let equals = assignment.firstIndex(of: "=") else {
             let span = SourceSpan(file: source.name, line: 1, column: 1, length: max(1, assignment.utf8.count))
             return .scriptErrors(DiagnosticReport(diagnostics: [Diagnostic("expected `key=value` after --set", at: span)],
                                                   sources: [source.name: source]))
         }
         let key = assignment[..<equals].trimmingCharacters(in: .whitespaces)
-        return run(SourceFile(name: "<--set>", text: "set \(key) = " + assignment[assignment.index(after: equals)...]))
+        let outcome = run(SourceFile(name: Self.settingSourceName, text: "set \(key) = " + assignment[assignment.index(after: equals)...]))
+        if case .success = outcome { interpreter.log.record(settingAssignment: assignment) }
+        return outcome
     }
+
+    /// The name `--set` assignments run under; they are logged as assignments, not scripts.
+    static let settingSourceName = "<--set>"
+
 
     /// The current settings, defaults included.
     public var settings: [String: Value] { interpreter.settings }
+
+    /// What this session ran: scripts, imports, `--set` assignments and stage invocations.
+    public var log: ScriptLog { interpreter.log }
 
     // MARK: Session state
 
@@ -144,6 +157,7 @@ public final class Session {
         interpreter.globals.removeAll()
         interpreter.settings = settingsRegistry.defaults
         interpreter.imported = []
+        interpreter.log.reset()
     }
 
     /// The global variables and their values, for `:vars`.

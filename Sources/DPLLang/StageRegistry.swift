@@ -8,14 +8,17 @@ public final class StageContext {
     public let settings: [String: Value]
     /// The folder relative paths resolve against: the running script's folder.
     public let baseDirectory: String
+    /// What the session ran so far (scripts, `--set` assignments, stage invocations), for provenance.
+    public let log: ScriptLog
     private let output: (String) -> Void
     private let cancellation: Cancellation
 
     /// Creates a context.
     public init(settings: [String: Value], baseDirectory: String, cancellation: Cancellation,
-                output: @escaping (String) -> Void) {
+                log: ScriptLog = ScriptLog(), output: @escaping (String) -> Void) {
         self.settings = settings
         self.baseDirectory = baseDirectory
+        self.log = log
         self.cancellation = cancellation
         self.output = output
     }

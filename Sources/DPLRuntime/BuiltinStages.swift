@@ -4,15 +4,18 @@ import DPLLang
 /// `dpl help` and docs/builtins.md read. Each stage lives in Stages/<Name>Stage.swift.
 public enum BuiltinStages {
     /// A registry holding every built-in stage, sharing one runtime state (model cache,
-    /// reported results, fresh-randomness counter) for the session that uses it.
-    public static func makeRegistry() throws -> StageRegistry {
-        try makeRegistryWithResults().registry
+    /// reported results, fresh-randomness counter, files read) for the session that uses it.
+    /// - Parameter outputRedirect: when given, every file the stages write goes under this
+    ///   folder, at the path the script names relative to its own folder (`dpl verify` reruns so).
+    public static func makeRegistry(outputRedirect: String? = nil) throws -> StageRegistry {
+        try makeRegistryWithResults(outputRedirect: outputRedirect).registry
     }
 
     /// A registry as `makeRegistry()` makes, and a view of the rows its `report` and `measure`
     /// stages add as the session runs — how a program embedding DPL reads results as values.
-    public static func makeRegistryWithResults() throws -> (registry: StageRegistry, results: ReportedResults) {
-        let state = RuntimeState()
+    public static func makeRegistryWithResults(outputRedirect: String? = nil) throws
+        -> (registry: StageRegistry, results: ReportedResults) {
+        let state = RuntimeState(outputRedirect: outputRedirect)
         return (try makeRegistry(state: state), ReportedResults(state: state))
     }
 

@@ -27,19 +27,27 @@ func finish(_ code: Int32) throws -> Never {
     throw ExitCode(code)
 }
 
+/// `--set key=value`, shared by `dpl` and `dpl run` as one option group: the root command
+/// parses first and consumes every `--set`, even one written after `run FILE`, and a subcommand
+/// sees those values only through an option group of the same type.
+struct SettingOptions: ParsableArguments {
+    @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
+    var settings: [String] = []
+}
+
 struct DPL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dpl",
         abstract: "The defense-pipeline language: evaluate diffusion purification against adversarial attacks.",
         discussion: "With no arguments, dpl opens the REPL on a terminal and reads statements from standard input otherwise.",
         version: Driver.version,
-        subcommands: [Run.self, Check.self, Format.self, Describe.self, Merge.self])
+        subcommands: [Run.self, Check.self, Format.self, Describe.self, Merge.self, Verify.self, Pack.self])
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Run the given source text.", valueName: "source"))
     var source: String?
 
-    @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
-    var settings: [String] = []
+    @OptionGroup var settingOptions: SettingOptions
+    var settings: [String] { settingOptions.settings }
 
     func run() throws {
         if let source { try finish(makeDriver().evaluate(source, settingAssignments: settings)) }
@@ -59,8 +67,8 @@ struct Run: ParsableCommand {
     @Argument(help: "The script to run.")
     var file: String
 
-    @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
-    var settings: [String] = []
+    @OptionGroup var settingOptions: SettingOptions
+    var settings: [String] { settingOptions.settings }
 
     @Option(help: ArgumentHelp("Run shard K of N (1 ≤ K ≤ N): a contiguous range of whole batches of every dataset; result files get .shard-K-of-N (docs/scaling.md).", valueName: "K/N"))
     var shard: String?
@@ -145,6 +153,46 @@ struct Describe: ParsableCommand {
     var markdown = false
 
     func run() throws { try finish(makeDriver().help(stage: stage, markdown: markdown)) }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rerun the experiment a results JSON records and compare its results.",
+        discussion: "Checks every recorded weights and dataset file by SHA-256 first, reruns in a temporary folder, and exits 0 only when every result is identical or within the tolerance.")
+
+    @Argument(help: "A results file written by `save \"….json\"`.")
+    var results: String
+
+    @Option(help: "Largest absolute difference accepted on any number (default 0: bit-identical).")
+    var tolerance: Double = 0
+
+    func validate() throws {
+        if !(tolerance >= 0) { throw ValidationError("--tolerance must be a number ≥ 0") }
+    }
+
+    func run() throws {
+        let verifier = ResultVerifier(tolerance: tolerance, output: { print($0); fflush(stdout) },
+                                      errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        try finish(verifier.verify(resultsPath: results))
+    }
+}
+
+struct Pack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a self-contained artifact folder for a results JSON.",
+        discussion: "Copies the script, its imports, the weights it used (under 50 MB each) and the results, and writes a README.md with the commands to rerun and verify.")
+
+    @Argument(help: "A results file written by `save \"….json\"`.")
+    var results: String
+
+    @Argument(help: "The folder to create (must be new or empty).")
+    var directory: String
+
+    func run() throws {
+        let packer = ArtifactPacker(output: { print($0); fflush(stdout) },
+                                    errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        try finish(packer.pack(resultsPath: results, into: directory))
+    }
 }
 
 DPL.main()

@@ -35,6 +35,7 @@ enum LoadStage {
                     return try ImageFolder.load(path: try required(path, for: name))
                 }
             }
+            for file in full.sourceFiles { try state.openedFiles.record(file, as: .dataset) }
             let offset = try args.integer("offset")
             let count = args.optionalInteger("n") ?? max(0, full.count - offset)
             let dataset = (offset == 0 && count == full.count) ? full : try full.subset(offset: offset, count: count)

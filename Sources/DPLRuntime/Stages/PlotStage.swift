@@ -27,7 +27,7 @@ enum PlotStage {
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { _, arguments, _, context in
             let args = ArgumentReader(stage: "plot", arguments: arguments)
-            let path = LoadStage.resolve(try args.text("path"), base: context.baseDirectory)
+            let path = state.outputPath(try args.text("path"), base: context.baseDirectory)
             guard (path as NSString).pathExtension.lowercased() == "svg" else {
                 throw RuntimeError("`plot` writes SVG; give it a file name ending in .svg")
             }
@@ -42,7 +42,11 @@ enum PlotStage {
                                       title: args.optionalText("title"), xLabel: args.optionalText("xlabel"),
                                       yLabel: args.optionalText("ylabel"))
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try writeAtomically(Array(chart.svg().utf8), to: path)
+            let sections: [String: Any] = [
+                "provenance": ProvenanceDocument.provenance(context: context, files: state.openedFiles),
+                "run": ProvenanceDocument.run(file: try args.text("path"), started: state.started),
+            ]
+            try writeAtomically(Array(ProvenanceEmbedding.svg(chart.svg(), sections: sections).utf8), to: path)
             context.print("saved \(path)")
             return .none
         }

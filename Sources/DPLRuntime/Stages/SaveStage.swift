@@ -22,7 +22,7 @@ enum SaveStage {
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { input, arguments, _, context in
             let args = ArgumentReader(stage: "save", arguments: arguments)
-            let given = LoadStage.resolve(try args.text("path"), base: context.baseDirectory)
+            let given = state.outputPath(try args.text("path"), base: context.baseDirectory)
             let ext = (given as NSString).pathExtension.lowercased()
             let shard = try SessionSettings(context).shard()
             // Every shard writes its own result files, so parallel shards never overwrite each other.
@@ -35,9 +35,18 @@ enum SaveStage {
                 value.path = path
             case ("png", _):
                 try writeGrid(input, to: path, columns: try args.integer("n"), context: context)
+                let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
+                if let tagged = ProvenanceEmbedding.png(try readFileBytes(path), texts: [
+                    (ProvenanceEmbedding.provenanceKeyword, ProvenanceDocument.compactJSON(provenance)),
+                    (ProvenanceEmbedding.runKeyword, ProvenanceDocument.compactJSON(ProvenanceDocument.run(file: try args.text("path"), started: state.started))),
+                ]) { try writeAtomically(tagged, to: path) }
             case ("json", _), ("csv", _):
                 let rows = try resultRows(input)
-                let text = ext == "json" ? ResultWriter.json(rows, shard: shard) : ResultWriter.csv(rows)
+                let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
+                let text = ext == "json"
+                    ? ResultWriter.json(rows, shard: shard, provenance: provenance,
+                                        run: ProvenanceDocument.run(file: try args.text("path"), started: state.started))
+                    : ResultWriter.csv(rows, provenance: provenance)
                 try writeAtomically(Array(text.utf8), to: path)
             case ("", _):
                 throw RuntimeError("`\(try args.text("path"))` has no file extension, which says what `save` writes; add .safetensors for a model, .json or .csv for results, .png for images")

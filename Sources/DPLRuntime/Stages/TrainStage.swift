@@ -39,8 +39,8 @@ enum TrainStage {
             }
             let role = try args.text("role")
             let archName = args.optionalText("arch") ?? (role == "classifier" ? "cnn-small" : "unet-tiny")
-            let checkpoint = args.optionalText("checkpoint").map { LoadStage.resolve($0, base: context.baseDirectory) }
-                ?? (LoadStage.resolve(settings.outputFolder, base: context.baseDirectory) as NSString)
+            let checkpoint = args.optionalText("checkpoint").map { state.outputPath($0, base: context.baseDirectory) }
+                ?? (state.outputPath(settings.outputFolder, base: context.baseDirectory) as NSString)
                     .appendingPathComponent("train-\(archName).checkpoint.safetensors")
             let validation = args.value("validate")?.runtimeValue(as: DatasetValue.self)?.dataset
             let resume = try args.bool("resume") && FileManager.default.fileExists(atPath: checkpoint)

@@ -11,6 +11,11 @@ final class ModelLibrary {
     static let defaultDiffusionFile = "fmnist-unet-tiny.safetensors"
 
     private var cache: [String: ModelValue] = [:]
+    /// Where every weights file read is fingerprinted for provenance.
+    private let openedFiles: OpenedFiles?
+
+    /// A library recording the files it reads in `openedFiles`.
+    init(openedFiles: OpenedFiles? = nil) { self.openedFiles = openedFiles }
 
     /// Folders searched for a model file given by a bare name, in order: `$DPL_MODELS`, the
     /// script's folder and its `models/`, the working directory's `models/`, and the `models/`
@@ -70,6 +75,7 @@ final class ModelLibrary {
             throw RuntimeError("`\(name)` is not a model file; models are .safetensors files, such as fmnist-cnn-small.safetensors")
         }
         let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        try openedFiles?.record(key, as: .weights)
         if let cached = cache[key] { return cached }
         let file = try ModelFile(path: path, fallback: fallback)
         let value = ModelValue(model: file.model, architecture: file.architecture, path: path, metadata: file.metadata)

@@ -8,10 +8,12 @@ import DPLLang
 /// sample's line holds its attack columns, its measurement columns, or both, and leaves the
 /// others empty.
 enum ResultWriter {
-    /// The rows as a JSON document; a sharded run's document says which shard it is
-    /// (`"shard": {"index": K, "count": N}`), and `dpl merge` reads it back (ResultReader).
+    /// The rows as a JSON document: `provenance` (what must match between two runs of the same
+    /// experiment), `run` (what varies between them), and for a sharded run which shard it is
+    /// (`"shard": {"index": K, "count": N}`); `dpl merge` reads it back (ResultReader).
     /// `extra` adds top-level entries (the provenance `dpl merge` copies from the shards).
-    static func json(_ rows: [ResultRow], shard: ShardSpec? = nil, extra: [String: Any] = [:]) -> String {
+    static func json(_ rows: [ResultRow], shard: ShardSpec? = nil, provenance: [String: Any]? = nil,
+                     run: [String: Any]? = nil, extra: [String: Any] = [:]) -> String {
         let results: [[String: Any]] = rows.map { row in
             var object: [String: Any] = [
                 "label": row.label, "dataset": row.dataset, "defense": row.defense, "n": row.n,
@@ -51,13 +53,16 @@ enum ResultWriter {
         }
         var document: [String: Any] = ["dpl_version": Driver.version, "results": results]
         if let shard { document["shard"] = ["index": shard.index, "count": shard.count] }
+        if let provenance { document["provenance"] = provenance }
+        if let run { document["run"] = run }
         document.merge(extra) { _, added in added }
         guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]) else { return "{}" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    static func csv(_ rows: [ResultRow]) -> String {
+    static func csv(_ rows: [ResultRow], provenance: [String: Any]? = nil) -> String {
         var lines = ["# dpl \(Driver.version)"]
+        if let provenance { lines += ProvenanceDocument.csvComment(provenance) }
         for row in rows {
             var summary = "# \(row.label): n \(row.n)"
             if let clean = row.cleanAccuracy { summary += ", clean \(clean.formatted)" }

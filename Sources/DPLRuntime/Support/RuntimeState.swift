@@ -1,12 +1,20 @@
+import Foundation
 import DPLData
 import DPLLang
 
 /// What the built-in stages of one session share: the model cache, the table of every result
-/// reported so far (so a `for` sweep builds one table), and the counter that gives each
-/// `seed=random` invocation a fresh call index.
+/// reported so far (so a `for` sweep builds one table), the counter that gives each
+/// `seed=random` invocation a fresh call index, and the files read (for provenance).
 final class RuntimeState {
+    /// When the session's stages were created (`run.started` in saved results).
+    let started = Date()
+    /// Weights and dataset files read so far, fingerprinted.
+    let openedFiles = OpenedFiles()
     /// Models read so far.
-    let models = ModelLibrary()
+    let models: ModelLibrary
+    /// When set, every file a stage writes goes under this folder instead (`dpl verify` reruns
+    /// there so nothing of the user's is overwritten).
+    let outputRedirect: String?
     /// Full dataset splits read so far, by name, split and folder.
     var datasetCache: [String: Dataset] = [:]
     /// Rows added by `report`, in order.
@@ -17,6 +25,21 @@ final class RuntimeState {
     /// The next fresh-randomness call index (`seed=random`); only ever increases within a session.
     private var nextCall: UInt64 = 1
 
+    /// A state whose stages write under `outputRedirect` when it is given.
+    init(outputRedirect: String? = nil) {
+        self.outputRedirect = outputRedirect
+        models = ModelLibrary(openedFiles: openedFiles)
+    }
+
+    /// Where a stage writes the file a script names `path`: resolved against the script's folder,
+    /// or, with an output redirect, the same relative path under the redirect folder (an absolute
+    /// path keeps only its file name).
+    func outputPath(_ path: String, base: String) -> String {
+        guard let outputRedirect else { return LoadStage.resolve(path, base: base) }
+        let relative = path.hasPrefix("/") ? (path as NSString).lastPathComponent : path
+        return URL(fileURLWithPath: (outputRedirect as NSString).appendingPathComponent(relative)).standardizedFileURL.path
+    }
+
     /// A call index never handed out before in this session.
     func freshCall() -> UInt64 {
         defer { nextCall += 1 }
@@ -26,6 +49,7 @@ final class RuntimeState {
     /// Forgets everything (the REPL's `:reset`).
     func reset() {
         models.clear()
+        openedFiles.clear()
         datasetCache.removeAll()
         results.removeAll()
         nextCall = 1

@@ -43,8 +43,14 @@ public enum ShardMerge {
         for position in first.rows.indices {
             rows.append(try merge(files.map { $0.rows[position] }))
         }
-        // Provenance is opaque here: copied as it is (minus the shard entry), compared as JSON.
-        return ResultWriter.json(rows, extra: first.provenance.map { ["provenance": $0] } ?? [:])
+        // Provenance is copied from the first shard (minus its shard entries); shards that ran on
+        // different machines are all named, since the unsharded run would have had one machine.
+        var provenance = first.provenance as? [String: Any]
+        let machines = files.compactMap { ($0.provenance as? [String: Any])?["machine"] }
+        if let firstMachine = machines.first, machines.contains(where: { canonical($0) != canonical(firstMachine) }) {
+            provenance?["shard_machines"] = machines
+        }
+        return ResultWriter.json(rows, extra: provenance.map { ["provenance": $0] } ?? first.provenance.map { ["provenance": $0] } ?? [:])
     }
 
     // MARK: - Reading and checking
@@ -87,7 +93,7 @@ public enum ShardMerge {
         if file.version != first.version {
             throw RuntimeError("\(file.path) was written by dpl \(file.version ?? "?") but \(first.path) by dpl \(first.version ?? "?"); rerun the shards with one version")
         }
-        if canonical(file.provenance) != canonical(first.provenance) {
+        if canonical(comparable(file.provenance)) != canonical(comparable(first.provenance)) {
             throw RuntimeError("\(file.path) and \(first.path) have different provenance, so they are not shards of one experiment; rerun the shards with the same script, data and settings")
         }
         guard file.rows.count == first.rows.count else {
@@ -108,6 +114,27 @@ public enum ShardMerge {
     private static func withoutShardEntry(_ provenance: Any) -> Any {
         guard var object = provenance as? [String: Any] else { return provenance }
         object.removeValue(forKey: "shard")
+        if var settings = object["settings"] as? [String: Any] {
+            settings.removeValue(forKey: "shard")
+            object["settings"] = settings
+        }
+        return object
+    }
+
+    /// What must agree between shards: everything but where they ran (machine, thread count),
+    /// which does not change results — they are bit-identical across thread counts, and a
+    /// scheduler spreads an array job over whatever nodes are free.
+    private static func comparable(_ provenance: Any?) -> Any? {
+        guard var object = provenance as? [String: Any] else { return provenance }
+        object.removeValue(forKey: "machine")
+        object.removeValue(forKey: "threads")
+        if var settings = object["settings"] as? [String: Any] {
+            settings.removeValue(forKey: "threads")
+            object["settings"] = settings
+        }
+        if let assignments = object["set_assignments"] as? [String] {
+            object["set_assignments"] = assignments.filter { !$0.hasPrefix("threads=") }
+        }
         return object
     }
 

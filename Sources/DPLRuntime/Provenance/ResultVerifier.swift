@@ -1,0 +1,140 @@
+import Foundation
+import DPLLang
+
+// MARK: - `dpl verify results.json`
+
+/// Reruns the experiment a results JSON records and compares the new results with the saved
+/// ones. It lives in the runtime (not in `Driver`) because rerunning needs the built-in stages.
+public struct ResultVerifier {
+    /// Exit code when every result is identical or within tolerance.
+    public static let reproduced: Int32 = 0
+    /// Exit code when a result differs, or a recorded file is missing or changed.
+    public static let notReproduced: Int32 = 1
+    /// Exit code when the rerun itself failed.
+    public static let rerunFailed: Int32 = 2
+
+    /// Largest absolute difference accepted between two numbers (0: bit-identical).
+    public var tolerance: Double
+    /// Receives the report.
+    public var output: (String) -> Void
+    /// Receives problems with the input.
+    public var errors: (String) -> Void
+
+    /// A verifier printing to `output` and `errors`.
+    public init(tolerance: Double = 0, output: @escaping (String) -> Void, errors: @escaping (String) -> Void) {
+        self.tolerance = tolerance
+        self.output = output
+        self.errors = errors
+    }
+
+    /// Verifies the results file at `path`; returns the exit code.
+    public func verify(resultsPath path: String) -> Int32 {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let recorded: RecordedExperiment
+        do {
+            recorded = try RecordedExperiment(resultsPath: absolute)
+        } catch {
+            errors("dpl verify: \(error)")
+            return Driver.usage
+        }
+        if recorded.version != Driver.version {
+            output("note: \(path) was written by DPL \(recorded.version); this is DPL \(Driver.version), so differences may come from the version")
+        }
+        let problems = recorded.fileProblems()
+        guard problems.isEmpty else {
+            output("cannot rerun: files the experiment used are missing or changed:")
+            for problem in problems { output("  " + problem) }
+            return Self.notReproduced
+        }
+        let folder = (FileManager.default.temporaryDirectory.path as NSString)
+            .appendingPathComponent("dpl-verify-\(UUID().uuidString.prefix(8))")
+        output("rerunning \(recorded.mainScripts.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")) (output under \(folder))")
+        let rerun: Any
+        do {
+            rerun = try recorded.rerun(outputFolder: folder, output: { _ in })
+        } catch {
+            output("the rerun failed: \(error)")
+            return Self.rerunFailed
+        }
+        var code = compare(recorded: recorded.document, rerun: rerun)
+        let unrecorded = recorded.filesNotRecorded(openedBy: rerun)
+        if !unrecorded.isEmpty {
+            output("the rerun opened files whose hashes the saved run did not record:")
+            for line in unrecorded { output("  " + line) }
+            code = Self.notReproduced
+        }
+        if code == Self.reproduced { try? FileManager.default.removeItem(atPath: folder) }
+        else { output("the rerun's files are kept in \(folder)") }
+        return code
+    }
+
+    // MARK: Comparing
+
+    private func compare(recorded: [String: Any], rerun: Any) -> Int32 {
+        let old = recorded["results"] as? [[String: Any]] ?? []
+        let new = (rerun as? [String: Any])?["results"] as? [[String: Any]] ?? []
+        let rule = tolerance == 0 ? "bit-identical" : "tolerance \(tolerance) absolute on every number"
+        output("comparing \(old.count) result(s) (\(rule)):")
+        var code = Self.reproduced
+        for (index, saved) in old.enumerated() {
+            let label = saved["label"] as? String ?? "result \(index + 1)"
+            guard index < new.count else {
+                output("  \(label): different — the rerun produced no result \(index + 1)")
+                code = Self.notReproduced
+                continue
+            }
+            var differences: [String] = []
+            var largest = 0.0
+            JSONComparison.compare(saved, new[index], path: "", tolerance: tolerance, largest: &largest, differences: &differences)
+            if differences.isEmpty {
+                output("  \(label): " + (largest == 0 ? "identical" : "within tolerance \(tolerance) (largest difference \(largest))"))
+            } else {
+                code = Self.notReproduced
+                output("  \(label): different in \(differences.count) value(s):")
+                for line in differences.prefix(20) { output("    " + line) }
+                if differences.count > 20 { output("    … and \(differences.count - 20) more") }
+            }
+        }
+        if new.count > old.count {
+            output("  the rerun produced \(new.count - old.count) result(s) more than were saved")
+            code = Self.notReproduced
+        }
+        return code
+    }
+}
+
+/// A deep comparison of two JSON values with an absolute tolerance on numbers.
+enum JSONComparison {
+    static func compare(_ a: Any, _ b: Any, path: String, tolerance: Double, largest: inout Double, differences: inout [String]) {
+        switch (a, b) {
+        case let (x as [String: Any], y as [String: Any]):
+            for key in Set(x.keys).union(y.keys).sorted() {
+                let child = path.isEmpty ? key : path + "." + key
+                guard let xv = x[key], let yv = y[key] else {
+                    differences.append("\(child): \(x[key].map(render) ?? "absent") → \(y[key].map(render) ?? "absent")")
+                    continue
+                }
+                compare(xv, yv, path: child, tolerance: tolerance, largest: &largest, differences: &differences)
+            }
+        case let (x as [Any], y as [Any]):
+            guard x.count == y.count else {
+                differences.append("\(path): \(x.count) entries → \(y.count)")
+                return
+            }
+            for i in x.indices { compare(x[i], y[i], path: "\(path)[\(i)]", tolerance: tolerance, largest: &largest, differences: &differences) }
+        case let (x as NSNumber, y as NSNumber):
+            let gap = abs(x.doubleValue - y.doubleValue)
+            if x.doubleValue.isNaN && y.doubleValue.isNaN { return }
+            if gap > tolerance || gap.isNaN { differences.append("\(path): \(render(x)) → \(render(y))") }
+            else { largest = max(largest, gap) }
+        case let (x as String, y as String):
+            if x != y { differences.append("\(path): \(render(x)) → \(render(y))") }
+        case (is NSNull, is NSNull):
+            return
+        default:
+            differences.append("\(path): \(render(a)) → \(render(b))")
+        }
+    }
+
+    static func render(_ value: Any) -> String { ProvenanceDocument.compactJSON(value) }
+}
