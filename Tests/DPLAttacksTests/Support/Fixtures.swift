@@ -63,26 +63,17 @@ final class RowwiseLinear: ImageClassifier {
 
 // MARK: - Deterministic test randomness
 
-/// SplitMix64 numbers for fixtures.
+/// SplitMix64 numbers for fixtures (non-throwing wrappers of DPLTensor's generator).
 struct TestRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    private var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
-    mutating func uniform(_ low: Float, _ high: Float) -> Float {
-        low + (high - low) * Float(next() >> 40) / Float(1 << 24)
-    }
+    mutating func uniform(_ low: Float, _ high: Float) -> Float { generator.uniform(low, high) }
 
     mutating func tensor(_ shape: [Int], _ low: Float, _ high: Float) -> Tensor {
-        let count = shape.reduce(1, *)
-        return try! Tensor(shape: shape, scalars: (0..<count).map { _ in uniform(low, high) })
+        try! generator.tensor(shape, low, high)
     }
 }
 
