@@ -57,7 +57,7 @@ with torch.no_grad():
     wrn.train()
     for _ in range(3):
         wrn(torch.randn(4, 3, 8, 8) * 0.5 + 0.3)
-tensors = {k: v.contiguous() for k, v in wrn.state_dict().items()}
+tensors = {k: v.clone().contiguous() for k, v in wrn.state_dict().items()}  # a copy: the training-mode pass below updates the buffers in place
 x = torch.rand(3, 3, 8, 8)
 with torch.no_grad():
     wrn.eval()
