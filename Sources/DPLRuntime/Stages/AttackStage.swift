@@ -27,6 +27,7 @@ enum AttackStage {
             Parameter("loss", .choice(["ce", "dlr", "margin"]), doc: "Loss maximized (default: ce; square: margin)."),
             Parameter("queries", .integer, default: .number(1000), minimum: 1, doc: "square: queries per restart."),
             Parameter("against", .choice(["defense", "classifier"]), default: .name("defense"), doc: "defense: attack everything up to classify (adaptive); classifier: attack the classifier alone and transfer (non-adaptive)."),
+            Parameter("target", .oneOf([.choice(["random", "least-likely"]), .integer]), doc: "Targeted attack: class N (samples labelled N are not attacked), random (keyed, never the label) or least-likely (the defense's lowest clean logit); success = the target is predicted."),
         ], positional: ["method"], attacksDownstream: true)
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
@@ -51,6 +52,8 @@ enum AttackStage {
             let attacked = againstClassifier ? setup.defense(transforms: []) : defense
             let threat: ThreatModel = againstClassifier ? .transferFromClassifier : .endToEnd
             let attack = try makeAttack(args, seed: settings.seed)
+            let targetRule = try makeTargetRule(args)
+            try targetRule?.validate(labels: record.labels)
 
             var result: RobustnessResult?
             var adversarialPieces: [Tensor] = [], purifiedPieces: [Tensor] = []
@@ -61,16 +64,28 @@ enum AttackStage {
                 try context.checkCancellation()
                 let batch = try AttackBatch(images: ImageRecord.rows(record.current, range),
                                             labels: Array(record.labels[range]), sampleIDs: Array(keys[range]))
-                let run = try runAttack(attack, on: batch, against: attacked)
+                var targets: [Int?]?
+                let adversarial: Tensor, flags: [SanityFlag]
+                if let targetRule {
+                    // Targets come from the full defense (least-likely), whatever `against` says.
+                    let chosen = try targetRule.targets(for: batch, classes: setup.classifier.classCount,
+                                                        seed: settings.seed, defense: defense)
+                    (adversarial, flags) = try runTargetedAttack(attack, on: batch, targets: chosen, against: attacked)
+                    targets = chosen
+                } else {
+                    let run = try runAttack(attack, on: batch, against: attacked)
+                    (adversarial, flags) = (run.outcome.adversarial, run.flags)
+                }
                 let piece = try withoutGradients {
-                    try evaluateRobustness(batch: batch, adversarial: run.outcome.adversarial, defense: defense,
-                                           rule: setup.rule, attack: attack, threatModel: threat, flags: run.flags)
+                    try evaluateRobustness(batch: batch, adversarial: adversarial, defense: defense,
+                                           rule: setup.rule, attack: attack, threatModel: threat, flags: flags,
+                                           targetRule: targetRule, targets: targets)
                 }
                 result = try result.map { try $0.merged(with: piece) } ?? piece
-                adversarialPieces.append(run.outcome.adversarial)
+                adversarialPieces.append(adversarial)
                 if !transforms.isEmpty {
                     purifiedPieces.append(try withoutGradients {
-                        try transforms.apply(run.outcome.adversarial, sampleIDs: batch.sampleIDs,
+                        try transforms.apply(adversarial, sampleIDs: batch.sampleIDs,
                                              call: DefenseCallIndex.make(.adversarialEvaluation))
                     })
                 }
@@ -85,11 +100,25 @@ enum AttackStage {
             output.pendingTransforms = []
             output.defenseTransforms = transforms
             output.defenseClassifier = setup
-            output.trail += ["attack \(attack.settingsDescription) (\(threat))"] + transforms.map(\.description)
+            let targetText = targetRule.map { " \($0)" } ?? ""
+            output.trail += ["attack \(attack.settingsDescription)\(targetText) (\(threat))"] + transforms.map(\.description)
                 + ["classify \(setup.modelDescription) eval=\(setup.rule)"]
             if let result { output.evaluation = .robustness(result) }
             return try BoundStage.runChain(Array(downstream[(classifyIndex + 1)...]), input: .runtime(output), context: context)
         }
+    }
+
+    /// The target rule of `target=N|random|least-likely`, or `nil` for an untargeted attack.
+    /// - Throws: `RuntimeError` for a negative class (the range is checked against the defense).
+    static func makeTargetRule(_ args: ArgumentReader) throws -> TargetRule? {
+        guard let value = args.value("target") else { return nil }
+        if let n = value.integerValue {
+            guard n >= 0 else {
+                throw RuntimeError("`attack target=\(n)` is not a class; classes are numbered from 0, so give target=0 or higher, random or least-likely")
+            }
+            return .class(n)
+        }
+        return value.textValue == "least-likely" ? .leastLikely : .random
     }
 
     /// The attack object the arguments describe.
