@@ -132,6 +132,57 @@ class UNet(nn.Module):
         return self.out_conv(F.silu(self.out_norm(h)))
 
 
+class WideResNetBlock(nn.Module):
+    """Pre-activation basic block; the 1x1 shortcut (of the pre-activated input) exists when the width changes."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, stride=1, padding=1, bias=False)
+        self.convShortcut = None if cin == cout else nn.Conv2d(cin, cout, 1, stride=stride, bias=False)
+
+    def forward(self, x):
+        activated = F.relu(self.bn1(x))
+        h = self.conv2(F.relu(self.bn2(self.conv1(activated))))
+        return (x if self.convShortcut is None else self.convShortcut(activated)) + h
+
+
+class WideResNetGroup(nn.Module):
+    def __init__(self, blocks, cin, cout, stride):
+        super().__init__()
+        self.layer = nn.Sequential(*[WideResNetBlock(cin if i == 0 else cout, cout, stride if i == 0 else 1)
+                                     for i in range(blocks)])
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class WideResNet(nn.Module):
+    """wrn-DEPTH-K (depth 6n+4): conv3x3(->16), groups of n blocks at 16k/32k/64k (strides 1, 2, 2),
+    BN-ReLU-global average pool-fc. Names as RobustBench's WideResNet, so its checkpoints load."""
+
+    def __init__(self, depth=28, widen_factor=10, input_channels=3, classes=10):
+        super().__init__()
+        assert (depth - 4) % 6 == 0
+        n = (depth - 4) // 6
+        widths = [16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
+        self.conv1 = nn.Conv2d(input_channels, 16, 3, padding=1, bias=False)
+        self.block1 = WideResNetGroup(n, 16, widths[0], 1)
+        self.block2 = WideResNetGroup(n, widths[0], widths[1], 2)
+        self.block3 = WideResNetGroup(n, widths[1], widths[2], 2)
+        self.bn1 = nn.BatchNorm2d(widths[2])
+        self.fc = nn.Linear(widths[2], classes)
+
+    def forward(self, x):
+        h = self.block3(self.block2(self.block1(self.conv1(x))))
+        h = F.relu(self.bn1(h))
+        return self.fc(h.mean(dim=(2, 3)))
+
+
 if __name__ == "__main__":
-    for name, model in [("cnn-small", CNNClassifier()), ("unet-tiny", UNet())]:
+    for name, model in [("cnn-small", CNNClassifier()), ("unet-tiny", UNet()),
+                        ("unet (base 64)", UNet(base_width=64)),
+                        ("wrn-28-10", WideResNet(28, 10)), ("wrn-16-4", WideResNet(16, 4))]:
         print(name, sum(p.numel() for p in model.parameters()), "parameters")

@@ -16,6 +16,9 @@ public protocol Module {
     var ownParameters: [(name: String, parameter: Parameter)] { get }
     /// The child modules, with their local names.
     var children: [(name: String, module: any Module)] { get }
+    /// The buffers this module owns itself (state that is saved but not trained, such as
+    /// BatchNorm's running statistics), with their local names.
+    var ownBuffers: [(name: String, buffer: Buffer)] { get }
 }
 
 extension Module {
@@ -23,6 +26,8 @@ extension Module {
     public var ownParameters: [(name: String, parameter: Parameter)] { [] }
     /// No children (a leaf layer).
     public var children: [(name: String, module: any Module)] { [] }
+    /// No buffers (most layers keep only parameters).
+    public var ownBuffers: [(name: String, buffer: Buffer)] { [] }
 
     // MARK: - Traversal
 
@@ -41,12 +46,31 @@ extension Module {
     /// Every parameter, in `namedParameters()` order (for optimizers and `gradients(of:wrt:)`).
     public func parameters() -> [Parameter] { namedParameters().map(\.parameter) }
 
+    /// Every buffer with its dotted path, in the same traversal order as `namedParameters()`.
+    public func namedBuffers() -> [(name: String, buffer: Buffer)] {
+        var result: [(name: String, buffer: Buffer)] = []
+        appendNamedBuffers(prefix: "", to: &result)
+        return result
+    }
+
+    private func appendNamedBuffers(prefix: String, to result: inout [(name: String, buffer: Buffer)]) {
+        for (name, buffer) in ownBuffers { result.append((prefix + name, buffer)) }
+        for (name, child) in children { child.appendNamedBuffers(prefix: prefix + name + ".", to: &result) }
+    }
+
+    /// Every tensor of the state dict by dotted path: the parameters, then the buffers.
+    private func namedStateSlots() -> [(name: String, shape: [Int], assign: (Tensor) throws -> Void)] {
+        namedParameters().map { entry in (entry.name, entry.parameter.shape, { try entry.parameter.assign($0) }) }
+            + namedBuffers().map { entry in (entry.name, entry.buffer.shape, { try entry.buffer.assign($0) }) }
+    }
+
     // MARK: - State dict
 
-    /// The parameters' current values by dotted path, in a stable order (`namedParameters()`),
-    /// detached from the autodiff graph.
+    /// The parameters' and then the buffers' current values by dotted path, in a stable order
+    /// (`namedParameters()`, then `namedBuffers()`), detached from the autodiff graph.
     public func stateDict() -> [(name: String, tensor: Tensor)] {
         namedParameters().map { ($0.name, $0.parameter.value.detached()) }
+            + namedBuffers().map { ($0.name, $0.buffer.value) }
     }
 
     /// Loads values by dotted path, all or nothing: every problem is found first — tensors the
@@ -55,7 +79,7 @@ extension Module {
     /// - Throws: `StateDictError` naming every missing and unexpected tensor and every wrong
     ///   shape (expected and found).
     public func loadStateDict(_ state: [(name: String, tensor: Tensor)]) throws {
-        let named = namedParameters()
+        let named = namedStateSlots()
         var given: [String: Tensor] = [:]
         var duplicates: [String] = []
         for (name, tensor) in state {
@@ -65,17 +89,17 @@ extension Module {
         var error = StateDictError()
         error.duplicate = duplicates
         error.unexpected = state.map(\.name).filter { !known.contains($0) }
-        var assignments: [(Parameter, Tensor)] = []
-        for (name, parameter) in named {
+        var assignments: [(assign: (Tensor) throws -> Void, tensor: Tensor)] = []
+        for (name, shape, assign) in named {
             guard let tensor = given[name] else { error.missing.append(name); continue }
-            if tensor.shape == parameter.shape {
-                assignments.append((parameter, tensor.detached()))
+            if tensor.shape == shape {
+                assignments.append((assign, tensor.detached()))
             } else {
-                error.wrongShapes.append(.init(name: name, expected: parameter.shape, found: tensor.shape))
+                error.wrongShapes.append(.init(name: name, expected: shape, found: tensor.shape))
             }
         }
         guard error.isEmpty else { throw error }
-        for (parameter, tensor) in assignments { try parameter.assign(tensor) }
+        for (assign, tensor) in assignments { try assign(tensor) }
     }
 
     /// Loads values from a dictionary by dotted path (see `loadStateDict(_:)` for the checks).

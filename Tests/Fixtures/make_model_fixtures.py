@@ -15,7 +15,7 @@ import torch
 from safetensors.torch import save_file
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))
-from torch_reference_models import CNNClassifier, UNet  # noqa: E402
+from torch_reference_models import CNNClassifier, UNet, WideResNet  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
 torch.manual_seed(0)
@@ -42,4 +42,30 @@ tensors["input.x"] = x
 tensors["input.t"] = t
 tensors["output"] = y
 save_file(tensors, os.path.join(here, "unet_reference.safetensors"), metadata={"config": json.dumps(unet_config)})
+# WideResNet: depth 10 (one block per group), k = 1, so group 1 keeps its width (identity
+# shortcut) and groups 2 and 3 change it (1x1 shortcuts). BatchNorm's affine parameters and
+# running statistics are moved off their defaults (a few training-mode passes) so that
+# evaluation mode is tested with non-trivial statistics; `output` is evaluation mode and
+# `output.train` the training-mode (batch statistics) logits of the saved weights.
+wrn_config = dict(depth=10, widen_factor=1, input_channels=3, classes=5)
+wrn = WideResNet(**wrn_config)
+with torch.no_grad():
+    for module in wrn.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.weight.uniform_(0.5, 1.5)
+            module.bias.uniform_(-0.5, 0.5)
+    wrn.train()
+    for _ in range(3):
+        wrn(torch.randn(4, 3, 8, 8) * 0.5 + 0.3)
+tensors = {k: v.clone().contiguous() for k, v in wrn.state_dict().items()}  # a copy: the training-mode pass below updates the buffers in place
+x = torch.rand(3, 3, 8, 8)
+with torch.no_grad():
+    wrn.eval()
+    y = wrn(x)
+    wrn.train()
+    y_train = wrn(x)
+tensors["input.x"] = x
+tensors["output"] = y
+tensors["output.train"] = y_train
+save_file(tensors, os.path.join(here, "wrn_reference.safetensors"), metadata={"config": json.dumps(dict(wrn_config, image_size=8))})
 print("wrote", sorted(os.listdir(here)))

@@ -21,6 +21,12 @@ public struct SampleRow: Equatable, Sendable {
     public let linfDistance: Float
     /// `‖x' − x‖₂`.
     public let l2Distance: Float
+    /// The class a targeted attack aimed at; `nil` for an untargeted attack or a sample the
+    /// target rule gave no target (see `TargetRule`).
+    public var target: Int? = nil
+
+    /// Whether a targeted attack hit its target on this sample under the rule's verdict.
+    public var targetHit: Bool { target.map { $0 == adversarialPrediction } ?? false }
 
     /// A row with every field given (results read back from a file).
     public init(sampleID: UInt64, label: Int, cleanPrediction: Int, adversarialPrediction: Int, cleanCorrect: Bool,
@@ -62,6 +68,8 @@ public struct RobustnessResult: Sendable {
     public var rows: [SampleRow]
     /// Flags raised while attacking or evaluating.
     public var flags: [SanityFlag]
+    /// How a targeted attack chose its targets; `nil` for an untargeted attack.
+    public var targetRule: TargetRule? = nil
 
     /// A result with every field given (a batch read back from a journal).
     public init(attack: String, attackSettings: [AttackSetting], threatModel: ThreatModel, defense: String,
@@ -87,11 +95,21 @@ public struct RobustnessResult: Sendable {
         return Proportion(clean.filter { !$0.robustCorrect }.count, of: clean.count)
     }
 
+    /// Targeted attacks: among clean-correct samples that had a target, those whose
+    /// adversarial verdict is the target (the clean verdict is the label, so a hit is the
+    /// attack's doing); `nil` for an untargeted attack.
+    public var targetedSuccessRate: Proportion? {
+        guard targetRule != nil else { return nil }
+        let aimed = rows.filter { $0.cleanCorrect && $0.target != nil }
+        return Proportion(aimed.filter(\.targetHit).count, of: aimed.count)
+    }
+
     /// This result followed by another batch's, for the same experiment.
     /// - Throws: `AttackError` when the settings, threat model, defense or rule differ, or a
     ///   sample id appears in both.
     public func merged(with other: RobustnessResult) throws -> RobustnessResult {
-        guard attack == other.attack, threatModel == other.threatModel, defense == other.defense, rule == other.rule else {
+        guard attack == other.attack, threatModel == other.threatModel, defense == other.defense, rule == other.rule,
+              targetRule == other.targetRule else {
             throw AttackError("evaluation", "cannot merge results of different experiments ('\(attack)' on '\(defense)' with \(rule) vs '\(other.attack)' on '\(other.defense)' with \(other.rule))")
         }
         let ids = Set(rows.map(\.sampleID))
@@ -150,7 +168,9 @@ extension SanityFlag {
 
 // MARK: - Evaluating an attack
 
-/// Evaluates `adversarial` against `defense` under `rule` and builds the result.
+/// Evaluates `adversarial` against `defense` under `rule` and builds the result. For a
+/// targeted attack, `targets` holds each sample's target (`nil` where the rule gave none) and
+/// `targetRule` how they were chosen; the targets in `batch` itself are not used.
 ///
 /// Clean and adversarial verdicts use separate call phases, so with a randomized defense
 /// neither reuses a draw the attack optimized against. Under `against=classifier` the attack
@@ -162,9 +182,13 @@ extension SanityFlag {
 public func evaluateRobustness(
     batch: AttackBatch, adversarial: Tensor, defense undecorated: Defense, rule: EvaluationRule,
     attack: Attack, threatModel: ThreatModel, flags: [SanityFlag] = [],
+    targetRule: TargetRule? = nil, targets: [Int?]? = nil,
     checkCancellation: @escaping () throws -> Void = {}
 ) throws -> RobustnessResult {
     let defense = undecorated.checkingCancellation(checkCancellation)
+    if let targets, targets.count != batch.count {
+        throw AttackError("evaluation", "\(targets.count) targets were given for \(batch.count) samples; give one per sample")
+    }
     guard adversarial.shape == batch.images.shape else {
         throw AttackError("evaluation", "adversarial images of shape \(adversarial.shape) do not match clean images of shape \(batch.images.shape)")
     }
@@ -186,9 +210,9 @@ public func evaluateRobustness(
         SampleRow(sampleID: batch.sampleIDs[n], label: batch.labels[n],
                   cleanPrediction: clean[n].prediction, adversarialPrediction: attacked[n].prediction,
                   cleanCorrect: clean[n].correct, robustCorrect: clean[n].correct && attacked[n].correct,
-                  linfDistance: linf[n], l2Distance: l2[n])
+                  linfDistance: linf[n], l2Distance: l2[n], target: targets?[n])
     }
     return RobustnessResult(attack: attack.settingsDescription, attackSettings: attack.settings,
                             threatModel: threatModel, defense: defense.description, rule: rule,
-                            rows: rows, flags: allFlags)
+                            rows: rows, flags: allFlags, targetRule: targetRule)
 }

@@ -9,12 +9,15 @@ public enum Architecture: Equatable, Sendable {
     case cnn(CNNClassifier.Configuration)
     /// The DDPM U-Net family (`unet-tiny` by default).
     case unet(UNet.Configuration)
+    /// The WideResNet classifier family (`wrn-28-10` by default).
+    case wrn(WideResNet.Configuration)
 
     /// The metadata value of `dpl.architecture`.
     public var familyName: String {
         switch self {
         case .cnn: return "cnn"
         case .unet: return "unet"
+        case .wrn: return "wrn"
         }
     }
 
@@ -23,6 +26,7 @@ public enum Architecture: Equatable, Sendable {
         switch self {
         case .cnn(let configuration): return try CNNClassifier(configuration, key: key)
         case .unet(let configuration): return try UNet(configuration, key: key)
+        case .wrn(let configuration): return try WideResNet(configuration, key: key)
         }
     }
 
@@ -30,22 +34,29 @@ public enum Architecture: Equatable, Sendable {
     public init?(of model: any Module) {
         if let cnn = model as? CNNClassifier { self = .cnn(cnn.configuration) }
         else if let unet = model as? UNet { self = .unet(unet.configuration) }
+        else if let wrn = model as? WideResNet { self = .wrn(wrn.configuration) }
         else { return nil }
     }
 
     /// The architecture named on the command line or in a script: `cnn-small`, `unet-tiny`,
-    /// or `unet` (base width 64, the larger variant).
+    /// `unet` (base width 64, the larger variant), or `wrn-DEPTH-K` for any WideResNet
+    /// (`wrn-28-10`, `wrn-16-4`, …; CIFAR-10 shape: 3×32×32 images, 10 classes).
     public init?(named name: String) {
         switch name {
         case "cnn-small", "cnn": self = .cnn(.small)
         case "unet-tiny": self = .unet(.tiny)
         case "unet": self = .unet(UNet.Configuration(baseWidth: 64, groups: 8))
-        default: return nil
+        default:
+            let parts = name.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0] == "wrn", let depth = Int(parts[1]), let widen = Int(parts[2]),
+                  depth >= 10, (depth - 4) % 6 == 0, widen >= 1 else { return nil }
+            self = .wrn(WideResNet.Configuration(depth: depth, widenFactor: widen))
         }
     }
 
-    /// Names `init(named:)` accepts, for help and suggestions.
-    public static let names = ["cnn-small", "unet-tiny", "unet"]
+    /// Names scripts may give as `arch=` (`init(named:)` accepts every `wrn-DEPTH-K`; these
+    /// are the WideResNets of the robustness literature).
+    public static let names = ["cnn-small", "unet-tiny", "unet", "wrn-16-4", "wrn-28-10", "wrn-34-10", "wrn-70-16"]
 }
 
 /// A model read from, or written to, a safetensors file whose metadata records the
@@ -87,7 +98,8 @@ public struct ModelFile {
             switch family {
             case "cnn": architecture = .cnn(try JSONDecoder().decode(CNNClassifier.Configuration.self, from: data))
             case "unet": architecture = .unet(try JSONDecoder().decode(UNet.Configuration.self, from: data))
-            default: throw ModelFileError(path: path, "names the unknown architecture `\(family)`; known: cnn, unet")
+            case "wrn": architecture = .wrn(try JSONDecoder().decode(WideResNet.Configuration.self, from: data))
+            default: throw ModelFileError(path: path, "names the unknown architecture `\(family)`; known: cnn, unet, wrn")
             }
         } catch let error as ModelFileError {
             throw error
@@ -125,6 +137,7 @@ public struct ModelFile {
         switch architecture {
         case .cnn(let c): configuration = try encoder.encode(c)
         case .unet(let c): configuration = try encoder.encode(c)
+        case .wrn(let c): configuration = try encoder.encode(c)
         }
         all[configurationKey] = String(decoding: configuration, as: UTF8.self)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()

@@ -3,7 +3,8 @@
 /// The element types of the safetensors format, with their sizes in bytes.
 ///
 /// Every type is recognised so that offsets of any file can be validated; DPL converts the
-/// floating-point ones (`F32`; `F16`, `BF16` upcast exactly; `F64` rounded) to Float.
+/// floating-point ones (`F32`; `F16`, `BF16` upcast exactly; `F64` rounded) and `I64`
+/// (PyTorch's integer buffers, such as BatchNorm's batch counter) to Float.
 public enum SafetensorsDType: String, CaseIterable, Sendable {
     case bool = "BOOL", u8 = "U8", i8 = "I8", f8e5m2 = "F8_E5M2", f8e4m3 = "F8_E4M3"
     case i16 = "I16", u16 = "U16", f16 = "F16", bf16 = "BF16"
@@ -21,7 +22,7 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
     }
 
     /// Whether DPL can read this type into a Float tensor.
-    public var isReadable: Bool { [.f32, .f16, .bf16, .f64].contains(self) }
+    public var isReadable: Bool { [.f32, .f16, .bf16, .f64, .i64].contains(self) }
 }
 
 // MARK: - Conversions to Float

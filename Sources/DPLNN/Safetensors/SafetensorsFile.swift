@@ -173,8 +173,15 @@ public struct SafetensorsFile {
                         out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self))))
                     }
                 }
+            case .i64:
+                // Counters such as BatchNorm's `num_batches_tracked`; exact up to 2²⁴.
+                return Tensor.uninitialized(shape: entry.shape) { out in
+                    for i in 0..<count {
+                        out[i] = Float(Int64(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self))))
+                    }
+                }
             default:
-                throw SafetensorsError(file: fileName, tensor: name, "has dtype \(entry.dtype.rawValue), which DPL does not read; store it as F32, F16, BF16 or F64")
+                throw SafetensorsError(file: fileName, tensor: name, "has dtype \(entry.dtype.rawValue), which DPL does not read; store it as F32, F16, BF16, F64 or I64")
             }
         }
     }

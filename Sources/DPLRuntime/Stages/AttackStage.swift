@@ -28,6 +28,7 @@ enum AttackStage {
             Parameter("loss", .choice(["ce", "dlr", "margin"]), doc: "Loss maximized (default: ce; square: margin)."),
             Parameter("queries", .integer, default: .number(1000), minimum: 1, doc: "square: queries per restart."),
             Parameter("against", .choice(["defense", "classifier"]), default: .name("defense"), doc: "defense: attack everything up to classify (adaptive); classifier: attack the classifier alone and transfer (non-adaptive)."),
+            Parameter("target", .oneOf([.choice(["random", "least-likely"]), .integer]), doc: "Targeted attack: class N (samples labelled N are not attacked), random (keyed, never the label) or least-likely (the defense's lowest clean logit); success = the target is predicted."),
         ], positional: ["method"], attacksDownstream: true)
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
@@ -52,6 +53,8 @@ enum AttackStage {
             let attacked = againstClassifier ? setup.defense(transforms: []) : defense
             let threat: ThreatModel = againstClassifier ? .transferFromClassifier : .endToEnd
             let attack = try makeAttack(args, seed: settings.seed)
+            let targetRule = try makeTargetRule(args)
+            try targetRule?.validate(labels: record.labels)
 
             var result: RobustnessResult?
             var batchFlags: [[SanityFlag]] = []
@@ -60,7 +63,7 @@ enum AttackStage {
             let ranges = record.batchRanges(size: settings.batchSize)
             var journal = ranges.count > 1
                 ? try makeJournal(record: record, ranges: ranges, attack: attack, threat: threat, defense: defense,
-                                  rule: setup.rule, settings: settings, context: context) : nil
+                                  rule: setup.rule, targetRule: targetRule, settings: settings, context: context) : nil
             let resumed = journal?.finishedBatches ?? 0
             if resumed > 0 { context.print("resuming attack \(attack.name) from batch \(resumed + 1)/\(ranges.count)") }
             let progress = ProgressReporter("attack \(attack.name)", total: record.count, unit: "img",
@@ -73,19 +76,31 @@ enum AttackStage {
                 let piece: RobustnessResult, adversarial: Tensor, purified: Tensor?
                 if let journal, index < resumed {
                     (piece, adversarial, purified) = try readBatch(index, from: journal, attack: attack, threat: threat,
-                                                                   defense: defense, rule: setup.rule)
+                                                                   defense: defense, rule: setup.rule, targetRule: targetRule)
                 } else {
                     // Polled before every defense call: Ctrl-C stops the attack within one iteration.
                     let check = { [context] in try context.checkCancellation() }
-                    let run = try runAttack(attack, on: batch, against: attacked, checkCancellation: check)
-                    piece = try withoutGradients {
-                        try evaluateRobustness(batch: batch, adversarial: run.outcome.adversarial, defense: defense,
-                                               rule: setup.rule, attack: attack, threatModel: threat, flags: run.flags,
-                                               checkCancellation: check)
+                    var targets: [Int?]?
+                    let found: Tensor, flags: [SanityFlag]
+                    if let targetRule {
+                        // Targets come from the full defense (least-likely), whatever `against` says.
+                        let chosen = try targetRule.targets(for: batch, classes: setup.classifier.classCount,
+                                                            seed: settings.seed, defense: defense)
+                        (found, flags) = try runTargetedAttack(attack, on: batch, targets: chosen, against: attacked,
+                                                               checkCancellation: check)
+                        targets = chosen
+                    } else {
+                        let run = try runAttack(attack, on: batch, against: attacked, checkCancellation: check)
+                        (found, flags) = (run.outcome.adversarial, run.flags)
                     }
-                    adversarial = run.outcome.adversarial
+                    piece = try withoutGradients {
+                        try evaluateRobustness(batch: batch, adversarial: found, defense: defense,
+                                               rule: setup.rule, attack: attack, threatModel: threat, flags: flags,
+                                               targetRule: targetRule, targets: targets, checkCancellation: check)
+                    }
+                    adversarial = found
                     purified = transforms.isEmpty ? nil : try withoutGradients {
-                        try transforms.apply(run.outcome.adversarial, sampleIDs: batch.sampleIDs,
+                        try transforms.apply(found, sampleIDs: batch.sampleIDs,
                                              call: DefenseCallIndex.make(.adversarialEvaluation))
                     }
                     if let writing = journal {
@@ -114,7 +129,8 @@ enum AttackStage {
             output.pendingTransforms = []
             output.defenseTransforms = transforms
             output.defenseClassifier = setup
-            output.trail += ["attack \(attack.settingsDescription) (\(threat))"] + transforms.map(\.description)
+            let targetText = targetRule.map { " \($0)" } ?? ""
+            output.trail += ["attack \(attack.settingsDescription)\(targetText) (\(threat))"] + transforms.map(\.description)
                 + ["classify \(setup.modelDescription) eval=\(setup.rule)"]
             if var result {
                 // Per-sample flags count over the whole evaluation, as `dpl merge` recounts them.
@@ -130,9 +146,11 @@ enum AttackStage {
     /// The journal of this attack: keyed by its settings, the defense, the batch layout, the
     /// samples' pixels and the defense's output on the first batch (BatchJournal).
     static func makeJournal(record: ImageRecord, ranges: [Range<Int>], attack: Attack, threat: ThreatModel, defense: Defense,
-                            rule: EvaluationRule, settings: SessionSettings, context: StageContext) throws -> BatchJournal {
+                            rule: EvaluationRule, targetRule: TargetRule?, settings: SessionSettings,
+                            context: StageContext) throws -> BatchJournal {
         var digest = BatchJournal.Digest()
         for text in ["attack", Driver.version, attack.settingsDescription, "\(threat)", defense.description, "\(rule)",
+                     targetRule.map { "target \($0)" } ?? "untargeted",
                      "batch \(settings.batchSize)", "seed \(settings.seed)", record.sampleKeys.map(String.init).joined(separator: ",")] {
             digest.add(text)
         }
@@ -150,7 +168,8 @@ enum AttackStage {
             "rows": piece.rows.map { row -> [String: Any] in
                 ["id": String(row.sampleID), "label": row.label, "clean_prediction": row.cleanPrediction,
                  "adversarial_prediction": row.adversarialPrediction, "clean_correct": row.cleanCorrect,
-                 "robust_correct": row.robustCorrect, "linf": Int(row.linfDistance.bitPattern), "l2": Int(row.l2Distance.bitPattern)]
+                 "robust_correct": row.robustCorrect, "linf": Int(row.linfDistance.bitPattern), "l2": Int(row.l2Distance.bitPattern),
+                 "target": row.target.map { $0 as Any } ?? NSNull()]
             },
             "flags": piece.flags.map { ["kind": $0.kind.rawValue, "message": $0.message, "sample_ids": $0.sampleIDs.map(String.init)] },
             "adversarial": BatchJournal.encode(adversarial),
@@ -160,7 +179,7 @@ enum AttackStage {
     }
 
     static func readBatch(_ index: Int, from journal: BatchJournal, attack: Attack, threat: ThreatModel, defense: Defense,
-                          rule: EvaluationRule) throws -> (RobustnessResult, Tensor, Tensor?) {
+                          rule: EvaluationRule, targetRule: TargetRule?) throws -> (RobustnessResult, Tensor, Tensor?) {
         let object = try journal.read(batch: index)
         let malformed = RuntimeError("the journal entry for batch \(index + 1) in \(journal.folder) is malformed; delete the folder to recompute the attack from the start")
         guard let rowObjects = object["rows"] as? [[String: Any]], let flagObjects = object["flags"] as? [[String: Any]] else { throw malformed }
@@ -169,18 +188,34 @@ enum AttackStage {
                   let clean = row["clean_prediction"] as? Int, let adversarial = row["adversarial_prediction"] as? Int,
                   let cleanCorrect = row["clean_correct"] as? Bool, let robustCorrect = row["robust_correct"] as? Bool,
                   let linf = row["linf"] as? Int, let l2 = row["l2"] as? Int else { throw malformed }
-            return SampleRow(sampleID: id, label: label, cleanPrediction: clean, adversarialPrediction: adversarial,
-                             cleanCorrect: cleanCorrect, robustCorrect: robustCorrect,
-                             linfDistance: Float(bitPattern: UInt32(truncatingIfNeeded: linf)), l2Distance: Float(bitPattern: UInt32(truncatingIfNeeded: l2)))
+            var sample = SampleRow(sampleID: id, label: label, cleanPrediction: clean, adversarialPrediction: adversarial,
+                                   cleanCorrect: cleanCorrect, robustCorrect: robustCorrect,
+                                   linfDistance: Float(bitPattern: UInt32(truncatingIfNeeded: linf)), l2Distance: Float(bitPattern: UInt32(truncatingIfNeeded: l2)))
+            sample.target = row["target"] as? Int
+            return sample
         }
         let flags = try flagObjects.map { flag -> SanityFlag in
             guard let kind = (flag["kind"] as? String).flatMap(SanityFlag.Kind.init(rawValue:)), let message = flag["message"] as? String,
                   let ids = flag["sample_ids"] as? [String] else { throw malformed }
             return SanityFlag(kind: kind, message: message, sampleIDs: ids.compactMap { UInt64($0) })
         }
-        let piece = RobustnessResult(attack: attack.settingsDescription, attackSettings: attack.settings, threatModel: threat,
+        var piece = RobustnessResult(attack: attack.settingsDescription, attackSettings: attack.settings, threatModel: threat,
                                      defense: defense.description, rule: rule, rows: rows, flags: flags)
+        piece.targetRule = targetRule
         return (piece, try journal.decode(object["adversarial"]), try object["purified"].map { try journal.decode($0) })
+    }
+
+    /// The target rule of `target=N|random|least-likely`, or `nil` for an untargeted attack.
+    /// - Throws: `RuntimeError` for a negative class (the range is checked against the defense).
+    static func makeTargetRule(_ args: ArgumentReader) throws -> TargetRule? {
+        guard let value = args.value("target") else { return nil }
+        if let n = value.integerValue {
+            guard n >= 0 else {
+                throw RuntimeError("`attack target=\(n)` is not a class; classes are numbered from 0, so give target=0 or higher, random or least-likely")
+            }
+            return .class(n)
+        }
+        return value.textValue == "least-likely" ? .leastLikely : .random
     }
 
     /// The attack object the arguments describe.

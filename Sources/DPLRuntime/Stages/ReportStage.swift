@@ -42,10 +42,14 @@ enum ReportStage {
                              rule: result.rule, cleanAccuracy: result.accuracy, robustAccuracy: nil, attackSuccess: nil,
                              threatModel: nil, attack: nil, flags: [], samples: [])
         case .robustness(let result):
-            return ResultRow(label: label ?? result.attack, dataset: record.datasetName, defense: result.defense,
-                             rule: result.rule, cleanAccuracy: result.cleanAccuracy, robustAccuracy: result.robustAccuracy,
-                             attackSuccess: result.attackSuccessRate, threatModel: result.threatModel.description,
-                             attack: result.attack, flags: result.flags, samples: result.rows)
+            let targetText = result.targetRule.map { " \($0)" } ?? ""
+            var row = ResultRow(label: label ?? result.attack + targetText, dataset: record.datasetName, defense: result.defense,
+                                rule: result.rule, cleanAccuracy: result.cleanAccuracy, robustAccuracy: result.robustAccuracy,
+                                attackSuccess: result.attackSuccessRate, threatModel: result.threatModel.description,
+                                attack: result.attack + targetText, flags: result.flags, samples: result.rows)
+            row.targetRule = result.targetRule?.description
+            row.targetedSuccess = result.targetedSuccessRate
+            return row
         }
     }
 }

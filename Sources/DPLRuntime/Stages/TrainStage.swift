@@ -49,6 +49,9 @@ enum TrainStage {
                                           validation: validation, settings: settings, context: context)
             }
             guard let architecture = Architecture(named: archName), case .cnn(var configuration) = architecture else {
+                if case .wrn = Architecture(named: archName) {
+                    throw RuntimeError("`train classifier` trains cnn architectures only; train `\(archName)` elsewhere (e.g. PyTorch) and load it with model \"file.safetensors\" arch=\(archName)")
+                }
                 throw RuntimeError("`train classifier` needs a classifier architecture such as cnn-small; `\(archName)` is a diffusion model")
             }
             configuration.inputChannels = data.imageShape[0]

@@ -36,6 +36,8 @@ enum ResultReader {
         if row.cleanAccuracy == nil { row.measuredCount = try reader.integer(object, "n") }
         row.x = (object["x"] as? NSNumber)?.doubleValue
         row.series = object["series"] as? String
+        row.targetRule = object["target_rule"] as? String
+        row.targetedSuccess = try proportion(object, "targeted_success", reader)
         return row
     }
 
@@ -56,11 +58,13 @@ enum ResultReader {
 
     private static func samples(_ object: [String: Any], _ reader: FieldReader) throws -> [SampleRow] {
         try ((object["samples"] as? [[String: Any]]) ?? []).map { sample in
-            SampleRow(sampleID: try reader.sampleID(sample["id"] as Any), label: try reader.integer(sample, "label"),
-                      cleanPrediction: try reader.integer(sample, "clean_prediction"),
-                      adversarialPrediction: try reader.integer(sample, "adversarial_prediction"),
-                      cleanCorrect: try reader.bool(sample, "clean_correct"), robustCorrect: try reader.bool(sample, "robust_correct"),
-                      linfDistance: Float(try reader.number(sample, "linf")), l2Distance: Float(try reader.number(sample, "l2")))
+            var row = SampleRow(sampleID: try reader.sampleID(sample["id"] as Any), label: try reader.integer(sample, "label"),
+                                cleanPrediction: try reader.integer(sample, "clean_prediction"),
+                                adversarialPrediction: try reader.integer(sample, "adversarial_prediction"),
+                                cleanCorrect: try reader.bool(sample, "clean_correct"), robustCorrect: try reader.bool(sample, "robust_correct"),
+                                linfDistance: Float(try reader.number(sample, "linf")), l2Distance: Float(try reader.number(sample, "l2")))
+            row.target = (sample["target"] as? NSNumber)?.intValue
+            return row
         }
     }
 

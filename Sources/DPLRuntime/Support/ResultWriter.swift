@@ -44,10 +44,16 @@ enum ResultWriter {
             if let success = row.attackSuccess { object["attack_success"] = proportion(success) }
             if let threat = row.threatModel { object["threat_model"] = threat }
             if let attack = row.attack { object["attack"] = attack }
+            if let targetRule = row.targetRule { object["target_rule"] = targetRule }
+            if let targeted = row.targetedSuccess { object["targeted_success"] = proportion(targeted) }
             object["samples"] = row.samples.map { sample -> [String: Any] in
-                ["id": String(sample.sampleID), "label": sample.label, "clean_prediction": sample.cleanPrediction,
-                 "adversarial_prediction": sample.adversarialPrediction, "clean_correct": sample.cleanCorrect,
-                 "robust_correct": sample.robustCorrect, "linf": Double(sample.linfDistance), "l2": Double(sample.l2Distance)]
+                var fields: [String: Any] = [
+                    "id": String(sample.sampleID), "label": sample.label, "clean_prediction": sample.cleanPrediction,
+                    "adversarial_prediction": sample.adversarialPrediction, "clean_correct": sample.cleanCorrect,
+                    "robust_correct": sample.robustCorrect, "linf": Double(sample.linfDistance), "l2": Double(sample.l2Distance)]
+                // A targeted attack's rows say what each sample aimed at (null: no target for it).
+                if row.targetRule != nil { fields["target"] = sample.target ?? NSNull() }
+                return fields
             }
             return object
         }

@@ -152,6 +152,7 @@ public enum ShardMerge {
         merged.cleanAccuracy = try sum(rows.map(\.cleanAccuracy), "clean accuracy", merged.label)
         merged.robustAccuracy = try sum(rows.map(\.robustAccuracy), "robust accuracy", merged.label)
         merged.attackSuccess = try sum(rows.map(\.attackSuccess), "attack success", merged.label)
+        merged.targetedSuccess = try sum(rows.map(\.targetedSuccess), "targeted success", merged.label)
         merged.measuredCount = rows.reduce(0) { $0 + $1.measuredCount }
         merged.flags = SanityFlag.combining(rows.map(\.flags), n: merged.n)
         var ids = Set<UInt64>()

@@ -15,7 +15,9 @@ public enum Evaluation {
         case .accuracy(let result):
             return ["accuracy \(result.accuracy.formatted) (n=\(result.n), \(result.defense), eval=\(result.rule))"]
         case .robustness(let result):
-            return ["clean \(result.cleanAccuracy.formatted), robust \(result.robustAccuracy.formatted) (n=\(result.n), \(result.threatModel), \(result.attack))"]
+            let line = "clean \(result.cleanAccuracy.formatted), robust \(result.robustAccuracy.formatted) (n=\(result.n), \(result.threatModel), \(result.attack))"
+            guard let rule = result.targetRule, let hit = result.targetedSuccessRate else { return [line] }
+            return [line, "targeted success \(hit.formatted) (\(rule))"]
         }
     }
 }

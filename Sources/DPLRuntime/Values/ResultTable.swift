@@ -37,6 +37,11 @@ public struct ResultRow {
     public var x: Double?
     /// Which line of a plot the row belongs to (`series="fixed"`); `nil` for the one unnamed line.
     public var series: String?
+    /// How a targeted attack chose its targets (`target=random`); `nil` when untargeted.
+    public var targetRule: String?
+    /// Among clean-correct samples with a target, those predicted as the target after the
+    /// attack; `nil` when untargeted.
+    public var targetedSuccess: Proportion?
 
     /// The number of samples behind the row.
     public var n: Int { cleanAccuracy?.total ?? measuredCount }
@@ -50,6 +55,7 @@ public struct ResultRow {
         case "clean_accuracy": return cleanAccuracy?.estimate
         case "robust_accuracy": return robustAccuracy?.estimate
         case "attack_success": return attackSuccess?.estimate
+        case "targeted_success": return targetedSuccess?.estimate
         default: return measurements.last { $0.name == name }?.value
         }
     }
@@ -60,6 +66,7 @@ public struct ResultRow {
         if x != nil { names.append("x") }
         if cleanAccuracy != nil { names.append("clean_accuracy") }
         if robustAccuracy != nil { names += ["robust_accuracy", "attack_success"] }
+        if targetedSuccess != nil { names.append("targeted_success") }
         return names + measurements.map(\.name)
     }
 
@@ -70,6 +77,9 @@ public struct ResultRow {
             lines += [("clean accuracy", cleanAccuracy.formatted), ("robust accuracy", robustAccuracy.formatted),
                       ("attack success", attackSuccess.formatted), ("threat model", threatModel ?? "–"),
                       ("attack", attack ?? "–")]
+            if let targetRule, let targetedSuccess {
+                lines += [("target", targetRule), ("targeted success", targetedSuccess.formatted)]
+            }
         } else if let cleanAccuracy {
             lines.append(("accuracy", cleanAccuracy.formatted))
         }

@@ -18,6 +18,21 @@ struct ModelFileTests {
         #expect(loaded.model.stateDict().map(\.tensor.scalars) == model.stateDict().map(\.tensor.scalars))
     }
 
+    @Test func wideResNetRoundTripKeepsRunningStatistics() throws {
+        let model = try WideResNet(.init(depth: 10, widenFactor: 1, imageSize: 8, classes: 4), key: RandomKey(seed: 5, purpose: "test"))
+        model.setTraining(true)
+        let images = try Tensor(shape: [2, 3, 8, 8], scalars: (0..<384).map { Float($0 % 7) / 7 })
+        _ = try withoutGradients { try model.logits(images) }
+        model.setTraining(false)
+        let path = folder + "/wrn.safetensors"
+        try ModelFile.write(model, to: path)
+        let loaded = try ModelFile(path: path)
+        #expect(loaded.architecture == .wrn(model.configuration))
+        #expect(loaded.model.stateDict().map(\.name) == model.stateDict().map(\.name))
+        #expect(loaded.model.stateDict().map(\.tensor.scalars) == model.stateDict().map(\.tensor.scalars))
+        #expect(model.stateDict().first { $0.name == "bn1.running_mean" }?.tensor.scalars.contains { $0 != 0 } == true)
+    }
+
     @Test func pyTorchStateDictLoadsWithANamedArchitecture() throws {
         let model = try CNNClassifier(.small, key: RandomKey(seed: 4, purpose: "test"))
         let path = folder + "/torch.safetensors"

@@ -178,16 +178,25 @@ struct SafetensorsTests {
     }
 
     @Test func unsupportedDtypeMissingTensorAndWrongShapeOnRead() throws {
-        let header = #"{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"w":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#
+        let header = #"{"ids":{"dtype":"U64","shape":[1],"data_offsets":[0,8]},"w":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#
         let file = try SafetensorsFile(data: SafetensorsTests.file(header: header, data: [UInt8](repeating: 0, count: 16)),
                                        fileName: "bad.safetensors")
         let unsupported = #expect(throws: SafetensorsError.self) { try file.tensor(named: "ids") }
-        #expect(unsupported?.tensor == "ids" && unsupported?.message.contains("I64") == true)
+        #expect(unsupported?.tensor == "ids" && unsupported?.message.contains("U64") == true)
         let missing = #expect(throws: SafetensorsError.self) { try file.tensor(named: "bias") }
         #expect(missing?.description == "bad.safetensors: tensor \"bias\" is not in the file, which has 2 tensors")
         let wrongShape = #expect(throws: SafetensorsError.self) { try file.tensor(named: "w", shape: [3]) }
         #expect(wrongShape?.message.contains("[2]") == true && wrongShape?.message.contains("[3]") == true)
         #expect(try file.tensor(named: "w", shape: [2]).scalars == [0, 0])
+    }
+
+    @Test func integerCountersReadAsFloats() throws {
+        // PyTorch stores BatchNorm's num_batches_tracked as a scalar I64.
+        let header = #"{"n":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"m":{"dtype":"I64","shape":[1],"data_offsets":[8,16]}}"#
+        let bytes: [UInt8] = [0x39, 0x30, 0, 0, 0, 0, 0, 0] + [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+        let file = try SafetensorsFile(data: SafetensorsTests.file(header: header, data: bytes), fileName: "counts.safetensors")
+        #expect(try file.tensor(named: "n").scalars == [12345])
+        #expect(try file.tensor(named: "m").scalars == [-2])
     }
 
     @Test func unreadableFileNamesIt() {
