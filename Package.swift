@@ -50,15 +50,18 @@ let package = Package(
         ], swiftSettings: engineSettings),
 
         // MARK: - Tests (mirror the sources)
-        .testTarget(name: "DPLTensorTests", dependencies: ["DPLTensor"]),
-        .testTarget(name: "DPLNNTests", dependencies: ["DPLNN"]),
+        .testTarget(name: "DPLTensorTests", dependencies: ["DPLTensor", "DPLTestSupport"]),
+        .testTarget(name: "DPLNNTests", dependencies: ["DPLNN", "DPLTestSupport"]),
         .testTarget(name: "DPLDataTests", dependencies: ["DPLData"]),
         .testTarget(name: "DPLDiffusionTests", dependencies: ["DPLDiffusion"]),
-        .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks"]),
+        .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks", "DPLTestSupport"]),
         .testTarget(name: "DPLLangTests", dependencies: ["DPLLang"]),
         .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime"]),
         .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"]),
         .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),
+        // Test helpers shared by the engine's test targets: the finite-difference gradient check
+        // and deterministic inputs.
+        .target(name: "DPLTestSupport", dependencies: ["DPLTensor"], path: "Tests/DPLTestSupport"),
         // The REPL under a pseudo-terminal needs its own process; DPLREPLTests spawns this.
         .executableTarget(name: "dpl-repl-fixture", dependencies: ["DPLREPL"], path: "Tests/DPLREPLFixture"),
     ],

@@ -30,7 +30,7 @@ public struct SampleRow: Equatable, Sendable {
 
     /// A row with every field given (results read back from a file).
     public init(sampleID: UInt64, label: Int, cleanPrediction: Int, adversarialPrediction: Int, cleanCorrect: Bool,
-                robustCorrect: Bool, linfDistance: Float, l2Distance: Float) {
+                robustCorrect: Bool, linfDistance: Float, l2Distance: Float, target: Int? = nil) {
         self.sampleID = sampleID
         self.label = label
         self.cleanPrediction = cleanPrediction
@@ -39,6 +39,7 @@ public struct SampleRow: Equatable, Sendable {
         self.robustCorrect = robustCorrect
         self.linfDistance = linfDistance
         self.l2Distance = l2Distance
+        self.target = target
     }
 }
 
@@ -73,7 +74,7 @@ public struct RobustnessResult: Sendable {
 
     /// A result with every field given (a batch read back from a journal).
     public init(attack: String, attackSettings: [AttackSetting], threatModel: ThreatModel, defense: String,
-                rule: EvaluationRule, rows: [SampleRow], flags: [SanityFlag]) {
+                rule: EvaluationRule, rows: [SampleRow], flags: [SanityFlag], targetRule: TargetRule? = nil) {
         self.attack = attack
         self.attackSettings = attackSettings
         self.threatModel = threatModel
@@ -81,6 +82,7 @@ public struct RobustnessResult: Sendable {
         self.rule = rule
         self.rows = rows
         self.flags = flags
+        self.targetRule = targetRule
     }
 
     /// The number of samples.

@@ -1,5 +1,6 @@
 import DPLTensor
 import Testing
+import DPLTestSupport
 @testable import DPLAttacks
 
 /// Every attack stays inside its budget and [0, 1], including images with pixels at 0 and 1.

@@ -1,5 +1,6 @@
 import DPLTensor
 import Testing
+import DPLTestSupport
 @testable import DPLAttacks
 
 @Suite struct SquareAttackTests {

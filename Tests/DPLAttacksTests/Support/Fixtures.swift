@@ -1,3 +1,4 @@
+import DPLTestSupport
 import DPLNN
 import DPLTensor
 @testable import DPLAttacks
@@ -58,22 +59,6 @@ final class RowwiseLinear: ImageClassifier {
     func logits(_ images: Tensor) throws -> Tensor {
         let flat = try images.flattened().unsqueezed(axis: 1)
         return try (flat * weight).sum(axes: [2])
-    }
-}
-
-// MARK: - Deterministic test randomness
-
-/// SplitMix64 numbers for fixtures (non-throwing wrappers of DPLTensor's generator).
-struct TestRandom {
-    private var generator: SplitMix64
-    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
-
-    mutating func next() -> UInt64 { generator.next() }
-
-    mutating func uniform(_ low: Float, _ high: Float) -> Float { generator.uniform(low, high) }
-
-    mutating func tensor(_ shape: [Int], _ low: Float, _ high: Float) -> Tensor {
-        try! generator.tensor(shape, low, high)
     }
 }
 

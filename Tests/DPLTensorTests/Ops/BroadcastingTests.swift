@@ -1,4 +1,5 @@
 import Testing
+import DPLTestSupport
 @testable import DPLTensor
 
 @Suite("broadcasting")

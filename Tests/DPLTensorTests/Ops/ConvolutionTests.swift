@@ -1,4 +1,5 @@
 import Testing
+import DPLTestSupport
 @testable import DPLTensor
 
 /// The convolution written as the textbook loop, for checking the im2col path.

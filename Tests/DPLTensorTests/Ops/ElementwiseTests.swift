@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DPLTestSupport
 @testable import DPLTensor
 
 @Suite("elementwise math")

@@ -1,4 +1,5 @@
 import Testing
+import DPLTestSupport
 import Foundation
 @testable import DPLTensor
 

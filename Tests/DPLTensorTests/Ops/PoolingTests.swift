@@ -1,4 +1,5 @@
 import Testing
+import DPLTestSupport
 @testable import DPLTensor
 
 /// Distinct values in random order, so no pooling window has a tie.

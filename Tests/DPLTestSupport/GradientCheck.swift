@@ -1,7 +1,8 @@
 import Testing
-@testable import DPLTensor
+import DPLTensor
 
-/// Finite-difference check of reverse-mode gradients.
+/// Finite-difference check of reverse-mode gradients, shared by every test target that checks a
+/// differentiable op or layer.
 ///
 /// For a function `f` of several tensors, draws a random cotangent `w` of `f`'s output shape
 /// and compares the analytic vector–Jacobian product (`gradients(of:wrt:seed: w)`) with central
@@ -13,7 +14,7 @@ import Testing
 /// difference quotient is good to roughly 1e-3 relative; the check passes when
 /// |analytic − numeric| ≤ atol + rtol · |numeric| for every element (defaults atol 2e-3,
 /// rtol 2e-2). Ops with kinks (ReLU, max, abs) must be tested at inputs away from the kink.
-func checkGradients(
+public func checkGradients(
     _ inputs: [Tensor],
     step h: Float = 1e-2, atol: Double = 2e-3, rtol: Double = 2e-2,
     seed: UInt64 = 7,
@@ -38,8 +39,8 @@ func checkGradients(
         var worst = 0.0
         for i in 0..<input.count {
             var plus = inputs.map { $0.detached() }, minus = plus
-            plus[index].scalars[i] += h
-            minus[index].scalars[i] -= h
+            plus[index].withUnsafeMutableScalars { $0[i] += h }
+            minus[index].withUnsafeMutableScalars { $0[i] -= h }
             let numeric = (try objective(plus) - objective(minus)) / Double(2 * h)
             let got = Double(analytic[index].scalars[i])
             let error = abs(got - numeric)
