@@ -4,7 +4,8 @@ import DPLLang
 /// `dpl help` and docs/builtins.md read. Each stage lives in Stages/<Name>Stage.swift.
 public enum BuiltinStages {
     /// A registry holding every built-in stage, sharing one runtime state (model cache,
-    /// reported results, fresh-randomness counter) for the session that uses it.
+    /// reported results, fresh-randomness counter) for the session that uses it. Every body
+    /// honours smoke mode (Support/SmokeMode.swift).
     public static func makeRegistry() throws -> StageRegistry {
         var registry = StageRegistry()
         let state = RuntimeState()
@@ -18,6 +19,6 @@ public enum BuiltinStages {
         try AttackStage.register(into: &registry, state: state)
         try MeasureStage.register(into: &registry, state: state)
         try PlotStage.register(into: &registry, state: state)
-        return registry
+        return try SmokeMode.wrapping(registry, state: state)
     }
 }

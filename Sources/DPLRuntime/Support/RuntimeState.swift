@@ -13,6 +13,8 @@ final class RuntimeState {
     var results: [ResultRow] = []
     /// The next fresh-randomness call index (`seed=random`); only ever increases within a session.
     private var nextCall: UInt64 = 1
+    /// Whether smoke mode's announcement was printed since smoke mode was switched on.
+    var smokeAnnounced = false
 
     /// A call index never handed out before in this session.
     func freshCall() -> UInt64 {
@@ -26,5 +28,6 @@ final class RuntimeState {
         datasetCache.removeAll()
         results.removeAll()
         nextCall = 1
+        smokeAnnounced = false
     }
 }
