@@ -27,6 +27,15 @@ func finish(_ code: Int32) throws -> Never {
     throw ExitCode(code)
 }
 
+/// `--set key=value`, accepted by `dpl` itself (with `-e` or the REPL) and by `dpl run`. One
+/// option group shared by both: when each declared its own `--set`, ArgumentParser handed every
+/// value to the root command (apple/swift-argument-parser#169), so `dpl run FILE --set …`
+/// silently ran with the defaults. A group declared in both is decoded once and shared.
+struct SettingOptions: ParsableArguments {
+    @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
+    var assignments: [String] = []
+}
+
 struct DPL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dpl",
@@ -38,12 +47,11 @@ struct DPL: ParsableCommand {
     @Option(name: .customShort("e"), help: ArgumentHelp("Run the given source text.", valueName: "source"))
     var source: String?
 
-    @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
-    var settings: [String] = []
+    @OptionGroup var settings: SettingOptions
 
     func run() throws {
-        if let source { try finish(makeDriver().evaluate(source, settingAssignments: settings)) }
-        let session = LanguageREPLSession(registry: makeRegistry(), settingAssignments: settings)
+        if let source { try finish(makeDriver().evaluate(source, settingAssignments: settings.assignments)) }
+        let session = LanguageREPLSession(registry: makeRegistry(), settingAssignments: settings.assignments)
         var configuration = REPLConfiguration()
         configuration.banner = "DPL \(Driver.version) — :help for stages, :quit to leave"
         let summary = REPL(session: session, configuration: configuration).run()
@@ -59,10 +67,14 @@ struct Run: ParsableCommand {
     @Argument(help: "The script to run.")
     var file: String
 
-    @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
-    var settings: [String] = []
+    @OptionGroup var settings: SettingOptions
 
-    func run() throws { try finish(makeDriver().run(path: file, settingAssignments: settings)) }
+    @Flag(help: "Smoke mode: run every stage on shrunken sizes to check the script; the numbers are not results (same as --set smoke=true).")
+    var smoke = false
+
+    func run() throws {
+        try finish(makeDriver().run(path: file, settingAssignments: settings.assignments + (smoke ? ["smoke=true"] : [])))
+    }
 }
 
 struct Check: ParsableCommand {
