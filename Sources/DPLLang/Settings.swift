@@ -25,6 +25,8 @@ public struct SettingsRegistry: Sendable {
                   doc: "Default diffusion model: a model name or a loaded model."),
         Parameter("data", .any,
                   doc: "Default source piped into a pipeline that starts with a stage needing input."),
+        Parameter("smoke", .bool, default: .bool(false),
+                  doc: "Smoke mode (`dpl run FILE --smoke`): every stage runs on shrunken sizes and writes under <out>/smoke; the numbers are not results (docs/language.md)."),
     ])
 
     /// The setting called `name`, if any.

@@ -4,7 +4,8 @@ import DPLLang
 /// `dpl help` and docs/builtins.md read. Each stage lives in Stages/<Name>Stage.swift.
 public enum BuiltinStages {
     /// A registry holding every built-in stage, sharing one runtime state (model cache,
-    /// reported results, fresh-randomness counter, files read) for the session that uses it.
+    /// reported results, fresh-randomness counter, files read) for the session that uses it. Every body
+    /// honours smoke mode (Support/SmokeMode.swift).
     /// - Parameter outputRedirect: when given, every file the stages write goes under this
     ///   folder, at the path the script names relative to its own folder (`dpl verify` reruns so).
     public static func makeRegistry(outputRedirect: String? = nil) throws -> StageRegistry {
@@ -32,6 +33,6 @@ public enum BuiltinStages {
         try AttackStage.register(into: &registry, state: state)
         try MeasureStage.register(into: &registry, state: state)
         try PlotStage.register(into: &registry, state: state)
-        return registry
+        return try SmokeMode.wrapping(registry, state: state)
     }
 }

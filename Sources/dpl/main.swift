@@ -27,12 +27,13 @@ func finish(_ code: Int32) throws -> Never {
     throw ExitCode(code)
 }
 
-/// `--set key=value`, shared by `dpl` and `dpl run` as one option group: the root command
-/// parses first and consumes every `--set`, even one written after `run FILE`, and a subcommand
-/// sees those values only through an option group of the same type.
+/// `--set key=value`, accepted by `dpl` itself (with `-e` or the REPL) and by `dpl run`. One
+/// option group shared by both: when each declared its own `--set`, ArgumentParser handed every
+/// value to the root command (apple/swift-argument-parser#169), so `dpl run FILE --set …`
+/// silently ran with the defaults. A group declared in both is decoded once and shared.
 struct SettingOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
-    var settings: [String] = []
+    var assignments: [String] = []
 }
 
 struct DPL: ParsableCommand {
@@ -46,12 +47,11 @@ struct DPL: ParsableCommand {
     @Option(name: .customShort("e"), help: ArgumentHelp("Run the given source text.", valueName: "source"))
     var source: String?
 
-    @OptionGroup var settingOptions: SettingOptions
-    var settings: [String] { settingOptions.settings }
+    @OptionGroup var settings: SettingOptions
 
     func run() throws {
-        if let source { try finish(makeDriver().evaluate(source, settingAssignments: settings)) }
-        let session = LanguageREPLSession(registry: makeRegistry(), settingAssignments: settings)
+        if let source { try finish(makeDriver().evaluate(source, settingAssignments: settings.assignments)) }
+        let session = LanguageREPLSession(registry: makeRegistry(), settingAssignments: settings.assignments)
         var configuration = REPLConfiguration()
         configuration.banner = "DPL \(Driver.version) — :help for stages, :quit to leave"
         let summary = REPL(session: session, configuration: configuration).run()
@@ -67,8 +67,10 @@ struct Run: ParsableCommand {
     @Argument(help: "The script to run.")
     var file: String
 
-    @OptionGroup var settingOptions: SettingOptions
-    var settings: [String] { settingOptions.settings }
+    @OptionGroup var settings: SettingOptions
+
+    @Flag(help: "Smoke mode: run every stage on shrunken sizes to check the script; the numbers are not results (same as --set smoke=true).")
+    var smoke = false
 
     @Option(help: ArgumentHelp("Run shard K of N (1 ≤ K ≤ N): a contiguous range of whole batches of every dataset; result files get .shard-K-of-N (docs/scaling.md).", valueName: "K/N"))
     var shard: String?
@@ -80,10 +82,11 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        let assignments = settings.assignments + (smoke ? ["smoke=true"] : [])
         if let shard, let spec = try? ShardSpec(parsing: shard) {
-            try finish(makeDriver().run(path: file, settingAssignments: settings, shard: spec))
+            try finish(makeDriver().run(path: file, settingAssignments: assignments, shard: spec))
         }
-        try finish(makeDriver().run(path: file, settingAssignments: settings))
+        try finish(makeDriver().run(path: file, settingAssignments: assignments))
     }
 }
 

@@ -78,7 +78,7 @@ struct ClassifierSetup {
         }
         self.classifier = classifier
         self.modelDescription = model.path.map { ($0 as NSString).lastPathComponent } ?? model.architecture.familyName
-        self.rule = try parseEvaluationRule(try args.text("eval"))
+        self.rule = SmokeMode.limit(try parseEvaluationRule(try args.text("eval")), in: context)
     }
 
     /// The defense: the transforms, then the classifier. With `reusing`, a transform output

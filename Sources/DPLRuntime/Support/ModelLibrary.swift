@@ -17,6 +17,14 @@ final class ModelLibrary {
     /// A library recording the files it reads in `openedFiles`.
     init(openedFiles: OpenedFiles? = nil) { self.openedFiles = openedFiles }
 
+    /// Files a smoke run wrote elsewhere (`SmokeMode.redirect`): the path the script named → the file written.
+    private var redirects: [String: String] = [:]
+
+    /// Makes later lookups of `path` find `target`, where a smoke run saved it instead.
+    func redirect(_ path: String, to target: String) {
+        redirects[URL(fileURLWithPath: path).standardizedFileURL.path] = target
+    }
+
     /// Folders searched for a model file given by a bare name, in order: `$DPL_MODELS`, the
     /// script's folder and its `models/`, the working directory's `models/`, and the `models/`
     /// folder of the DPL checkout this binary was built from (so the defaults work wherever
@@ -46,6 +54,10 @@ final class ModelLibrary {
     /// name found in the search folders.
     func locate(_ name: String, baseDirectory: String) -> String? {
         let fm = FileManager.default
+        let named = name.hasPrefix("/") ? name : (baseDirectory as NSString).appendingPathComponent(name)
+        if let target = redirects[URL(fileURLWithPath: named).standardizedFileURL.path], fm.fileExists(atPath: target) {
+            return target
+        }
         if name.hasPrefix("/") { return fm.fileExists(atPath: name) ? name : nil }
         let relative = (baseDirectory as NSString).appendingPathComponent(name)
         if fm.fileExists(atPath: relative) { return relative }
@@ -101,5 +113,8 @@ final class ModelLibrary {
     }
 
     /// Drops cached models (the REPL's `:reset`).
-    func clear() { cache.removeAll() }
+    func clear() {
+        cache.removeAll()
+        redirects.removeAll()
+    }
 }

@@ -24,6 +24,8 @@ final class RuntimeState {
     var journaledBatch: ((Int) -> Void)?
     /// The next fresh-randomness call index (`seed=random`); only ever increases within a session.
     private var nextCall: UInt64 = 1
+    /// Whether smoke mode's announcement was printed since smoke mode was switched on.
+    var smokeAnnounced = false
 
     /// A state whose stages write under `outputRedirect` when it is given.
     init(outputRedirect: String? = nil) {
@@ -53,5 +55,6 @@ final class RuntimeState {
         datasetCache.removeAll()
         results.removeAll()
         nextCall = 1
+        smokeAnnounced = false
     }
 }

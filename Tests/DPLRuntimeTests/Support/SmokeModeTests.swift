@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+@testable import DPLRuntime
+
+/// Smoke mode (Support/SmokeMode.swift): every stage runs, on shrunken sizes, and files go
+/// under <out>/smoke/.
+@Suite("smoke mode", .serialized)
+struct SmokeModeTests {
+    let fixture: ScriptFixture
+
+    init() throws {
+        fixture = try ScriptFixture()
+        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
+    }
+
+    @Test func announcesItselfOnceBeforeTheFirstStage() {
+        let result = fixture.run("""
+        set smoke = true
+        load images path="$DIR/images" | classify model="$DIR/cnn.safetensors" | report as "first"
+        load images path="$DIR/images" | classify model="$DIR/cnn.safetensors" | report as "second"
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("smoke run: sizes reduced (n ≤ 4") == true, "\(result.output)")
+        #expect(lines.first?.hasSuffix("numbers are not results") == true)
+        #expect(lines.filter { $0.hasPrefix("smoke run:") }.count == 1)
+    }
+
+    @Test func offByDefaultAndSaysNothing() {
+        let result = fixture.run("""
+        load images path="$DIR/images" | classify model="$DIR/cnn.safetensors" | report as "normal"
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(!result.output.contains("smoke run"))
+        #expect(result.output.contains("(16/16)") || result.output.contains("/16)"), "\(result.output)")
+    }
+
+    @Test func shrinksLoadAttackPurifyAndTheEvaluationRule() {
+        let result = fixture.run("""
+        set smoke = true
+        set classifier = "$DIR/cnn.safetensors"
+        set diffusion = "$DIR/unet.safetensors"
+        load images path="$DIR/images" | attack apgd eps=0.2 restarts=3 eot=5 | purify t=40 seed=random | classify eval="worst:7" | report as "ddpm"
+        load images path="$DIR/images" | attack pgd eps=0.2 steps=9 | purify t=40 sampler=sde seed=fixed | classify | report as "sde"
+        load images path="$DIR/images" | attack square eps=0.2 queries=500 | purify t=40 sampler=ddim steps=8 seed=fixed grad=none | classify | report as "ddim"
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        let out = result.output
+        #expect(out.contains("n                4"), "\(out)")
+        #expect(out.contains("apgd norm=linf eps=0.2 steps=2 restarts=1"), "\(out)")
+        #expect(out.contains("eot=2"))
+        #expect(out.contains("purify t=10 sampler=ddpm"))
+        #expect(out.contains("worst:2"))
+        #expect(out.contains("pgd norm=linf eps=0.2 steps=2"))
+        #expect(out.contains("purify t=40 sampler=sde(dt=0.01)"), "\(out)")
+        #expect(out.contains("queries=10"), "\(out)")
+        #expect(out.contains("purify t=40 sampler=ddim(steps=2"), "\(out)")
+    }
+
+    @Test func measureShrinksOnlyItsOwnAnalysisParameter() {
+        let result = fixture.run("""
+        set smoke = true
+        set diffusion = "$DIR/unet.safetensors"
+        load images path="$DIR/images" | purify t=4 seed=random | measure spread draws=16 model="$DIR/cnn.safetensors"
+        load images path="$DIR/images" | purify t=4 seed=fixed | measure compression
+        load images path="$DIR/images" | purify t=4 seed=fixed | measure distance
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.output.contains("draws=2"), "\(result.output)")
+        #expect(result.output.contains("pairs=2"), "\(result.output)")
+    }
+
+    @Test func savesGoUnderOutSmokeAndAreFoundAgainUnderTheirOwnName() {
+        let result = fixture.run("""
+        set smoke = true
+        load images path="$DIR/images" | train classifier epochs=30 | save "$DIR/models/mine.safetensors"
+        load images path="$DIR/images" | classify model="$DIR/models/mine.safetensors" | report as "reloaded" x=1
+        results | save "$DIR/results.json"
+        plot "$DIR/chart.svg" y=clean_accuracy
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        let fm = FileManager.default
+        let smoke = fixture.folder + "/out/smoke/"
+        #expect(!fm.fileExists(atPath: fixture.folder + "/models/mine.safetensors"))
+        #expect(!fm.fileExists(atPath: fixture.folder + "/results.json"))
+        #expect(!fm.fileExists(atPath: fixture.folder + "/chart.svg"))
+        #expect(fm.fileExists(atPath: smoke + "mine.safetensors"))
+        #expect(fm.fileExists(atPath: smoke + "results.json"))
+        #expect(fm.fileExists(atPath: smoke + "chart.svg"))
+        #expect(fm.fileExists(atPath: smoke + "train-classifier.checkpoint.safetensors"))
+        #expect(result.output.contains("epoch 1: loss"), "\(result.output)")
+        #expect(!result.output.contains("epoch 2"), "one epoch only: \(result.output)")
+    }
+
+    @Test func trainingStartsOverEvenWithAFinishedCheckpoint() {
+        let script = """
+        set smoke = true
+        load images path="$DIR/images" | train diffusion steps=500 resume=true checkpoint="$DIR/u.ckpt.safetensors"
+        """
+        let first = fixture.run(script)
+        #expect(first.error == nil, "\(first.error ?? "")")
+        let second = fixture.run(script)
+        #expect(second.error == nil, "\(second.error ?? "")")
+        #expect(!second.output.contains("resuming"), "\(second.output)")
+        #expect(FileManager.default.fileExists(atPath: fixture.folder + "/out/smoke/u.ckpt.safetensors"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.folder + "/u.ckpt.safetensors"))
+    }
+
+    @Test func unknownValuesAreStillChecked() {
+        let result = fixture.run("set smoke = 1")
+        #expect(result.error?.contains("smoke") == true, "\(result.error ?? "no error")")
+    }
+}
