@@ -1,3 +1,4 @@
+import Foundation
 import DPLAttacks
 import DPLLang
 import DPLTensor
