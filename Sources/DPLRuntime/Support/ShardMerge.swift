@@ -118,6 +118,10 @@ public enum ShardMerge {
             settings.removeValue(forKey: "shard")
             object["settings"] = settings
         }
+        // `dpl run --shard` passes the shard as a setting assignment (Driver.run(path:…shard:)).
+        if let assignments = object["set_assignments"] as? [String] {
+            object["set_assignments"] = assignments.filter { !$0.hasPrefix(ShardSpec.settingName + "=") }
+        }
         return object
     }
 
