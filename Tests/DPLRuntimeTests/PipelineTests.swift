@@ -7,10 +7,7 @@ import Testing
 struct PipelineTests {
     let fixture: ScriptFixture
 
-    init() throws {
-        fixture = try ScriptFixture()
-        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
-    }
+    init() throws { fixture = try ScriptFixture.trained() }
 
     @Test func classifierLearnsTheFixtureAndReportsAccuracy() {
         let result = fixture.run("""

@@ -9,8 +9,7 @@ import DPLLang
 @Suite("cancellation of running stages", .serialized)
 struct RuntimeCancellationTests {
     @Test func cancellingALongAttackKeepsEarlierResultsAndVariables() throws {
-        let fixture = try ScriptFixture()
-        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
+        let fixture = try ScriptFixture.trained()
         let before = fixture.run("""
         let data = load images path="$DIR/images"
         data | classify model="$DIR/cnn.safetensors" | report as "before the attack"

@@ -8,10 +8,7 @@ import DPLLang
 struct ProvenanceDocumentTests {
     let fixture: ScriptFixture
 
-    init() throws {
-        fixture = try ScriptFixture()
-        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
-    }
+    init() throws { fixture = try ScriptFixture.trained() }
 
     @Test func jsonRecordsScriptsFilesSettingsAndStages() throws {
         let (script, error) = try runExperiment(fixtureExperiment, in: fixture, settings: ["seed=3"], extraFiles: fixtureImport)

@@ -7,10 +7,7 @@ import Testing
 struct ResultVerifierTests {
     let fixture: ScriptFixture
 
-    init() throws {
-        fixture = try ScriptFixture()
-        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
-    }
+    init() throws { fixture = try ScriptFixture.trained() }
 
     func verify(_ path: String, tolerance: Double = 0) -> (code: Int32, output: String) {
         var lines: [String] = []

@@ -13,10 +13,7 @@ struct MeasureStageTests {
 
     """
 
-    init() throws {
-        fixture = try ScriptFixture()
-        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
-    }
+    init() throws { fixture = try ScriptFixture.trained() }
 
     /// The `results` objects of a JSON file `save` wrote.
     func savedResults(_ name: String) throws -> [[String: Any]] {

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import DPLData
 import DPLLang
 import DPLTensor
@@ -45,6 +46,14 @@ final class ScriptFixture {
         let text = source.replacingOccurrences(of: "$DIR", with: folder)
         let outcome = session.run(SourceFile(name: folder + "/test.dpl", text: text))
         return (box.lines.joined(separator: "\n"), outcome.errorText)
+    }
+
+    /// A fixture whose tiny models are trained; a training failure is recorded as a test issue
+    /// (the suites' common setup).
+    static func trained() throws -> ScriptFixture {
+        let fixture = try ScriptFixture()
+        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
+        return fixture
     }
 
     /// Trains the fixture's classifier and diffusion model once (a few seconds) into the folder.

@@ -10,10 +10,7 @@ import DPLLang
 struct ShardMergeTests {
     let fixture: ScriptFixture
 
-    init() throws {
-        fixture = try ScriptFixture()
-        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
-    }
+    init() throws { fixture = try ScriptFixture.trained() }
 
     /// 16 images in batches of 4: three shards take batches [0], [1] and [2, 3].
     static let script = """

@@ -8,10 +8,7 @@ import Testing
 struct SmokeModeTests {
     let fixture: ScriptFixture
 
-    init() throws {
-        fixture = try ScriptFixture()
-        if let error = fixture.trainModels() { Issue.record("training the fixture models failed: \(error)") }
-    }
+    init() throws { fixture = try ScriptFixture.trained() }
 
     @Test func announcesItselfOnceBeforeTheFirstStage() {
         let result = fixture.run("""
