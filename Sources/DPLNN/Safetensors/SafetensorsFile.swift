@@ -66,9 +66,9 @@ public struct SafetensorsFile {
             throw fail("declares a header of \(headerLength) bytes but only \(bytes.count - 8) bytes follow the length; the file is truncated or not a safetensors file")
         }
         let dataStart = 8 + Int(headerLength)
-        let parsed: HeaderJSON
+        let parsed: JSONValue
         do {
-            parsed = try JSONDecoder().decode(HeaderJSON.self, from: bytes.subdata(in: 8..<dataStart))
+            parsed = try JSONDecoder().decode(JSONValue.self, from: bytes.subdata(in: 8..<dataStart))
         } catch {
             throw fail("has a header that is not valid JSON")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import DPLNN
 import DPLAttacks
 import DPLLang
 
@@ -100,32 +101,9 @@ enum ResultReader {
 /// number one unit in the last place off (measured: "0.9959384799003601" came back as
 /// ...598), which would make merged results differ from unsharded ones; `JSONDecoder` parses
 /// exactly. Objects become `[String: Any]`, arrays `[Any]`, numbers `NSNumber`, `null` `NSNull`.
-enum ExactJSON: Decodable {
-    case null, bool(Bool), number(Double), string(String), array([ExactJSON]), object([String: ExactJSON])
-
+enum ExactJSON {
     /// The document in `data`, as Foundation objects.
-    static func parse(_ data: Data) throws -> Any { try JSONDecoder().decode(ExactJSON.self, from: data).foundation }
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([ExactJSON].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: ExactJSON].self)) }
-    }
-
-    var foundation: Any {
-        switch self {
-        case .null: return NSNull()
-        case .bool(let value): return value
-        case .number(let value): return NSNumber(value: value)
-        case .string(let value): return value
-        case .array(let values): return values.map(\.foundation)
-        case .object(let fields): return fields.mapValues(\.foundation)
-        }
-    }
+    static func parse(_ data: Data) throws -> Any { try JSONDecoder().decode(JSONValue.self, from: data).foundation }
 }
 
 /// Typed access to one result's JSON fields, with errors naming the file and the result.
