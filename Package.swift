@@ -53,14 +53,14 @@ let package = Package(
         .testTarget(name: "DPLTensorTests", dependencies: ["DPLTensor", "DPLTestSupport"]),
         .testTarget(name: "DPLNNTests", dependencies: ["DPLNN", "DPLTestSupport"]),
         .testTarget(name: "DPLDataTests", dependencies: ["DPLData"]),
-        .testTarget(name: "DPLDiffusionTests", dependencies: ["DPLDiffusion"]),
+        .testTarget(name: "DPLDiffusionTests", dependencies: ["DPLDiffusion", "DPLTestSupport"]),
         .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks", "DPLTestSupport"]),
         .testTarget(name: "DPLLangTests", dependencies: ["DPLLang"]),
         .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime"]),
         .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"]),
         .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),
-        // Test helpers shared by the engine's test targets: the finite-difference gradient check
-        // and deterministic inputs.
+        // Test helpers shared by the engine's test targets: the finite-difference gradient check,
+        // deterministic inputs and a counting cancellation check.
         .target(name: "DPLTestSupport", dependencies: ["DPLTensor"], path: "Tests/DPLTestSupport"),
         // The REPL under a pseudo-terminal needs its own process; DPLREPLTests spawns this.
         .executableTarget(name: "dpl-repl-fixture", dependencies: ["DPLREPL"], path: "Tests/DPLREPLFixture"),

@@ -83,10 +83,7 @@ public final class CNNClassifier: Module, ImageClassifier {
     /// Logits `[N, classes]` for images `[N, C, H, W]`.
     public func logits(_ images: Tensor) throws -> Tensor {
         let c = configuration
-        guard images.rank == 4, images.shape[1] == c.inputChannels,
-              images.shape[2] == c.imageSize, images.shape[3] == c.imageSize else {
-            throw TensorError("classify", "the classifier expects images of shape [N, \(c.inputChannels), \(c.imageSize), \(c.imageSize)] but got \(shapeString(images.shape))")
-        }
+        try requireClassifierInput(images, channels: c.inputChannels, size: c.imageSize)
         var h = images
         for (conv, pool) in zip(convolutions, c.poolAfter) {
             h = try conv(h).relu()

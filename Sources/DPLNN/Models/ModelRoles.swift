@@ -11,6 +11,14 @@ public protocol ImageClassifier: AnyObject {
     func logits(_ images: Tensor) throws -> Tensor
 }
 
+/// Checks that `images` is a batch `[N, channels, size, size]` a classifier built for that input
+/// can take; the error names the expected and the given shape.
+func requireClassifierInput(_ images: Tensor, channels: Int, size: Int) throws {
+    guard images.rank == 4, images.shape[1] == channels, images.shape[2] == size, images.shape[3] == size else {
+        throw TensorError("classify", "the classifier expects images of shape [N, \(channels), \(size), \(size)] but got \(shapeString(images.shape))")
+    }
+}
+
 /// A diffusion noise model: given noised images `x_t` `[N, C, H, W]` (on the model's scale,
 /// usually [-1, 1]) and each sample's timestep on the 0…T-1 scale of its schedule, predicts the
 /// noise ε that was added (DDPM's ε-parameterization). Timesteps are `Float` so that

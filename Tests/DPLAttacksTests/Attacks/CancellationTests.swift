@@ -1,23 +1,11 @@
 import DPLTensor
 import Testing
+import DPLTestSupport
 @testable import DPLAttacks
 
 /// The cancellation check `runAttack` and `evaluateRobustness` take: polled before every
 /// defense call, so a Ctrl-C stops an attack within one iteration, with its error unchanged.
 @Suite struct AttackCancellationTests {
-    struct Stop: Error {}
-
-    /// A check that counts its calls and throws from call `limit` on.
-    final class CountingCheck {
-        let limit: Int
-        private(set) var calls = 0
-        init(throwingFromCall limit: Int) { self.limit = limit }
-        func check() throws {
-            calls += 1
-            if calls >= limit { throw Stop() }
-        }
-    }
-
     let model = TinyMLP(features: 16, hidden: 8, classes: 3, seed: 4)
     var batch: AttackBatch { makeBatch(n: 4, labels: [0, 1, 2, 0]) }
 

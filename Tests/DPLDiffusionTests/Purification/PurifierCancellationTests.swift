@@ -1,4 +1,5 @@
 import Testing
+import DPLTestSupport
 @testable import DPLDiffusion
 import DPLTensor
 
@@ -6,19 +7,6 @@ import DPLTensor
 /// purification stops within one step once the check throws.
 @Suite("Purifier: cancellation between reverse steps")
 struct PurifierCancellationTests {
-    struct Stop: Error {}
-
-    /// Counts checks and throws from call `limit` on.
-    final class CountingCheck {
-        let limit: Int
-        private(set) var calls = 0
-        init(throwingFromCall limit: Int) { self.limit = limit }
-        func check() throws {
-            calls += 1
-            if calls >= limit { throw Stop() }
-        }
-    }
-
     static let model = try! AnalyticGaussianDenoiser(mean: 0, standardDeviation: 0.5, matching: .ddpm)
 
     func images() throws -> Tensor {
