@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "DPLREPL", dependencies: ["_CEditLine"]),
         .target(name: "DPLKit", dependencies: ["DPLLang", "DPLRuntime", "DPLAttacks"]),
         .executableTarget(name: "dpl", dependencies: [
-            "DPLLang", "DPLRuntime", "DPLREPL",
+            "DPLLang", "DPLRuntime", "DPLREPL", "DPLTensor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dpl-bench", dependencies: [

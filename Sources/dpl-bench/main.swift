@@ -23,6 +23,8 @@ func runBenchmarks() throws {
                        : BenchmarkReport.table(results, threads: EngineThreads.count, repeats: options.repeats))
 }
 
+// The same kernels `dpl` runs with (BLASKernel.swift).
+BLASKernel.selectFasterKernel()
 do {
     try runBenchmarks()
 } catch let error as BenchmarkError {

@@ -3,6 +3,7 @@ import ArgumentParser
 import DPLLang
 import DPLREPL
 import DPLRuntime
+import DPLTensor
 import Foundation
 
 /// The stages `dpl` runs: DPL's built-in stages. A registration failure is a bug in DPL
@@ -198,4 +199,6 @@ struct Pack: ParsableCommand {
     }
 }
 
+// Before anything else: OpenBLAS picks its kernels when it loads (BLASKernel.swift).
+BLASKernel.selectFasterKernel()
 DPL.main()
