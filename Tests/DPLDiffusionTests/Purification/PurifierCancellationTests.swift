@@ -36,7 +36,9 @@ struct PurifierCancellationTests {
     @Test("the backward pass's recomputed steps poll the check too")
     func backwardPolls() throws {
         let check = CountingCheck(throwingFromCall: 25)
-        let purifier = try Purifier(model: Self.model, settings: PurificationSettings(t: 20), checkCancellation: check.check)
+        // Checkpointed explicitly: a process this short is otherwise kept whole (`.adaptive`).
+        let purifier = try Purifier(model: Self.model, settings: PurificationSettings(t: 20, checkpointing: .nested),
+                                    checkCancellation: check.check)
         let x = try images().requiringGrad()
         // 20 forward steps pass; the recomputation during the backward pass hits call 25.
         let y = try withGradients { try purifier.purify(x, sampleIDs: sampleIDs(2)) }

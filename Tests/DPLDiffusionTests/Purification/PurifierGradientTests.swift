@@ -34,7 +34,7 @@ struct PurifierGradientTests {
     func checkpointingPreservesGradient(sampler: Sampler) throws {
         let model = try TinyNoiseModel(features: 16)
         var gradientsByMode = [[Float]]()
-        for checkpointing in [Checkpointing.off, .automatic, .nested, .segments(of: 3), .segments(of: 1)] {
+        for checkpointing in [Checkpointing.off, .automatic, .nested, .adaptive, .segments(of: 3), .segments(of: 1)] {
             let settings = PurificationSettings(t: 10, sampler: sampler, seed: .seed(5), checkpointing: checkpointing)
             let purifier = try Purifier(model: model, settings: settings)
             let x = try images().requiringGrad()

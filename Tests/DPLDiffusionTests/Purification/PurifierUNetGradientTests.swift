@@ -31,7 +31,7 @@ struct PurifierUNetGradientTests {
     func checkpointing() throws {
         let (model, images, w) = try fixtures()
         var results = [[Float]]()
-        for checkpointing in [Checkpointing.off, .automatic, .nested, .segments(of: 2)] {
+        for checkpointing in [Checkpointing.off, .automatic, .nested, .adaptive, .segments(of: 2)] {
             let purifier = try Purifier(model: model, settings: PurificationSettings(t: 6, seed: .seed(1), checkpointing: checkpointing))
             let x = images.requiringGrad()
             results.append(try gradients(of: purifier.purify(x, sampleIDs: [0, 1]), wrt: [x], seed: w)[0].scalars)

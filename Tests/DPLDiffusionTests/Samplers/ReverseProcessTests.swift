@@ -61,4 +61,14 @@ struct ReverseProcessTests {
             try process.run(Tensor.zeros([2, 1, 2, 2]), noise: PurificationNoise(seed: 0, call: 0), sampleIDs: [0, 1])
         }
     }
+
+    @Test("adaptive checkpointing keeps at most 512 image-steps whole and nests beyond")
+    func adaptiveCheckpointing() {
+        #expect(Checkpointing.adaptive.resolved(stepCount: 5, batch: 64) == .off)
+        #expect(Checkpointing.adaptive.resolved(stepCount: 10, batch: 64) == .nested)
+        #expect(Checkpointing.adaptive.resolved(stepCount: 100, batch: 1) == .off)
+        #expect(Checkpointing.adaptive.resolved(stepCount: 1000, batch: 1) == .nested)
+        #expect(Checkpointing.nested.resolved(stepCount: 5, batch: 1) == .nested, "explicit choices stand")
+        #expect(Checkpointing.adaptive.segmentLength(stepCount: 5) == nil)
+    }
 }
