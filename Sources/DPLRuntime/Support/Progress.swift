@@ -26,7 +26,8 @@ final class ProgressReporter {
 
     /// Reports that `done` units are finished; `detail` is shown after the numbers (a loss).
     func update(_ done: Int, detail: String = "") {
-        guard !quiet else { return }
+        // Batches replayed from a journal report counts the reporter already started from.
+        guard !quiet, done > baseline || done >= total else { return }
         let now = Date()
         let complete = done >= total
         let interval = isTerminal ? 0.1 : 5.0
