@@ -32,6 +32,7 @@ public enum BuiltinStages {
         try PurifyStage.register(into: &registry, state: state)
         try AttackStage.register(into: &registry, state: state)
         try MeasureStage.register(into: &registry, state: state)
+        try CompareStage.register(into: &registry, state: state)
         try PlotStage.register(into: &registry, state: state)
         return try SmokeMode.wrapping(registry, state: state)
     }

@@ -1,3 +1,24 @@
+// MARK: - Which iterates an attack may return
+
+/// Which of an iterative attack's points it returns per sample.
+///
+/// Against a deterministic defense the two agree whenever the search finds a success, and
+/// `best` can only be stronger. Against a randomized defense they differ: `best` keeps the
+/// first point whose EOT-averaged logits were misclassified during the search (or the highest
+/// loss seen), which favours points where the search's own draws were lucky for the attacker;
+/// `last` returns where the optimization ended, as many published evaluations of randomized
+/// defenses do. Reports name the rule (`keep=best`), so a reader knows which was used.
+public enum IterateRule: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// The first successful iterate, else the highest-loss one (across restarts, the union of
+    /// successes, as AutoAttack does).
+    case best
+    /// Each restart's final iterate; across restarts the best of those.
+    case last
+
+    /// `best` or `last`.
+    public var description: String { rawValue }
+}
+
 // MARK: - The best point per sample across steps and restarts
 
 /// Keeps, per sample, the point an attack will return: the first point found that succeeds

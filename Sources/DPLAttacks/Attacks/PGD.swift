@@ -4,9 +4,10 @@ import DPLTensor
 
 /// Projected Gradient Descent (Madry et al., 2018), as ascent on the loss: from a random start
 /// in the ball, `steps` steps of size `stepSize` along `sign(∇)` (L∞) or `∇/‖∇‖₂` (L2), each
-/// projected back into the ball and [0, 1]; `restarts` independent runs. Every iterate is
-/// offered to `BestPoints`, so a misclassified point is kept once found and otherwise the
-/// highest-loss point is returned.
+/// projected back into the ball and [0, 1]; `restarts` independent runs. With `keep = .best`
+/// every iterate is offered to `BestPoints`, so a misclassified point is kept once found and
+/// otherwise the highest-loss point is returned; with `keep = .last` only each restart's final
+/// iterate is (see `IterateRule`).
 ///
 /// Random start: L∞ uniform in [−ε, ε] per pixel; L2 a direction uniform on the sphere
 /// (normalized Gaussian) times ε·u with u uniform in [0, 1). Draws are keyed by
@@ -28,12 +29,15 @@ public struct PGD: Attack {
     public let loss: AttackLoss
     /// The seed of the random starts.
     public let seed: UInt64
+    /// Which iterates may be returned.
+    public let keep: IterateRule
 
     /// PGD with its settings.
     /// - Throws: `AttackError` for steps < 0, restarts < 1, eot < 1, or a step size that is
     ///   negative or not finite.
     public init(budget: AttackBudget, steps: Int, stepSize: Float, randomStart: Bool = true,
-                restarts: Int = 1, eot: Int = 1, loss: AttackLoss = .crossEntropy, seed: UInt64 = 0) throws {
+                restarts: Int = 1, eot: Int = 1, loss: AttackLoss = .crossEntropy, seed: UInt64 = 0,
+                keep: IterateRule = .best) throws {
         self.budget = budget
         self.steps = try validatedCount(steps, "steps", attack: "pgd", minimum: 0, maximum: DefenseCallIndex.maxIteration - 1)
         guard stepSize.isFinite, stepSize >= 0 else {
@@ -45,18 +49,20 @@ public struct PGD: Attack {
         self.eotSamples = try validatedEOT(eot, attack: "pgd")
         self.loss = loss
         self.seed = seed
+        self.keep = keep
     }
 
     /// `pgd`.
     public var name: String { "pgd" }
     /// PGD follows the gradient.
     public var needsGradients: Bool { true }
-    /// norm, eps, steps, step, random start, restarts, loss, eot, seed.
+    /// norm, eps, steps, step, random start, restarts, loss, eot, keep, seed.
     public var settings: [AttackSetting] {
         [AttackSetting("norm", "\(budget.norm)"), AttackSetting("eps", "\(budget.epsilon)"),
          AttackSetting("steps", "\(steps)"), AttackSetting("step", "\(stepSize)"),
          AttackSetting("random_start", "\(randomStart)"), AttackSetting("restarts", "\(restarts)"),
-         AttackSetting("loss", "\(loss)"), AttackSetting("eot", "\(eotSamples)"), AttackSetting("seed", "\(seed)")]
+         AttackSetting("loss", "\(loss)"), AttackSetting("eot", "\(eotSamples)"), AttackSetting("keep", "\(keep)"),
+         AttackSetting("seed", "\(seed)")]
     }
 
     /// Runs all restarts and returns the best point per sample.
@@ -75,7 +81,7 @@ public struct PGD: Attack {
             for iteration in 0...steps {
                 let isLast = iteration == steps
                 let here = try oracle.evaluate(x, restart: restart, iteration: iteration, withGradient: !isLast)
-                best.offer(x, losses: here.values, success: here.success)
+                if keep == .best || isLast { best.offer(x, losses: here.values, success: here.success) }
                 if isLast { break }
                 let direction = ascentDirection(here.gradient, width: width, norm: budget.norm)
                 for i in x.indices { x[i] += stepSize * direction[i] }

@@ -25,6 +25,7 @@ enum AttackStage {
             Parameter("step", .number, minimum: 0, doc: "pgd step size (default 2.5·eps/steps)."),
             Parameter("restarts", .integer, default: .number(1), minimum: 1, doc: "Random restarts (pgd, apgd, square); the best adversarial per sample is kept."),
             Parameter("random_start", .bool, default: .bool(true), doc: "pgd: start from a random point in the budget."),
+            Parameter("keep", .choice(IterateRule.allCases.map(\.rawValue)), default: .name("best"), doc: "pgd: which iterate is the adversarial input: best (the first misclassified during the search, else the highest loss) or last (where the search ended)."),
             Parameter("eot", .integer, default: .number(1), minimum: 1, doc: "Expectation over transformation: average each gradient (square: each score) over K draws of the defense's randomness."),
             Parameter("loss", .choice(["ce", "dlr", "margin"]), doc: "Loss maximized (default: ce; square: margin)."),
             Parameter("queries", .integer, default: .number(1000), minimum: 1, doc: "square: queries per restart."),
@@ -227,6 +228,10 @@ enum AttackStage {
         let restarts = try args.integer("restarts")
         let lossName = args.optionalText("loss")
         let loss = lossName.flatMap(AttackLoss.init(rawValue:))
+        let keep = IterateRule(rawValue: try args.text("keep")) ?? .best
+        if keep == .last && method != "pgd" {
+            throw RuntimeError("`attack \(method)` keeps its best point; keep=last is for pgd only")
+        }
         switch method {
         case "fgsm":
             return try FGSM(budget: budget, eot: eot, loss: loss ?? .crossEntropy)
@@ -240,7 +245,7 @@ enum AttackStage {
             let steps = args.optionalInteger("steps") ?? 10
             let step = args.optionalNumber("step").map(Float.init) ?? 2.5 * budget.epsilon / Float(max(1, steps))
             return try PGD(budget: budget, steps: steps, stepSize: step, randomStart: try args.bool("random_start"),
-                           restarts: restarts, eot: eot, loss: loss ?? .crossEntropy, seed: seed)
+                           restarts: restarts, eot: eot, loss: loss ?? .crossEntropy, seed: seed, keep: keep)
         }
     }
 }

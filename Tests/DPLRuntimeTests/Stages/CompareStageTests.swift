@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import DPLLang
+@testable import DPLRuntime
+
+/// `compare` and `attack keep=` end to end on the fixture's two-class dataset and a
+/// classifier trained on it.
+@Suite("compare stage and keep=", .serialized)
+struct CompareStageTests {
+    let fixture: ScriptFixture
+
+    init() throws {
+        fixture = try ScriptFixture()
+        let trained = fixture.run("""
+        set seed = 1
+        load images path="$DIR/images" | train classifier epochs=15 batch=4 lr=3e-3 checkpoint="$DIR/cnn.ckpt.safetensors" | save "$DIR/cnn.safetensors"
+        """)
+        if let error = trained.error { Issue.record("training the fixture classifier failed: \(error)") }
+    }
+
+    @Test func comparesResultsSampleBySampleAcrossAPrefix() throws {
+        let result = fixture.run("""
+        let data = load images path="$DIR/images"
+        for e in [0.1, 0.2] {
+          data | attack fgsm eps=e | classify model="$DIR/cnn.safetensors" | report as "weak {e}"
+        }
+        data | attack pgd eps=0.6 steps=5 | classify model="$DIR/cnn.safetensors" | report as "strong"
+        compare "weak*" "strong" as "strong vs weak"
+        results | save "$DIR/c.json"
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.output.contains("strong vs weak"), "\(result.output)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: fixture.folder + "/c.json"))
+        let document = try #require(try ExactJSON.parse(data) as? [String: Any])
+        let rows = try ResultReader.rows(of: document, file: "c.json")
+        let row = try #require(rows.last)
+        let value = { (name: String) in row.measurements.first { $0.name == name }?.value }
+        #expect(row.n == 16 && value("a_results") == 2 && value("b_results") == 1)
+        let weak = rows.filter { $0.label.hasPrefix("weak") }.compactMap { $0.robustAccuracy?.estimate }
+        let strong = try #require(rows.first { $0.label == "strong" }?.robustAccuracy?.estimate)
+        #expect(abs((value("a_robust") ?? -1) - weak.reduce(0, +) / 2) < 1e-9)
+        #expect(abs((value("difference") ?? -1) - (strong - weak.reduce(0, +) / 2)) < 1e-9)
+        let low = try #require(value("difference_low")), high = try #require(value("difference_high"))
+        #expect(low <= (value("difference") ?? 0) && (value("difference") ?? 0) <= high)
+        #expect((value("mcnemar_p") ?? -1) >= 0 && (value("mcnemar_p") ?? 2) <= 1)
+    }
+
+    @Test func anUnknownLabelNamesTheResultsThatExist() throws {
+        let result = fixture.run("""
+        load images path="$DIR/images" | attack fgsm eps=0.1 | classify model="$DIR/cnn.safetensors" | report as "only"
+        compare "only" "missing"
+        """)
+        let error = try #require(result.error)
+        #expect(error.contains("no attacked result labelled \"missing\"") && error.contains("\"only\""), "\(error)")
+    }
+
+    @Test func keepLastIsNamedInTheReportAndRefusedForOtherMethods() throws {
+        let last = fixture.run("""
+        load images path="$DIR/images" | attack pgd eps=0.1 steps=3 keep=last | classify model="$DIR/cnn.safetensors" | report
+        """)
+        #expect(last.error == nil, "\(last.error ?? "")")
+        #expect(last.output.contains("keep=last"), "\(last.output)")
+        let refused = fixture.run("""
+        load images path="$DIR/images" | attack fgsm eps=0.1 keep=last | classify model="$DIR/cnn.safetensors" | report
+        """)
+        #expect(refused.error?.contains("keep=last is for pgd only") == true, "\(refused.error ?? "")")
+    }
+}
