@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "DPLNNTests", dependencies: ["DPLNN", "DPLTestSupport"]),
         .testTarget(name: "DPLDataTests", dependencies: ["DPLData"]),
         .testTarget(name: "DPLDiffusionTests", dependencies: ["DPLDiffusion", "DPLTestSupport"]),
-        .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks", "DPLTestSupport"]),
+        .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks", "DPLData", "DPLTestSupport"]),
         .testTarget(name: "DPLLangTests", dependencies: ["DPLLang"]),
         .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime"]),
         .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"]),
