@@ -10,12 +10,7 @@ struct AttackStageTests {
     let fixture: ScriptFixture
 
     init() throws {
-        fixture = try ScriptFixture()
-        let trained = fixture.run("""
-        set seed = 1
-        load images path="$DIR/images" | train classifier epochs=15 batch=4 lr=3e-3 checkpoint="$DIR/cnn.ckpt.safetensors" | save "$DIR/cnn.safetensors"
-        """)
-        if let error = trained.error { Issue.record("training the fixture classifier failed: \(error)") }
+        fixture = try ScriptFixture.withClassifier()
     }
 
     /// The `results` objects of a JSON file `save` wrote.

@@ -56,6 +56,18 @@ final class ScriptFixture {
         return fixture
     }
 
+    /// A fixture with only its classifier trained (`$DIR/cnn.safetensors`); a training
+    /// failure is recorded as a test issue.
+    static func withClassifier() throws -> ScriptFixture {
+        let fixture = try ScriptFixture()
+        let trained = fixture.run("""
+        set seed = 1
+        load images path="$DIR/images" | train classifier epochs=15 batch=4 lr=3e-3 checkpoint="$DIR/cnn.ckpt.safetensors" | save "$DIR/cnn.safetensors"
+        """)
+        if let error = trained.error { Issue.record("training the fixture classifier failed: \(error)") }
+        return fixture
+    }
+
     /// Trains the fixture's classifier and diffusion model once (a few seconds) into the folder.
     func trainModels() -> String? {
         let result = run("""
