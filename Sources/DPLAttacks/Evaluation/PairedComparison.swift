@@ -66,22 +66,26 @@ public struct PairedComparison: Sendable {
             throw AttackError("compare", "the evaluations have different numbers of samples; compare results of the same images")
         }
         guard resamples >= 1 else { throw AttackError("compare", "resamples is \(resamples); give at least 1") }
-        let scoresA = PairedComparison.scores(a, n: n), scoresB = PairedComparison.scores(b, n: n)
-        let differences = (0..<n).map { scoresB[$0] - scoresA[$0] }
+        // Per sample, score b − score a in units of 1/(|a|·|b|): integers, so every sum below
+        // is exact and a difference of zero prints as 0, not as 1e-18.
+        let robustA = PairedComparison.robustCounts(a, n: n), robustB = PairedComparison.robustCounts(b, n: n)
+        let differences = (0..<n).map { robustB[$0] * a.count - robustA[$0] * b.count }
+        let unit = Double(a.count * b.count)
         self.n = n
         replicatesA = a.map { Double($0.filter { $0 }.count) / Double(n) }
         replicatesB = b.map { Double($0.filter { $0 }.count) / Double(n) }
         favoursA = differences.filter { $0 < 0 }.count
         favoursB = differences.filter { $0 > 0 }.count
-        difference = differences.reduce(0, +) / Double(n)
+        difference = Double(differences.reduce(0, +)) / (Double(n) * unit)
         pValue = PairedComparison.signTestPValue(favoursA, favoursB)
         self.resamples = resamples
-        interval = PairedComparison.bootstrapInterval(differences, seed: seed, resamples: resamples)
+        let bounds = PairedComparison.bootstrapInterval(differences, seed: seed, resamples: resamples)
+        interval = (bounds.lower / unit, bounds.upper / unit)
     }
 
-    /// Per sample, the fraction of replicates under which it stayed robust.
-    private static func scores(_ replicates: [[Bool]], n: Int) -> [Double] {
-        (0..<n).map { i in Double(replicates.filter { $0[i] }.count) / Double(replicates.count) }
+    /// Per sample, under how many replicates it stayed robust.
+    private static func robustCounts(_ replicates: [[Bool]], n: Int) -> [Int] {
+        (0..<n).map { i in replicates.filter { $0[i] }.count }
     }
 
     /// Two-sided exact binomial test of `k` successes in `k + m` fair trials:
@@ -102,14 +106,14 @@ public struct PairedComparison: Sendable {
     }
 
     /// The 2.5% and 97.5% percentiles of the mean of `values` over keyed resamples.
-    static func bootstrapInterval(_ values: [Double], seed: UInt64, resamples: Int) -> (lower: Double, upper: Double) {
+    static func bootstrapInterval(_ values: [Int], seed: UInt64, resamples: Int) -> (lower: Double, upper: Double) {
         let n = values.count
         var stream = RandomKey(seed: seed, purpose: "compare.bootstrap").stream(sample: 0)
         var means = [Double](repeating: 0, count: resamples)
         for r in 0..<resamples {
-            var sum = 0.0
+            var sum = 0
             for _ in 0..<n { sum += values[stream.nextInt(below: n)] }
-            means[r] = sum / Double(n)
+            means[r] = Double(sum) / Double(n)
         }
         means.sort()
         func quantile(_ q: Double) -> Double {
