@@ -19,6 +19,8 @@ public struct Parser {
     private var sawNonRequireStatement = false
     /// Lexer and parser errors, in source order.
     public private(set) var diagnostics: [Diagnostic]
+    /// The places of `diagnostics`, for reporting each place once.
+    private var reportedPlaces: Set<Place> = []
 
     /// Lexes `file` and prepares to parse it.
     public init(file: SourceFile) {
@@ -317,13 +319,18 @@ public struct Parser {
         try parseBinary(minimumPrecedence: 1)
     }
 
+    /// The loop reads a left-associative chain (`1 + 1 + …`) without recursing, but the tree it
+    /// builds is as deep as the chain is long, and the checker, interpreter and formatter walk
+    /// it recursively; so every operator of the chain counts as one level of nesting.
     private mutating func parseBinary(minimumPrecedence: Int) throws -> Expression {
         var left = try parseUnary()
+        var chainDepth = 0
+        defer { nesting -= chainDepth }
         while let (op, precedence) = Self.binaryOperators[current.kind], precedence >= minimumPrecedence {
-            advance()
-            try enterNesting(at: left.span)
+            let operatorToken = advance()
+            chainDepth += 1
+            try enterNesting(at: operatorToken.span)
             let right = try parseBinary(minimumPrecedence: precedence + 1)
-            nesting -= 1
             left = Expression(.binary(op, left, right), span: left.span.through(right.span))
         }
         return left
@@ -490,7 +497,9 @@ public struct Parser {
     private mutating func enterNesting(at span: SourceSpan) throws {
         nesting += 1
         if nesting > Self.maximumNesting {
-            report("nesting is deeper than \(Self.maximumNesting) levels; split the expression with `let`", at: span)
+            // Each operator of a chain (`1 + 1 + …`) counts as a level: the tree it builds is that deep.
+            report("nesting is deeper than \(Self.maximumNesting) levels (brackets, loops, `-` and each operator of a chain count); split the expression with `let`",
+                   at: span)
             throw Unwind()
         }
     }
@@ -525,7 +534,14 @@ public struct Parser {
 
     private mutating func report(_ message: String, at span: SourceSpan) {
         // One error per place is enough; a second at the same spot is a consequence of the first.
-        if diagnostics.contains(where: { $0.span.line == span.line && $0.span.column == span.column }) { return }
+        // A set, not a scan of `diagnostics`, so a file with 80,000 errors is not quadratic.
+        guard reportedPlaces.insert(Place(line: span.line, column: span.column)).inserted else { return }
         diagnostics.append(Diagnostic(message, at: span))
+    }
+
+    /// A line and column already reported.
+    private struct Place: Hashable {
+        let line: Int
+        let column: Int
     }
 }

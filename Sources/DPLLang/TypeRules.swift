@@ -1,7 +1,7 @@
 // MARK: - What the checker knows about a value before running
 
 /// A value as far as it is known before running: literals exactly, stage results by kind.
-public indirect enum StaticValue: Sendable {
+public indirect enum StaticValue: Sendable, Hashable {
     /// A number, with its value when computable from literals.
     case number(Double?)
     /// A string, with its text when it has no interpolation.
@@ -27,6 +27,19 @@ public indirect enum StaticValue: Sendable {
         case .list(let elements): self = .list(elements.map(StaticValue.init))
         case .none: self = .none
         case .runtime(let object): self = .kind(DataKind(object.typeName))
+        }
+    }
+
+    /// The value with its literal contents forgotten: only its type is left (`the number 3` becomes
+    /// `a number`), so loop elements of one type check the loop body once.
+    public var abstracted: StaticValue {
+        switch self {
+        case .number: return .number(nil)
+        case .string: return .string(nil)
+        // A name may be one of a choice or not; unknown is the only type that never misleads.
+        case .name: return .kind(.any)
+        case .list(let elements): return .list(elements.map(\.abstracted))
+        case .bool, .none, .kind: return self
         }
     }
 
