@@ -360,6 +360,10 @@ public struct Parser {
                 report("number `\(token.text)` is too large", at: token.span)
                 return Expression(.number(0, text: token.text), span: token.span)
             }
+            if !Self.isExact(token.text, value) {
+                report("number `\(token.text)` cannot be held exactly (whole numbers are exact up to \(Self.largestExactInteger)); write a smaller number",
+                       at: token.span)
+            }
             return Expression(.number(value, text: token.text), span: token.span)
         case .string:
             advance()
@@ -404,6 +408,19 @@ public struct Parser {
             report("expected a value, found \(describe(token))", at: token.span)
             throw Unwind()
         }
+    }
+
+    /// 2^53: every whole number up to this is exactly a `Double`, DPL's one number type.
+    static let largestExactInteger: UInt64 = 1 << 53
+
+    /// Whether a literal written with digits alone (`12345`) is exactly the number it parsed
+    /// to; a seed or count written as `9007199254740993` would otherwise silently change.
+    /// Literals with a point or an exponent ask for a rounded value and are always accepted.
+    private static func isExact(_ text: String, _ value: Double) -> Bool {
+        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return true }
+        guard value >= Double(largestExactInteger) else { return true }
+        guard let written = UInt64(text), let parsed = UInt64(exactly: value) else { return false }
+        return written == parsed
     }
 
     // MARK: Strings

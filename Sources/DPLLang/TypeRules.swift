@@ -133,6 +133,11 @@ public enum TypeRules {
             if let number, number.rounded() != number {
                 return TypeMismatch(reason: "expects a whole number, but got \(Value.format(number))")
             }
+            // Beyond 64 bits a whole number has no exact integer; refused here, a stage would
+            // otherwise see no value and fall back to its default.
+            if let number, Int(exactly: number) == nil {
+                return TypeMismatch(reason: "must be a whole number from \(Int.min) to \(Int.max), but is \(Value.format(number))")
+            }
             return nil
         case (.string, .string), (.string, .name), (.name, .name), (.name, .string): return nil
         case (.bool, .bool): return nil
@@ -155,11 +160,23 @@ public enum TypeRules {
             var firstFix: TypeMismatch?
             for type in types {
                 guard let problem = mismatch(value, type: type) else { return nil }
+                // A number the one numeric alternative refuses: its reason is the useful one
+                // (`seed=1e300` is too large, not "not fixed or random").
+                if case .number = value, type.isNumeric, problem.reason != wrongTypeReason(value, type) {
+                    return problem
+                }
                 if firstFix == nil, problem.fix != nil { firstFix = problem }
             }
             return TypeMismatch(reason: "expects \(type.phrase), but got \(value.phrase)", fix: firstFix?.fix)
         default: return wrongType
         }
+    }
+}
+
+extension TypeRules {
+    /// The plain "expects …, but got …" reason, to tell it from a more specific one.
+    fileprivate static func wrongTypeReason(_ value: StaticValue, _ type: ParameterType) -> String {
+        "expects \(type.phrase), but got \(value.phrase)"
     }
 }
 

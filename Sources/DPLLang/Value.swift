@@ -74,10 +74,12 @@ public enum Value: CustomStringConvertible {
         return nil
     }
 
-    /// The number as an `Int`, if this is a whole number in range.
+    /// The number as an `Int`, if it is a whole number an `Int` holds exactly; nil otherwise.
+    /// The type rules refuse any other number for an integer parameter, so a stage never
+    /// mistakes a too-large argument for a missing one.
     public var integerValue: Int? {
-        guard let number = numberValue, number.rounded() == number, abs(number) < 9e15 else { return nil }
-        return Int(number)
+        guard let number = numberValue else { return nil }
+        return Int(exactly: number)
     }
 
     /// The text of a string or a name; stages that take a name accept either.
