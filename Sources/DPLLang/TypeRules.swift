@@ -91,6 +91,10 @@ public enum TypeRules {
             return fileExtensionMismatch(path, allowed: parameter.fileExtensions)
         }
         guard case .number(let number?) = value, parameter.type.isNumeric else { return nil }
+        // `inf - inf` is NaN, which every comparison below would let through.
+        if !number.isFinite {
+            return TypeMismatch(reason: "must be a finite number, but is \(Value.format(number))")
+        }
         if let minimum = parameter.minimum, number < minimum {
             return TypeMismatch(reason: "must be at least \(Value.format(minimum)), but is \(Value.format(number))")
         }

@@ -62,6 +62,7 @@ public enum Value: CustomStringConvertible {
 
     /// Whole numbers print without a fraction (`100`, not `100.0`); others in the shortest form.
     public static func format(_ number: Double) -> String {
+        if number.isNaN { return "nan" }  // Not "-nan", which `inf - inf` prints.
         if number.rounded() == number, abs(number) < 1e15 { return String(Int64(number)) }
         return "\(number)"
     }

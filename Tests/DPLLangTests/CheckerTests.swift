@@ -280,3 +280,15 @@ import Testing
         }
     }
 }
+
+extension CheckerBoundsTests {
+    /// `inf - inf` is NaN, which passed every range check (`ema=` NaN saved NaN weights).
+    @Test func nonFiniteNumbersAreRangeErrors() {
+        #expect(checkMessages("let big = 1e300 * 1e300\nload m | attack pgd eps=big - big") == [
+            "2:25 parameter `eps` of `attack` must be a finite number, but is nan",
+        ])
+        #expect(checkMessages("let big = 1e300 * 1e300\nload m | attack pgd eps=big") == [
+            "2:25 parameter `eps` of `attack` must be a finite number, but is inf",
+        ])
+    }
+}

@@ -154,6 +154,8 @@ enum TrainStage {
             let mean = recent.reduce(0, +) / Double(recent.count)
             progress.update(step + 1, detail: String(format: "loss %.4f", mean))
             if (step + 1) % 200 == 0 || step + 1 == trainingConfiguration.steps {
+                // A checkpoint of NaN weights would be resumed from and saved without a word.
+                try trainer.requireFiniteWeights(after: "step \(step + 1)")
                 metadata["dpl.training.final_loss"] = String(format: "%.5f", mean)
                 try saveCheckpoint(stepsDone: step + 1)
             }
