@@ -45,6 +45,13 @@ final class CheckScope {
     }
 }
 
+/// A `def` body checked with given parameter values, from inside the given `def`s.
+struct DefinitionCallKey: Hashable {
+    let stack: [String]
+    let definition: SourceSpan
+    let values: [StaticValue]
+}
+
 /// A `def` as the checker sees it: parameters, what it accepts and produces, and its body.
 struct CheckedDefinition {
     let statement: DefStatement
@@ -86,6 +93,9 @@ public final class Checker {
     public static let maximumDefinitionDepth = 100
     /// Where each entry of `definitionStack` was called (or defined, for the outermost).
     private var definitionCallSites: [SourceSpan] = []
+    /// The errors of `def` bodies already checked with given values; emptied before every
+    /// statement, since a statement may change what a body sees.
+    private var definitionCallMemo: [DefinitionCallKey: [Diagnostic]] = [:]
     /// The first call found beyond `maximumDefinitionDepth`.
     private var depthLimitError: Diagnostic?
     /// The imports being checked, outermost first, to name an import cycle.
@@ -140,6 +150,7 @@ public final class Checker {
     // MARK: Statements
 
     private func check(_ statement: Statement, in scope: CheckScope, file: SourceFile) {
+        definitionCallMemo.removeAll(keepingCapacity: true)
         switch statement {
         case .pipeline(let pipeline):
             _ = check(pipeline, in: scope, fragment: false)
@@ -510,20 +521,31 @@ public final class Checker {
                 bodyScope.variables[parameter.name] = .kind(.any)
             }
         }
-        // Errors the body has with these values, reported at the call that causes them. They are
-        // taken back off the end (not by copying everything found so far), so checking many
-        // calls stays linear in the number of errors.
-        let diagnosticMark = diagnostics.count
-        let keyMark = reportedKeyOrder.count
-        definitionStack.append(statement.name)
-        definitionCallSites.append(call.nameSpan)
-        _ = check(statement.body, in: bodyScope, fragment: true)
-        definitionCallSites.removeLast()
-        definitionStack.removeLast()
-        let fresh = Array(diagnostics[diagnosticMark...])
-        diagnostics.removeSubrange(diagnosticMark...)
-        for key in reportedKeyOrder[keyMark...] { reportedKeys.remove(key) }
-        reportedKeyOrder.removeSubrange(keyMark...)
+        // `def f2 = f1 | f1`, `def f3 = f2 | f2`, …: checking each call's body afresh is
+        // exponential, so a body checked with the same values (within one statement, where no
+        // scope changes) is checked once and its errors reused.
+        let memoKey = DefinitionCallKey(stack: definitionStack, definition: statement.span,
+                                        values: statement.parameters.map { bodyScope.variables[$0.name] ?? .kind(.any) })
+        let fresh: [Diagnostic]
+        if let known = definitionCallMemo[memoKey] {
+            fresh = known
+        } else {
+            // Errors the body has with these values, reported at the call that causes them. They
+            // are taken back off the end (not by copying everything found so far), so checking
+            // many calls stays linear in the number of errors.
+            let diagnosticMark = diagnostics.count
+            let keyMark = reportedKeyOrder.count
+            definitionStack.append(statement.name)
+            definitionCallSites.append(call.nameSpan)
+            _ = check(statement.body, in: bodyScope, fragment: true)
+            definitionCallSites.removeLast()
+            definitionStack.removeLast()
+            fresh = Array(diagnostics[diagnosticMark...])
+            diagnostics.removeSubrange(diagnosticMark...)
+            for key in reportedKeyOrder[keyMark...] { reportedKeys.remove(key) }
+            reportedKeyOrder.removeSubrange(keyMark...)
+            definitionCallMemo[memoKey] = fresh
+        }
         for diagnostic in fresh {
             let place = "\(URL(fileURLWithPath: diagnostic.span.file).lastPathComponent):\(diagnostic.span.line)"
             report("in `\(call.name)` (defined at \(place)): \(diagnostic.message)", at: call.span, fix: diagnostic.fix)

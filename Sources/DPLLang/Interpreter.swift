@@ -253,8 +253,16 @@ final class Interpreter {
         }
         var (source, stages) = try resolve(definition.body.head, in: scope)
         for inner in definition.body.stages { stages += try bind(inner, in: scope).stages }
+        // `def f2 = f1 | f1`, `def f3 = f2 | f2`, …: the stages double at every level.
+        guard stages.count <= Self.maximumExpandedStages else {
+            throw RuntimeError("`\(call.name)` expands to more than \(Self.maximumExpandedStages) stages; a pipeline that long is a mistake, so call fewer `def`s inside `def`s",
+                               at: call.nameSpan)
+        }
         return (source, stages)
     }
+
+    /// The most stages one `def` call may expand to.
+    static let maximumExpandedStages = 10_000
 
     /// The start of a pipeline: an expression or a variable gives the value piped in; a stage
     /// call gives its bound stages (and the value a source stage starts with).

@@ -292,3 +292,32 @@ extension CheckerBoundsTests {
         ])
     }
 }
+
+extension CheckerBoundsTests {
+    /// `def f2 = f1 | f1`, … 25 levels: each call's body was checked afresh, 2^25 times.
+    @Test func doublingDefChainIsCheckedInLinearTime() {
+        var lines = ["let t0 = 50", "def f0 = purify t=t0"]
+        for index in 1...25 { lines.append("def f\(index) = f\(index - 1) | f\(index - 1)") }
+        lines.append("load d | f25 | classify")
+        let clock = ContinuousClock()
+        var messages: [String] = []
+        let elapsed = clock.measure { messages = checkMessages(lines.joined(separator: "\n")) }
+        #expect(messages.isEmpty)
+        #expect(elapsed < .seconds(5), "checking took \(elapsed)")
+        // The same body with values that differ per call is still checked per call.
+        #expect(checkMessages("def p(t) = purify t=t\nload d | p t=50 | p t=5000 | classify") == [
+            "2:19 in `p` (defined at main.dpl:1): parameter `t` of `purify` must be at most 1000, but is 5000",
+        ])
+    }
+}
+
+extension InterpreterBoundsTests {
+    @Test func doublingDefChainIsARuntimeErrorNotAMemoryBlowUp() {
+        var lines = ["def f0 = purify"]
+        for index in 1...40 { lines.append("def f\(index) = f\(index - 1) | f\(index - 1)") }
+        lines.append("load d | f40 | classify")
+        let (_, outcome) = runScript(lines.joined(separator: "\n"))
+        #expect(outcome.exitCode == 2)
+        #expect(outcome.errorText?.contains("expands to more than 10000 stages") == true)
+    }
+}
