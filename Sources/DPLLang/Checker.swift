@@ -7,13 +7,49 @@ final class CheckScope {
     let parent: CheckScope?
     var variables: [String: StaticValue] = [:]
     var definitions: [String: CheckedDefinition] = [:]
+    /// For the outermost scope: what earlier statements of the session (REPL lines, standard
+    /// input) left behind. It is looked up by name when used, not copied in for every
+    /// statement, so a session of 10,000 statements is not checked in quadratic time.
+    private let session: Environment?
+    private let summarizeSessionDefinition: ((UserStage, CheckScope) -> CheckedDefinition)?
 
-    init(parent: CheckScope? = nil) { self.parent = parent }
+    init(parent: CheckScope? = nil) {
+        self.parent = parent
+        self.session = nil
+        self.summarizeSessionDefinition = nil
+    }
 
-    func variable(_ name: String) -> StaticValue? { variables[name] ?? parent?.variable(name) }
-    func definition(_ name: String) -> CheckedDefinition? { definitions[name] ?? parent?.definition(name) }
-    var variableNames: [String] { Array(variables.keys) + (parent?.variableNames ?? []) }
-    var definitionNames: [String] { Array(definitions.keys) + (parent?.definitionNames ?? []) }
+    init(session: Environment, summarize: @escaping (UserStage, CheckScope) -> CheckedDefinition) {
+        self.parent = nil
+        self.session = session
+        self.summarizeSessionDefinition = summarize
+    }
+
+    func variable(_ name: String) -> StaticValue? {
+        variables[name] ?? parent?.variable(name) ?? session?.lookup(name).map(StaticValue.init)
+    }
+
+    func definition(_ name: String) -> CheckedDefinition? {
+        if let definition = definitions[name] ?? parent?.definition(name) { return definition }
+        guard let stage = session?.userStage(name), let summarizeSessionDefinition else { return nil }
+        // Not cached in `definitions`: the summary refers back to this scope.
+        return summarizeSessionDefinition(stage, self)
+    }
+
+    var variableNames: [String] {
+        Array(variables.keys) + (parent?.variableNames ?? []) + (session.map { Array($0.allVariables.keys) } ?? [])
+    }
+
+    var definitionNames: [String] {
+        Array(definitions.keys) + (parent?.definitionNames ?? []) + (session.map { Array($0.allUserStages.keys) } ?? [])
+    }
+}
+
+/// A `def` body checked with given parameter values, from inside the given `def`s.
+struct DefinitionCallKey: Hashable {
+    let stack: [String]
+    let definition: SourceSpan
+    let values: [StaticValue]
 }
 
 /// A `def` as the checker sees it: parameters, what it accepts and produces, and its body.
@@ -41,8 +77,29 @@ public final class Checker {
     public private(set) var sources: [String: SourceFile] = [:]
     /// Suppresses structural errors while a `def` body is re-checked with a call's values.
     private var reportedKeys: Set<String> = []
+    /// `reportedKeys` in the order added, so a `def` call can take back what its body added.
+    private var reportedKeyOrder: [String] = []
     /// The DPL version `require` statements are compared against.
     private let runningVersion: String
+    /// How many times the loop bodies around the statement being checked are checked (the
+    /// product of their distinct bindings).
+    private var loopBodyInstances = 1
+    /// Beyond this many instances of one loop body, loop elements are checked by type alone.
+    static let maximumLoopBodyInstances = 256
+    /// The `def`s whose bodies are being checked, outermost first, to find one that calls itself.
+    private var definitionStack: [String] = []
+    /// Calls of `def`s inside `def`s deeper than this are an error, in the checker and when running,
+    /// so a long chain of `def`s cannot exhaust the stack.
+    public static let maximumDefinitionDepth = 100
+    /// Where each entry of `definitionStack` was called (or defined, for the outermost).
+    private var definitionCallSites: [SourceSpan] = []
+    /// The errors of `def` bodies already checked with given values; emptied before every
+    /// statement, since a statement may change what a body sees.
+    private var definitionCallMemo: [DefinitionCallKey: [Diagnostic]] = [:]
+    /// The first call found beyond `maximumDefinitionDepth`.
+    private var depthLimitError: Diagnostic?
+    /// The imports being checked, outermost first, to name an import cycle.
+    private var importStack: [String] = []
 
     /// Creates a checker.
     /// - Parameters:
@@ -62,14 +119,20 @@ public final class Checker {
 
     /// Checks `program` against what the session's `environment` already holds.
     public func check(_ program: Program, environment: Environment? = nil) -> [Diagnostic] {
-        let scope = CheckScope()
+        // The script itself is the bottom of the import stack, so importing it back is a cycle.
+        importStack = loader.canonicalName(ofScript: program.source.name).map { [$0] } ?? []
+        let scope: CheckScope
         if let environment {
-            for (name, value) in environment.allVariables { scope.variables[name] = StaticValue(value) }
-            for (name, stage) in environment.allUserStages {
-                scope.definitions[name] = summarize(stage.definition, in: CheckScope())
-            }
+            // A session `def` sees the session's variables and `def`s, as it does when it runs.
+            scope = CheckScope(session: environment) { stage, root in self.summarize(stage.definition, in: root) }
+        } else {
+            scope = CheckScope()
         }
         check(program, scope: scope)
+        if let depthLimitError {
+            record(depthLimitError)
+            self.depthLimitError = nil
+        }
         return diagnostics
     }
 
@@ -87,6 +150,7 @@ public final class Checker {
     // MARK: Statements
 
     private func check(_ statement: Statement, in scope: CheckScope, file: SourceFile) {
+        definitionCallMemo.removeAll(keepingCapacity: true)
         switch statement {
         case .pipeline(let pipeline):
             _ = check(pipeline, in: scope, fragment: false)
@@ -101,7 +165,11 @@ public final class Checker {
                 if let value = parameter.defaultValue { _ = evaluate(value, in: scope, namesAllowed: true) }
                 bodyScope.variables[parameter.name] = .kind(.any)
             }
+            definitionStack.append(definition.name)
+            definitionCallSites.append(definition.nameSpan)
             _ = check(definition.body, in: bodyScope, fragment: true)
+            definitionCallSites.removeLast()
+            definitionStack.removeLast()
             scope.definitions[definition.name] = checked
         case .loop(let loop):
             checkLoop(loop, in: scope, file: file)
@@ -185,6 +253,17 @@ public final class Checker {
             report("`for` needs a list to iterate over, but got \(sequence.phrase)", at: loop.sequence.span)
             bindings = [.kind(.any)]
         }
+        // Loops inside loops multiply: k nested loops of 16 elements would check the innermost
+        // body 16^k times. Past a budget, elements keep only their types, so the body is checked
+        // once per distinct type environment (the run still checks each value).
+        if loopBodyInstances * bindings.count > Self.maximumLoopBodyInstances {
+            bindings = bindings.map(\.abstracted)
+        }
+        var seen: Set<StaticValue> = []
+        bindings = bindings.filter { seen.insert($0).inserted }
+        let outerInstances = loopBodyInstances
+        loopBodyInstances *= bindings.count
+        defer { loopBodyInstances = outerInstances }
         for binding in bindings {
             let body = CheckScope(parent: scope)
             body.variables[loop.variable] = binding
@@ -193,7 +272,16 @@ public final class Checker {
     }
 
     private func checkImport(_ statement: ImportStatement, in scope: CheckScope, importer: SourceFile) {
-        let path = loader.resolve(statement.path, relativeTo: importer.name)
+        let path = loader.canonicalPath(loader.resolve(statement.path, relativeTo: importer.name))
+        if let refusal = SourceLoader.importRefusal(path, written: statement.path) {
+            report(refusal, at: statement.pathSpan)
+            return
+        }
+        if let start = importStack.firstIndex(of: path) {
+            report("import cycle: \(Self.describeImportCycle(importStack[start...] + [path])); a script cannot import itself, directly or through other scripts",
+                   at: statement.pathSpan)
+            return
+        }
         guard !imported.contains(path) else { return }
         imported.insert(path)
         let text: String
@@ -203,6 +291,12 @@ public final class Checker {
             report("cannot read `\(statement.path)` (looked for \(path))", at: statement.pathSpan)
             return
         }
+        if let refusal = SourceLoader.binaryRefusal(text, written: statement.path) {
+            report(refusal, at: statement.pathSpan)
+            return
+        }
+        importStack.append(path)
+        defer { importStack.removeLast() }
         let source = SourceFile(name: path, text: text)
         let (program, parseErrors) = Parser.parse(source)
         sources[path] = source
@@ -210,6 +304,11 @@ public final class Checker {
             for diagnostic in parseErrors { record(diagnostic) }
         }
         check(program, scope: scope)
+    }
+
+    /// `main.dpl` → `lib.dpl` → `main.dpl`: the files of an import cycle by name.
+    static func describeImportCycle<Paths: Sequence<String>>(_ paths: Paths) -> String {
+        paths.map { "`\(URL(fileURLWithPath: $0).lastPathComponent)`" }.joined(separator: " → ")
     }
 
     /// A `def`'s interface: the input rule of its first stage and the output kind of its last.
@@ -251,6 +350,9 @@ public final class Checker {
             if call.isBareName, let value = scope.variable(call.name) {
                 current = value
                 producer = "`\(call.name)`"
+            } else if reportCycle(call) {
+                current = .kind(.any)
+                producer = "`\(call.name)`"
             } else if let rule = inputRule(of: call, in: scope) {
                 var input: StaticValue?
                 if rule != .nothing {
@@ -278,6 +380,11 @@ public final class Checker {
             }
         }
         for call in pipeline.stages {
+            if reportCycle(call) {
+                current = .kind(.any)
+                producer = "`\(call.name)`"
+                continue
+            }
             guard inputRule(of: call, in: scope) != nil else {
                 report("unknown stage `\(call.name)`", at: call.nameSpan,
                        fix: Suggestion.didYouMean(call.name, among: registry.stageNames + scope.definitionNames))
@@ -289,6 +396,15 @@ public final class Checker {
             producer = "`\(call.name)`"
         }
         return current ?? .none
+    }
+
+    /// Reports a call of a `def` whose body is being checked: running it would recurse forever.
+    private func reportCycle(_ call: StageCall) -> Bool {
+        guard let start = definitionStack.firstIndex(of: call.name) else { return false }
+        let cycle = (definitionStack[start...] + [call.name]).map { "`\($0)`" }.joined(separator: " → ")
+        report("`\(call.name)` calls itself (\(cycle)); a `def` cannot call itself, directly or through other `def`s",
+               at: call.nameSpan)
+        return true
     }
 
     private func inputRule(of call: StageCall, in scope: CheckScope) -> InputRule? {
@@ -384,6 +500,16 @@ public final class Checker {
             Parameter($0.name, .any, default: nil, required: $0.defaultValue == nil, doc: "parameter of `\(statement.name)`")
         }
         let values = bindArguments(call, parameters: parameters, positional: statement.parameters.map(\.name), in: scope)
+        guard definitionStack.count < Self.maximumDefinitionDepth else {
+            // Kept out of `diagnostics`, which the calls around this one rewrite as "in `f` …"
+            // a hundred times over; reported once, since every deeper call would repeat it.
+            if depthLimitError == nil, let outermost = definitionCallSites.first {
+                let chain = "`\(definitionStack[0])` → `\(definitionStack[1])` → … → `\(call.name)`"
+                depthLimitError = Diagnostic("`def` calls nest deeper than \(Self.maximumDefinitionDepth) levels (\(chain)); call fewer `def`s inside `def`s",
+                                             at: outermost)
+            }
+            return
+        }
         let bodyScope = CheckScope(parent: definition.scope)
         for parameter in statement.parameters {
             if let given = values[parameter.name] {
@@ -395,14 +521,32 @@ public final class Checker {
                 bodyScope.variables[parameter.name] = .kind(.any)
             }
         }
-        // Errors the body has with these values, reported at the call that causes them.
-        let saved = diagnostics
-        let savedKeys = reportedKeys
-        _ = check(statement.body, in: bodyScope, fragment: true)
-        let fresh = diagnostics.dropFirst(saved.count)
-        diagnostics = saved
-        reportedKeys = savedKeys
-        for diagnostic in fresh where !saved.contains(diagnostic) {
+        // `def f2 = f1 | f1`, `def f3 = f2 | f2`, …: checking each call's body afresh is
+        // exponential, so a body checked with the same values (within one statement, where no
+        // scope changes) is checked once and its errors reused.
+        let memoKey = DefinitionCallKey(stack: definitionStack, definition: statement.span,
+                                        values: statement.parameters.map { bodyScope.variables[$0.name] ?? .kind(.any) })
+        let fresh: [Diagnostic]
+        if let known = definitionCallMemo[memoKey] {
+            fresh = known
+        } else {
+            // Errors the body has with these values, reported at the call that causes them. They
+            // are taken back off the end (not by copying everything found so far), so checking
+            // many calls stays linear in the number of errors.
+            let diagnosticMark = diagnostics.count
+            let keyMark = reportedKeyOrder.count
+            definitionStack.append(statement.name)
+            definitionCallSites.append(call.nameSpan)
+            _ = check(statement.body, in: bodyScope, fragment: true)
+            definitionCallSites.removeLast()
+            definitionStack.removeLast()
+            fresh = Array(diagnostics[diagnosticMark...])
+            diagnostics.removeSubrange(diagnosticMark...)
+            for key in reportedKeyOrder[keyMark...] { reportedKeys.remove(key) }
+            reportedKeyOrder.removeSubrange(keyMark...)
+            definitionCallMemo[memoKey] = fresh
+        }
+        for diagnostic in fresh {
             let place = "\(URL(fileURLWithPath: diagnostic.span.file).lastPathComponent):\(diagnostic.span.line)"
             report("in `\(call.name)` (defined at \(place)): \(diagnostic.message)", at: call.span, fix: diagnostic.fix)
         }
@@ -484,8 +628,8 @@ public final class Checker {
     private func record(_ diagnostic: Diagnostic) {
         // The same mistake reached twice (a loop body checked per element) is reported once.
         let key = "\(diagnostic.span)|\(diagnostic.fullMessage)"
-        guard !reportedKeys.contains(key) else { return }
-        reportedKeys.insert(key)
+        guard reportedKeys.insert(key).inserted else { return }
+        reportedKeyOrder.append(key)
         diagnostics.append(diagnostic)
     }
 }

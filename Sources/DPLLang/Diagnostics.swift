@@ -2,7 +2,7 @@
 
 /// One problem in a script: where it is, one plain sentence saying what is wrong,
 /// and, where one is likely, the fix.
-public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
+public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     /// Where the problem is.
     public var span: SourceSpan
     /// One sentence, lower-case start, no trailing period; names use backticks.

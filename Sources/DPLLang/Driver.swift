@@ -167,24 +167,26 @@ public struct Driver {
         let session = makeSession()
         var worst = Self.success
         var pending = ""
+        var state = Session.PendingStatement()
         var pendingStartLine = 1
         var lineNumber = 0
         func flush() {
-            guard !pending.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            defer {
                 pending = ""
-                return
+                state = Session.PendingStatement()
             }
-            // Blank lines in front keep line numbers in diagnostics true to the input.
-            let text = String(repeating: "\n", count: pendingStartLine - 1) + pending
-            worst = max(worst, report(session.run(SourceFile(name: "<stdin>", text: text))))
-            pending = ""
+            guard !pending.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+            // Numbered from its first line, so diagnostics give the line of the input.
+            let source = SourceFile(name: "<stdin>", text: pending, firstLine: pendingStartLine)
+            worst = max(worst, report(session.run(source)))
         }
         while let line = readLine() {
             lineNumber += 1
             let continues = line.trimmingCharacters(in: .whitespaces).hasPrefix("|")
-            if !pending.isEmpty, !continues, !Session.needsMoreInput(pending) { flush() }
+            if !pending.isEmpty, !continues, !state.needsMoreInput { flush() }
             if pending.isEmpty { pendingStartLine = lineNumber }
             pending += line + "\n"
+            state.append(line)
         }
         flush()
         return worst

@@ -40,6 +40,10 @@ final class Interpreter {
     let globals = Environment()
     /// What ran, for provenance.
     let log = ScriptLog()
+    /// The `def`s being expanded, outermost first.
+    private var expansionStack: [String] = []
+    /// The imports being run, outermost first, with the script that started them at the bottom.
+    var importStack: [String] = []
 
     init(registry: StageRegistry, settings: SettingsRegistry, loader: SourceLoader,
          cancellation: Cancellation, output: @escaping (String) -> Void) {
@@ -53,6 +57,8 @@ final class Interpreter {
 
     /// Runs a checked program in the global scope.
     func execute(_ program: Program) throws {
+        importStack = loader.canonicalName(ofScript: program.source.name).map { [$0] } ?? []
+        defer { importStack = [] }
         for statement in program.statements { try execute(statement, in: globals) }
     }
 
@@ -100,8 +106,17 @@ final class Interpreter {
         settings[key] = value
     }
 
+    /// Runs an imported file once per session. The checker refused cycles and non-scripts
+    /// already; they are refused again because a file can change between check and run.
     private func runImport(_ statement: ImportStatement, in environment: Environment) throws {
-        let path = loader.resolve(statement.path, relativeTo: statement.span.file)
+        let path = loader.canonicalPath(loader.resolve(statement.path, relativeTo: statement.span.file))
+        if let refusal = SourceLoader.importRefusal(path, written: statement.path) {
+            throw RuntimeError(refusal, at: statement.pathSpan)
+        }
+        if let start = importStack.firstIndex(of: path) {
+            throw RuntimeError("import cycle: \(Checker.describeImportCycle(importStack[start...] + [path])); a script cannot import itself, directly or through other scripts",
+                               at: statement.pathSpan)
+        }
         guard !imported.contains(path) else { return }
         imported.insert(path)
         let text: String
@@ -110,11 +125,16 @@ final class Interpreter {
         } catch {
             throw RuntimeError("cannot read `\(statement.path)` (looked for \(path))", at: statement.pathSpan)
         }
+        if let refusal = SourceLoader.binaryRefusal(text, written: statement.path) {
+            throw RuntimeError(refusal, at: statement.pathSpan)
+        }
         let (program, diagnostics) = Parser.parse(SourceFile(name: path, text: text))
         if let first = diagnostics.first {
             throw RuntimeError("`\(statement.path)` has errors: \(first)", at: statement.pathSpan)
         }
         log.record(script: ScriptLog.Script(name: statement.path, path: path, text: text, imported: true))
+        importStack.append(path)
+        defer { importStack.removeLast() }
         for statement in program.statements { try execute(statement, in: environment) }
     }
 
@@ -150,6 +170,19 @@ final class Interpreter {
     /// and to a source value when its fragment starts with one.
     private func bind(_ call: StageCall, in environment: Environment) throws -> (source: Value?, stages: [BoundStage]) {
         if let userStage = environment.userStage(call.name) {
+            // A `def` can be redefined after the checker saw it (the REPL), so the cycle and
+            // depth checks are repeated here rather than trusted.
+            if let start = expansionStack.firstIndex(of: call.name) {
+                let cycle = (expansionStack[start...] + [call.name]).map { "`\($0)`" }.joined(separator: " → ")
+                throw RuntimeError("`\(call.name)` calls itself (\(cycle)); a `def` cannot call itself, directly or through other `def`s",
+                                   at: call.nameSpan)
+            }
+            guard expansionStack.count < Checker.maximumDefinitionDepth else {
+                throw RuntimeError("`def` calls nest deeper than \(Checker.maximumDefinitionDepth) levels at `\(call.name)`; call fewer `def`s inside `def`s",
+                                   at: call.nameSpan)
+            }
+            expansionStack.append(call.name)
+            defer { expansionStack.removeLast() }
             return try expand(userStage, call: call, in: environment)
         }
         guard let entry = registry.entry(named: call.name) else {
@@ -220,8 +253,16 @@ final class Interpreter {
         }
         var (source, stages) = try resolve(definition.body.head, in: scope)
         for inner in definition.body.stages { stages += try bind(inner, in: scope).stages }
+        // `def f2 = f1 | f1`, `def f3 = f2 | f2`, …: the stages double at every level.
+        guard stages.count <= Self.maximumExpandedStages else {
+            throw RuntimeError("`\(call.name)` expands to more than \(Self.maximumExpandedStages) stages; a pipeline that long is a mistake, so call fewer `def`s inside `def`s",
+                               at: call.nameSpan)
+        }
         return (source, stages)
     }
+
+    /// The most stages one `def` call may expand to.
+    static let maximumExpandedStages = 10_000
 
     /// The start of a pipeline: an expression or a variable gives the value piped in; a stage
     /// call gives its bound stages (and the value a source stage starts with).

@@ -7,7 +7,10 @@ struct Cursor {
     private(set) var line = 1
     private(set) var column = 1
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], firstLine: Int = 1) {
+        self.bytes = bytes
+        self.line = firstLine
+    }
 
     var isAtEnd: Bool { offset >= bytes.count }
 
@@ -55,7 +58,7 @@ public struct Lexer {
     /// Creates a lexer over `file`.
     public init(file: SourceFile) {
         self.file = file
-        self.cursor = Cursor(bytes: file.bytes)
+        self.cursor = Cursor(bytes: file.bytes, firstLine: file.firstLine)
     }
 
     /// Lexes the whole file; the last token is always `.endOfFile`.

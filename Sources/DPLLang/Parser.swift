@@ -19,6 +19,8 @@ public struct Parser {
     private var sawNonRequireStatement = false
     /// Lexer and parser errors, in source order.
     public private(set) var diagnostics: [Diagnostic]
+    /// The places of `diagnostics`, for reporting each place once.
+    private var reportedPlaces: Set<Place> = []
 
     /// Lexes `file` and prepares to parse it.
     public init(file: SourceFile) {
@@ -317,13 +319,18 @@ public struct Parser {
         try parseBinary(minimumPrecedence: 1)
     }
 
+    /// The loop reads a left-associative chain (`1 + 1 + …`) without recursing, but the tree it
+    /// builds is as deep as the chain is long, and the checker, interpreter and formatter walk
+    /// it recursively; so every operator of the chain counts as one level of nesting.
     private mutating func parseBinary(minimumPrecedence: Int) throws -> Expression {
         var left = try parseUnary()
+        var chainDepth = 0
+        defer { nesting -= chainDepth }
         while let (op, precedence) = Self.binaryOperators[current.kind], precedence >= minimumPrecedence {
-            advance()
-            try enterNesting(at: left.span)
+            let operatorToken = advance()
+            chainDepth += 1
+            try enterNesting(at: operatorToken.span)
             let right = try parseBinary(minimumPrecedence: precedence + 1)
-            nesting -= 1
             left = Expression(.binary(op, left, right), span: left.span.through(right.span))
         }
         return left
@@ -352,6 +359,10 @@ public struct Parser {
             guard let value = Double(token.text), value.isFinite else {
                 report("number `\(token.text)` is too large", at: token.span)
                 return Expression(.number(0, text: token.text), span: token.span)
+            }
+            if !Self.isExact(token.text, value) {
+                report("number `\(token.text)` cannot be held exactly (whole numbers are exact up to \(Self.largestExactInteger)); write a smaller number",
+                       at: token.span)
             }
             return Expression(.number(value, text: token.text), span: token.span)
         case .string:
@@ -397,6 +408,19 @@ public struct Parser {
             report("expected a value, found \(describe(token))", at: token.span)
             throw Unwind()
         }
+    }
+
+    /// 2^53: every whole number up to this is exactly a `Double`, DPL's one number type.
+    static let largestExactInteger: UInt64 = 1 << 53
+
+    /// Whether a literal written with digits alone (`12345`) is exactly the number it parsed
+    /// to; a seed or count written as `9007199254740993` would otherwise silently change.
+    /// Literals with a point or an exponent ask for a rounded value and are always accepted.
+    private static func isExact(_ text: String, _ value: Double) -> Bool {
+        guard text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return true }
+        guard value >= Double(largestExactInteger) else { return true }
+        guard let written = UInt64(text), let parsed = UInt64(exactly: value) else { return false }
+        return written == parsed
     }
 
     // MARK: Strings
@@ -490,7 +514,9 @@ public struct Parser {
     private mutating func enterNesting(at span: SourceSpan) throws {
         nesting += 1
         if nesting > Self.maximumNesting {
-            report("nesting is deeper than \(Self.maximumNesting) levels; split the expression with `let`", at: span)
+            // Each operator of a chain (`1 + 1 + …`) counts as a level: the tree it builds is that deep.
+            report("nesting is deeper than \(Self.maximumNesting) levels (brackets, loops, `-` and each operator of a chain count); split the expression with `let`",
+                   at: span)
             throw Unwind()
         }
     }
@@ -525,7 +551,14 @@ public struct Parser {
 
     private mutating func report(_ message: String, at span: SourceSpan) {
         // One error per place is enough; a second at the same spot is a consequence of the first.
-        if diagnostics.contains(where: { $0.span.line == span.line && $0.span.column == span.column }) { return }
+        // A set, not a scan of `diagnostics`, so a file with 80,000 errors is not quadratic.
+        guard reportedPlaces.insert(Place(line: span.line, column: span.column)).inserted else { return }
         diagnostics.append(Diagnostic(message, at: span))
+    }
+
+    /// A line and column already reported.
+    private struct Place: Hashable {
+        let line: Int
+        let column: Int
     }
 }

@@ -8,28 +8,29 @@ public struct SourceFile: Sendable {
     public let text: String
     /// The UTF-8 bytes the lexer walks; columns count bytes from 1.
     public let bytes: [UInt8]
+    /// The byte offset where each line starts, so showing the line of each of many
+    /// diagnostics does not rescan the file from the top every time.
+    private let lineStarts: [Int]
+    /// The line number of the text's first line: 1 for a file; later for a statement read
+    /// from standard input, so its diagnostics give the line of the input it came from.
+    public let firstLine: Int
 
-    /// Creates a source file from its text and display name.
-    public init(name: String, text: String) {
+    /// Creates a source file from its text and display name; its lines are numbered from `firstLine`.
+    public init(name: String, text: String, firstLine: Int = 1) {
         self.name = name
         self.text = text
+        self.firstLine = firstLine
         self.bytes = Array(text.utf8)
+        var starts = [0]
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(index + 1) }
+        self.lineStarts = starts
     }
 
     /// The text of the 1-based line `number`, without its line break; empty when out of range.
     public func line(_ number: Int) -> String {
-        var current = 1
-        var start = 0
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\n") {
-                if current == number { break }
-                current += 1
-                start = index + 1
-            }
-            index += 1
-        }
-        guard current == number, start <= bytes.count else { return "" }
+        let index = number - firstLine
+        guard index >= 0, index < lineStarts.count else { return "" }
+        let start = lineStarts[index]
         var end = start
         while end < bytes.count, bytes[end] != UInt8(ascii: "\n"), bytes[end] != UInt8(ascii: "\r") { end += 1 }
         return String(decoding: bytes[start..<end], as: UTF8.self)

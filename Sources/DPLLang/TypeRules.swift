@@ -1,7 +1,7 @@
 // MARK: - What the checker knows about a value before running
 
 /// A value as far as it is known before running: literals exactly, stage results by kind.
-public indirect enum StaticValue: Sendable {
+public indirect enum StaticValue: Sendable, Hashable {
     /// A number, with its value when computable from literals.
     case number(Double?)
     /// A string, with its text when it has no interpolation.
@@ -27,6 +27,19 @@ public indirect enum StaticValue: Sendable {
         case .list(let elements): self = .list(elements.map(StaticValue.init))
         case .none: self = .none
         case .runtime(let object): self = .kind(DataKind(object.typeName))
+        }
+    }
+
+    /// The value with its literal contents forgotten: only its type is left (`the number 3` becomes
+    /// `a number`), so loop elements of one type check the loop body once.
+    public var abstracted: StaticValue {
+        switch self {
+        case .number: return .number(nil)
+        case .string: return .string(nil)
+        // A name may be one of a choice or not; unknown is the only type that never misleads.
+        case .name: return .kind(.any)
+        case .list(let elements): return .list(elements.map(\.abstracted))
+        case .bool, .none, .kind: return self
         }
     }
 
@@ -78,6 +91,10 @@ public enum TypeRules {
             return fileExtensionMismatch(path, allowed: parameter.fileExtensions)
         }
         guard case .number(let number?) = value, parameter.type.isNumeric else { return nil }
+        // `inf - inf` is NaN, which every comparison below would let through.
+        if !number.isFinite {
+            return TypeMismatch(reason: "must be a finite number, but is \(Value.format(number))")
+        }
         if let minimum = parameter.minimum, number < minimum {
             return TypeMismatch(reason: "must be at least \(Value.format(minimum)), but is \(Value.format(number))")
         }
@@ -120,6 +137,11 @@ public enum TypeRules {
             if let number, number.rounded() != number {
                 return TypeMismatch(reason: "expects a whole number, but got \(Value.format(number))")
             }
+            // Beyond 64 bits a whole number has no exact integer; refused here, a stage would
+            // otherwise see no value and fall back to its default.
+            if let number, Int(exactly: number) == nil {
+                return TypeMismatch(reason: "must be a whole number from \(Int.min) to \(Int.max), but is \(Value.format(number))")
+            }
             return nil
         case (.string, .string), (.string, .name), (.name, .name), (.name, .string): return nil
         case (.bool, .bool): return nil
@@ -142,11 +164,23 @@ public enum TypeRules {
             var firstFix: TypeMismatch?
             for type in types {
                 guard let problem = mismatch(value, type: type) else { return nil }
+                // A number the one numeric alternative refuses: its reason is the useful one
+                // (`seed=1e300` is too large, not "not fixed or random").
+                if case .number = value, type.isNumeric, problem.reason != wrongTypeReason(value, type) {
+                    return problem
+                }
                 if firstFix == nil, problem.fix != nil { firstFix = problem }
             }
             return TypeMismatch(reason: "expects \(type.phrase), but got \(value.phrase)", fix: firstFix?.fix)
         default: return wrongType
         }
+    }
+}
+
+extension TypeRules {
+    /// The plain "expects …, but got …" reason, to tell it from a more specific one.
+    fileprivate static func wrongTypeReason(_ value: StaticValue, _ type: ParameterType) -> String {
+        "expects \(type.phrase), but got \(value.phrase)"
     }
 }
 

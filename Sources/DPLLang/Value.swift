@@ -62,6 +62,7 @@ public enum Value: CustomStringConvertible {
 
     /// Whole numbers print without a fraction (`100`, not `100.0`); others in the shortest form.
     public static func format(_ number: Double) -> String {
+        if number.isNaN { return "nan" }  // Not "-nan", which `inf - inf` prints.
         if number.rounded() == number, abs(number) < 1e15 { return String(Int64(number)) }
         return "\(number)"
     }
@@ -74,10 +75,12 @@ public enum Value: CustomStringConvertible {
         return nil
     }
 
-    /// The number as an `Int`, if this is a whole number in range.
+    /// The number as an `Int`, if it is a whole number an `Int` holds exactly; nil otherwise.
+    /// The type rules refuse any other number for an integer parameter, so a stage never
+    /// mistakes a too-large argument for a missing one.
     public var integerValue: Int? {
-        guard let number = numberValue, number.rounded() == number, abs(number) < 9e15 else { return nil }
-        return Int(number)
+        guard let number = numberValue else { return nil }
+        return Int(exactly: number)
     }
 
     /// The text of a string or a name; stages that take a name accept either.

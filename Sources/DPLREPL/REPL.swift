@@ -22,6 +22,8 @@ public final class REPL {
     public let configuration: REPLConfiguration
 
     private var pendingLines: [String] = []
+    /// Follows `pendingLines` as they arrive; made afresh for each statement.
+    private var inputTracker: (any InputTracker)?
     /// A line read ahead to see whether it continues the statement before it.
     private var lookahead: LineEvent?
     private var summary = REPLSummary()
@@ -89,8 +91,10 @@ public final class REPL {
             if trimmed.isEmpty { return .proceed }
             if trimmed.hasPrefix(":") { return perform(MetaCommand.parse(trimmed), interrupts) }
         }
+        if pendingLines.isEmpty { inputTracker = session.makeInputTracker() }
         pendingLines.append(line)
-        if session.needsMoreInput(pendingLines.joined(separator: "\n")) { return .proceed }
+        inputTracker?.append(line)
+        if inputTracker?.needsMoreInput == true { return .proceed }
         if !interactive && nextLineContinuesStatement(reader) { return .proceed }
         return runPendingStatement(interrupts) == .interrupted ? .interrupted : .proceed
     }

@@ -18,6 +18,12 @@ public protocol REPLSession: AnyObject {
     /// ending in `|`, an open brace or bracket, an unterminated string.
     func needsMoreInput(_ source: String) -> Bool
 
+    /// A tracker for one statement whose lines arrive one at a time. The REPL asks after every
+    /// line whether the statement is complete; a tracker that looks at each new line once keeps
+    /// a long statement (a 10,000-line list piped in) linear. The default asks
+    /// `needsMoreInput(_:)` about all the lines so far.
+    func makeInputTracker() -> any InputTracker
+
     /// Whether `line`, coming right after a complete statement, continues it rather than
     /// starting a new one (DPL: a line starting with `|`). Asked only when reading a script
     /// without a terminal; the default implements DPL's rule.
@@ -47,6 +53,34 @@ extension REPLSession {
     public func continuesStatement(_ line: String) -> Bool {
         line.trimmingWhitespace().hasPrefix("|")
     }
+
+    /// Asks `needsMoreInput(_:)` about every line so far, after each line.
+    public func makeInputTracker() -> any InputTracker { RescanningInputTracker(session: self) }
+}
+
+// MARK: - Statements read line by line
+
+/// Decides, as the lines of one statement arrive, whether it needs more.
+public protocol InputTracker: AnyObject {
+    /// Takes the next line of the statement.
+    func append(_ line: String)
+    /// Whether the lines so far stop mid-statement.
+    var needsMoreInput: Bool { get }
+}
+
+/// The default tracker: keeps the lines and asks the session about all of them each time.
+public final class RescanningInputTracker: InputTracker {
+    private let session: any REPLSession
+    private var lines: [String] = []
+
+    /// A tracker asking `session`.
+    public init(session: any REPLSession) { self.session = session }
+
+    /// Keeps `line`.
+    public func append(_ line: String) { lines.append(line) }
+
+    /// `session.needsMoreInput` of every line so far.
+    public var needsMoreInput: Bool { session.needsMoreInput(lines.joined(separator: "\n")) }
 }
 
 // MARK: - Results

@@ -44,6 +44,9 @@ final class LanguageREPLSession: REPLSession {
 
     func needsMoreInput(_ source: String) -> Bool { Session.needsMoreInput(source) }
 
+    /// Lexes each line once as it arrives (`Session.PendingStatement`).
+    func makeInputTracker() -> any InputTracker { PendingStatementTracker() }
+
     func completions(for context: CompletionContext) -> [String] {
         let before = context.textBeforeCursor
         // Inside a string: complete file paths.
@@ -85,4 +88,13 @@ final class LanguageREPLSession: REPLSession {
     func reset() { session.reset() }
 
     func interrupt() { session.cancellation.cancel() }
+}
+
+/// `Session.PendingStatement` as the REPL's tracker.
+final class PendingStatementTracker: InputTracker {
+    private var statement = Session.PendingStatement()
+
+    func append(_ line: String) { statement.append(line) }
+
+    var needsMoreInput: Bool { statement.needsMoreInput }
 }

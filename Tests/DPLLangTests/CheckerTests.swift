@@ -167,3 +167,157 @@ import Testing
         ])
     }
 }
+
+// MARK: - Untrusted input: recursion, depth and work bounded (issue 17)
+
+@Suite struct CheckerBoundsTests {
+    /// `def f=f` then `f` (9 bytes) overflowed the stack in `dpl check` and `dpl run`.
+    @Test func selfRecursiveDefIsAnErrorNamingTheCycle() {
+        #expect(checkMessages("def f=f\nf") == [
+            "1:7 `f` calls itself (`f` → `f`); a `def` cannot call itself, directly or through other `def`s",
+        ])
+        #expect(runScript("def f=f\nf").outcome.exitCode == 1)
+    }
+
+    @Test func recursionThroughAnotherDefIsAnErrorNamingTheCycle() {
+        let messages = checkMessages("def g = classify\ndef f = g | classify\ndef g = f\nload d | g")
+        #expect(messages.contains(
+            "3:9 in `f` (defined at main.dpl:2): `g` calls itself (`g` → `f` → `g`); a `def` cannot call itself, directly or through other `def`s"))
+    }
+
+    /// A chain of 2,000 `def`s, each calling the one before, overflowed the stack.
+    @Test func longDefChainIsADepthError() {
+        var lines = ["def f0 = classify"]
+        for index in 1..<2_000 { lines.append("def f\(index) = f\(index - 1)") }
+        lines.append("load d | f1999 | report")
+        let messages = checkMessages(lines.joined(separator: "\n"))
+        #expect(messages == [
+            "101:5 `def` calls nest deeper than 100 levels (`f100` → `f99` → … → `f0`); call fewer `def`s inside `def`s",
+        ])
+    }
+
+    @Test func shortDefChainRuns() {
+        var lines = ["def f0 = classify"]
+        for index in 1..<50 { lines.append("def f\(index) = f\(index - 1)") }
+        lines.append("load d n=1 | f49 | report as \"r\"")
+        let (output, outcome) = runScript(lines.joined(separator: "\n"))
+        #expect(outcome.exitCode == 0)
+        #expect(output == ["r: d n=1 > classify"])
+    }
+
+    /// 8 nested loops over 16 literals (394 bytes) made the checker visit 16^8 bodies.
+    @Test func nestedLiteralLoopsAreCheckedOncePerTypeEnvironment() {
+        let elements = "[" + (1...16).map(String.init).joined(separator: ", ") + "]"
+        var text = "let d = load m\n"
+        for level in 0..<8 { text += "for v\(level) in \(elements) {\n" }
+        text += "d | purify t=v0 | classify\n" + String(repeating: "}\n", count: 8)
+        let clock = ContinuousClock()
+        var messages: [String] = []
+        let elapsed = clock.measure { messages = checkMessages(text) }
+        #expect(messages.isEmpty)
+        #expect(elapsed < .seconds(5), "checking 8 nested loops took \(elapsed)")
+    }
+
+    @Test func outerLoopElementsAreStillCheckedOneByOne() {
+        let text = """
+        let d = load m
+        for t in [10, 2000] {
+          for s in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] {
+            for u in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] {
+              d | purify t=t | classify
+            }
+          }
+        }
+        """
+        #expect(checkMessages(text) == ["5:20 parameter `t` of `purify` must be at most 1000, but is 2000"])
+    }
+
+    // MARK: Imports
+
+    /// A cycle re-ran the main script (results printed twice); it is an error in the file that closes it.
+    @Test func importCycleIsAnErrorNamingTheCycle() {
+        let files = ["/scripts/lib/a.dpl": "import \"b.dpl\"\n", "/scripts/lib/b.dpl": "import \"../main.dpl\"\n"]
+        let cycle = "import cycle: `main.dpl` → `a.dpl` → `b.dpl` → `main.dpl`; a script cannot import itself, directly or through other scripts"
+        #expect(checkMessages("import \"lib/a.dpl\"\n\"main\"", files: files) == ["1:8 \(cycle)"])
+        #expect(checkMessages("import \"main.dpl\"") == [
+            "1:8 import cycle: `main.dpl` → `main.dpl`; a script cannot import itself, directly or through other scripts",
+        ])
+        let (output, outcome) = runScript("import \"lib/a.dpl\"\n\"main\"", files: files)
+        #expect(output.isEmpty)
+        #expect(outcome.exitCode == 1)
+    }
+
+    /// Two names for one file (a symbolic link) imported it twice.
+    @Test func importsAreKeyedByTheFileTheyReach() {
+        let files = ["/scripts/lib/common.dpl": "\"common loaded\"\nlet shared = 1\n"]
+        let loader = SourceLoader(currentDirectory: "/scripts",
+                                  canonicalPath: { $0 == "/scripts/link.dpl" ? "/scripts/lib/common.dpl" : $0 }) { path in
+            guard let text = files[path] else { throw FakeFailure(description: "no such file") }
+            return text
+        }
+        var lines: [String] = []
+        let session = Session(registry: makeTestRegistry(), loader: loader) { lines.append($0) }
+        let outcome = session.run(SourceFile(name: "/scripts/main.dpl",
+                                             text: "import \"lib/common.dpl\"\nimport \"link.dpl\"\nshared"))
+        #expect(outcome.exitCode == 0)
+        #expect(lines == ["common loaded", "1"])
+    }
+
+    /// `import "/proc/self/environ"` printed the environment in the diagnostic's source line.
+    @Test func importOfANonScriptIsRefusedWithoutShowingIt() {
+        let files = ["/proc/self/environ": "SECRET_TOKEN=hunter2\u{0}PATH=/bin\u{0}",
+                     "/scripts/env.dpl": "SECRET_TOKEN=hunter2\u{0}PATH=/bin\u{0}"]
+        let notScript = checkMessages("import \"/proc/self/environ\"", files: files)
+        #expect(notScript == [
+            "1:8 can only import DPL scripts, whose names end in .dpl, but `/proc/self/environ` does not; rename the file",
+        ])
+        let binary = checkMessages("import \"env.dpl\"", files: files)
+        #expect(binary == ["1:8 `env.dpl` is not a text file (it holds NUL bytes), so it cannot be a DPL script"])
+        let session = Session(registry: makeTestRegistry(), loader: memoryLoader(files)) { _ in }
+        for text in ["import \"/proc/self/environ\"", "import \"env.dpl\""] {
+            let rendered = session.check(SourceFile(name: "/scripts/main.dpl", text: text)).errorText ?? ""
+            #expect(!rendered.contains("hunter2"))
+        }
+    }
+}
+
+extension CheckerBoundsTests {
+    /// `inf - inf` is NaN, which passed every range check (`ema=` NaN saved NaN weights).
+    @Test func nonFiniteNumbersAreRangeErrors() {
+        #expect(checkMessages("let big = 1e300 * 1e300\nload m | attack pgd eps=big - big") == [
+            "2:25 parameter `eps` of `attack` must be a finite number, but is nan",
+        ])
+        #expect(checkMessages("let big = 1e300 * 1e300\nload m | attack pgd eps=big") == [
+            "2:25 parameter `eps` of `attack` must be a finite number, but is inf",
+        ])
+    }
+}
+
+extension CheckerBoundsTests {
+    /// `def f2 = f1 | f1`, … 25 levels: each call's body was checked afresh, 2^25 times.
+    @Test func doublingDefChainIsCheckedInLinearTime() {
+        var lines = ["let t0 = 50", "def f0 = purify t=t0"]
+        for index in 1...25 { lines.append("def f\(index) = f\(index - 1) | f\(index - 1)") }
+        lines.append("load d | f25 | classify")
+        let clock = ContinuousClock()
+        var messages: [String] = []
+        let elapsed = clock.measure { messages = checkMessages(lines.joined(separator: "\n")) }
+        #expect(messages.isEmpty)
+        #expect(elapsed < .seconds(5), "checking took \(elapsed)")
+        // The same body with values that differ per call is still checked per call.
+        #expect(checkMessages("def p(t) = purify t=t\nload d | p t=50 | p t=5000 | classify") == [
+            "2:19 in `p` (defined at main.dpl:1): parameter `t` of `purify` must be at most 1000, but is 5000",
+        ])
+    }
+}
+
+extension InterpreterBoundsTests {
+    @Test func doublingDefChainIsARuntimeErrorNotAMemoryBlowUp() {
+        var lines = ["def f0 = purify"]
+        for index in 1...40 { lines.append("def f\(index) = f\(index - 1) | f\(index - 1)") }
+        lines.append("load d | f40 | classify")
+        let (_, outcome) = runScript(lines.joined(separator: "\n"))
+        #expect(outcome.exitCode == 2)
+        #expect(outcome.errorText?.contains("expands to more than 10000 stages") == true)
+    }
+}

@@ -96,3 +96,67 @@ import Testing
         }
     }
 }
+
+// MARK: - Untrusted input: linear line reading, real paths for imports (issue 17)
+
+@Suite struct DriverBoundsTests {
+    /// Deciding whether the pending statement was complete re-read all of it on every line,
+    /// and each statement was padded with a newline per earlier line: 10,000 lines took 22.7 s.
+    @Test func standardInputReadsTenThousandLinesInLinearTime() {
+        var lines = ["let x = ["] + Array(repeating: "  1,", count: 10_000) + ["]"]
+        lines += (0..<10_000).map { "let v\($0) = \($0)" }
+        lines += ["\"done\"", "nope"]
+        var remaining = lines[...]
+        var output: [String] = []
+        var errors: [String] = []
+        let driver = Driver(registry: makeTestRegistry(), output: { output.append($0) }, errors: { errors.append($0) })
+        let clock = ContinuousClock()
+        var code: Int32 = 0
+        let elapsed = clock.measure { code = driver.runLines { remaining.popFirst() } }
+        #expect(code == 1)
+        #expect(output == ["done"])
+        #expect(errors.first?.hasPrefix("<stdin>:20004:1: error: unknown stage or variable `nope`") == true)
+        #expect(elapsed < .seconds(8), "10,000 lines took \(elapsed)")
+    }
+
+    /// A script reached through a symbolic link and through its real path is imported once.
+    @Test func symlinkedImportRunsOnce() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "\"common loaded\"\n".write(to: folder.appendingPathComponent("common.dpl"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link.dpl").path,
+                                                   withDestinationPath: "common.dpl")
+        let main = folder.appendingPathComponent("main.dpl").path
+        try "import \"common.dpl\"\nimport \"link.dpl\"\n".write(toFile: main, atomically: true, encoding: .utf8)
+        var output: [String] = []
+        let driver = Driver(registry: makeTestRegistry(), output: { output.append($0) }, errors: { _ in })
+        #expect(driver.run(path: main) == 0)
+        #expect(output == ["common loaded"])
+        // A link named .dpl that reaches something else is refused by what it reaches.
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("env.dpl").path,
+                                                   withDestinationPath: "/proc/self/environ")
+        var errors: [String] = []
+        let refusing = Driver(registry: makeTestRegistry(), output: { _ in }, errors: { errors.append($0) })
+        let importer = folder.appendingPathComponent("secret.dpl").path
+        try "import \"env.dpl\"\n".write(toFile: importer, atomically: true, encoding: .utf8)
+        #expect(refusing.check(paths: [importer]) == 1)
+        #expect(errors.joined().contains("can only import DPL scripts"))
+        #expect(!errors.joined().contains("PATH="))
+    }
+}
+
+extension DriverBoundsTests {
+    /// The checker copied the session's variables in for each statement (quadratic), and
+    /// checked an earlier `def` without them, refusing what `dpl run` accepts.
+    @Test func standardInputDefSeesEarlierVariablesAndDefs() {
+        var lines = ["let t0 = 40", "def inner = purify t=t0", "def outer = inner | classify",
+                     "load d n=1 | outer | report as \"r\""][...]
+        var output: [String] = []
+        var errors: [String] = []
+        let driver = Driver(registry: makeTestRegistry(), output: { output.append($0) }, errors: { errors.append($0) })
+        #expect(driver.runLines { lines.popFirst() } == 0)
+        #expect(errors == [])
+        #expect(output == ["r: d n=1 > purify t=40 seed=fixed ddpm > classify"])
+    }
+}

@@ -119,3 +119,41 @@ import Testing
         #expect(!Session.needsMoreInput("load x | classify  # done"))
     }
 }
+
+// MARK: - Untrusted input: the interpreter's own bounds (issue 17)
+
+@Suite struct InterpreterBoundsTests {
+    private func runUnchecked(_ text: String, files: [String: String] = [:]) -> Error? {
+        let interpreter = Interpreter(registry: makeTestRegistry(), settings: .standard, loader: memoryLoader(files),
+                                      cancellation: Cancellation(), output: { _ in })
+        let (program, diagnostics) = Parser.parse(SourceFile(name: "/scripts/main.dpl", text: text))
+        #expect(diagnostics.isEmpty)
+        do {
+            try interpreter.execute(program)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The checker refuses these; a `def` or an import can still change between check and run.
+    @Test func recursionIsARuntimeErrorWhenTheCheckerIsBypassed() {
+        let error = runUnchecked("def f = f\nload d | f")
+        #expect((error as? RuntimeError)?.description
+            == "/scripts/main.dpl:1:9 `f` calls itself (`f` → `f`); a `def` cannot call itself, directly or through other `def`s")
+    }
+
+    @Test func deepDefChainIsARuntimeErrorWhenTheCheckerIsBypassed() {
+        var lines = ["def f0 = classify"]
+        for index in 1..<2_000 { lines.append("def f\(index) = f\(index - 1)") }
+        lines.append("load d | f1999")
+        let error = runUnchecked(lines.joined(separator: "\n"))
+        #expect((error as? RuntimeError)?.message.hasPrefix("`def` calls nest deeper than 100 levels") == true)
+    }
+
+    @Test func importCycleIsARuntimeErrorWhenTheCheckerIsBypassed() {
+        let error = runUnchecked("import \"a.dpl\"", files: ["/scripts/a.dpl": "import \"main.dpl\""])
+        #expect((error as? RuntimeError)?.message
+            == "import cycle: `main.dpl` → `a.dpl` → `main.dpl`; a script cannot import itself, directly or through other scripts")
+    }
+}

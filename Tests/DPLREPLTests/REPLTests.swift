@@ -196,3 +196,20 @@ func waitUntil(_ condition: () -> Bool) async throws {
     }
     Issue.record("condition not met within 10 s")
 }
+
+/// Reading a long statement from a pipe (issue 17): the REPL asked about all pending lines
+/// after every line, so a 10,000-line statement took quadratic time (22.9 s in `dpl`).
+@Suite("REPL input tracking")
+struct REPLInputTrackingTests {
+    @Test("each line reaches the session's tracker once, and nothing rescans the statement")
+    func trackerSeesEachLineOnce() {
+        let piped = PipedREPL()
+        piped.session.tracksLines = true
+        let body = (0..<2_000).map { _ in "  x" }
+        _ = piped.run((["for t in [1] {"] + body + ["}", "report"]).joined(separator: "\n") + "\n")
+        #expect(piped.session.executedSources.count == 2)
+        #expect(piped.session.executedSources.last == "report")
+        #expect(piped.session.trackedLines.count == 2_003)
+        #expect(!piped.session.calls.contains { if case .needsMoreInput = $0 { return true } else { return false } })
+    }
+}

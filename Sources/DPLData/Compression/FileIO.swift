@@ -21,11 +21,40 @@ public func isGzip(_ bytes: [UInt8]) -> Bool {
 
 /// The contents of `path`, gunzipped when the file starts with the gzip magic number (whatever
 /// its name), as is otherwise.
-/// - Throws: `DataError` naming the file when it is missing, or its gzip stream is corrupt or
-///   truncated.
-public func readPossiblyGzipped(_ path: String) throws -> [UInt8] {
+/// - Throws: `DataError` naming the file when it is missing, its gzip stream is corrupt or
+///   truncated, or it decompresses to more than `limits.maximumDecompressedBytes`.
+public func readPossiblyGzipped(_ path: String, limits: DecodeLimits = .standard) throws -> [UInt8] {
     let raw = try readFileBytes(path)
-    return isGzip(raw) ? try inflateStream(raw, container: .gzip, path: path) : raw
+    guard isGzip(raw) else { return raw }
+    return try inflateStream(raw, container: .gzip, path: path,
+                             limit: .atMost(limits.maximumDecompressedBytes, reason: limits.decompressedReason))
+}
+
+// MARK: - Limits
+
+/// Bounds on what a data file may make DPL allocate, checked against the sizes a file
+/// declares before anything of that size is allocated or decompressed.
+public struct DecodeLimits: Sendable {
+    /// Most samples (width × height × channels) of one decoded image: 2^26, a 4096×4096 RGBA
+    /// image, 256 MiB as floats.
+    public var maximumImageSamples: Int
+    /// Most bytes a compressed file may decompress to: 2 GiB (Fashion-MNIST's training images
+    /// are 47 MB).
+    public var maximumDecompressedBytes: Int
+
+    /// Limits with the given bounds; the defaults are `standard`.
+    public init(maximumImageSamples: Int = 1 << 26, maximumDecompressedBytes: Int = 1 << 31) {
+        self.maximumImageSamples = maximumImageSamples
+        self.maximumDecompressedBytes = maximumDecompressedBytes
+    }
+
+    /// The limits every reader uses unless given others.
+    public static let standard = DecodeLimits()
+
+    /// How an error ends when `maximumDecompressedBytes` is exceeded.
+    var decompressedReason: String {
+        "the most DPL decompresses from one file (DecodeLimits.maximumDecompressedBytes); the file is damaged or a decompression bomb"
+    }
 }
 
 // MARK: - Writing

@@ -14,17 +14,35 @@ public enum DeflateContainer: Sendable {
 
 // MARK: - Inflate
 
-/// Decompresses `data` in bounded chunks with zlib.
+/// How many bytes an inflate may produce. Deflate shrinks runs of zeros about 1000 times, so
+/// an 8 MB file can expand to 8 GB; a reader that knows from a header how much it needs says so.
+public enum InflateLimit: Sendable {
+    /// Decompress the whole stream.
+    case unlimited
+    /// Stop once this many bytes are out, leaving the rest of the stream unread (a header
+    /// read first, or image data whose size the header fixed).
+    case prefix(Int)
+    /// Fail as soon as the stream produces more than this many bytes; `reason` ends the error
+    /// sentence ("… more than 4096 bytes, `reason`").
+    case atMost(Int, reason: String)
+}
+
+/// Decompresses `data` in bounded chunks with zlib, never holding more than `limit` allows
+/// (plus one chunk of 256 KiB).
 ///
 /// - Parameter path: the file the data came from, named in errors.
 /// - Throws: `DataError` when the stream is corrupt (with zlib's reason and the compressed
-///   byte offset) or ends before the end-of-stream marker (truncated).
-public func inflateStream(_ data: [UInt8], container: DeflateContainer, path: String) throws -> [UInt8] {
+///   byte offset), ends before the end-of-stream marker (truncated), or exceeds `limit`.
+public func inflateStream(_ data: [UInt8], container: DeflateContainer, path: String,
+                          limit: InflateLimit = .unlimited) throws -> [UInt8] {
     guard data.count <= Int(UInt32.max) else {
         throw DataError(path: path, "has \(data.count) compressed bytes; streams over 4 GiB are not supported")
     }
     var output: [UInt8] = []
-    output.reserveCapacity(data.count * 4)
+    switch limit {
+    case .unlimited: output.reserveCapacity(data.count * 4)
+    case .prefix(let count), .atMost(let count, _): output.reserveCapacity(min(count, data.count * 4))
+    }
     let chunkSize = 1 << 18
     var chunk = [UInt8](repeating: 0, count: chunkSize)
     try data.withUnsafeBufferPointer { inputBuffer in
@@ -44,6 +62,18 @@ public func inflateStream(_ data: [UInt8], container: DeflateContainer, path: St
                 let status = _CZlib.inflate(&stream, Z_NO_FLUSH)
                 output.append(contentsOf: chunkBuffer[0..<(chunkSize - Int(stream.avail_out))])
                 let consumed = inputBuffer.count - Int(stream.avail_in)
+                switch limit {
+                case .unlimited: break
+                case .prefix(let count):
+                    if output.count >= count {
+                        output.removeLast(output.count - count)
+                        return
+                    }
+                case .atMost(let count, let reason):
+                    if output.count > count {
+                        throw DataError(path: path, "\(container.name) stream decompresses to more than \(count) bytes, \(reason)")
+                    }
+                }
                 switch status {
                 case Z_OK:
                     continue

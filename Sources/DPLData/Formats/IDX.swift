@@ -15,8 +15,8 @@ public enum IDX {
     /// The images of an IDX image file as a tensor `[N, 1, H, W]` scaled to [0, 1].
     /// - Throws: `DataError` naming the file when it is missing, not an image file (magic
     ///   number), or its size disagrees with the dimensions in its header.
-    public static func readImages(_ path: String) throws -> Tensor {
-        let file = try IDXFile(path: path, magic: imagesMagic, kind: "image")
+    public static func readImages(_ path: String, limits: DecodeLimits = .standard) throws -> Tensor {
+        let file = try IDXFile(path: path, magic: imagesMagic, kind: "image", limits: limits)
         let (count, height, width) = (file.dimensions[0], file.dimensions[1], file.dimensions[2])
         return file.bytes.withUnsafeBufferPointer { bytes in
             Tensor.uninitialized(shape: [count, 1, height, width]) { pixels in
@@ -35,8 +35,8 @@ public enum IDX {
     /// - Parameter classCount: labels must lie in `0..<classCount`.
     /// - Throws: `DataError` naming the file when it is missing, not a label file, its size
     ///   disagrees with its header, or a label is out of range (with its byte offset).
-    public static func readLabels(_ path: String, classCount: Int) throws -> [Int] {
-        let file = try IDXFile(path: path, magic: labelsMagic, kind: "label")
+    public static func readLabels(_ path: String, classCount: Int, limits: DecodeLimits = .standard) throws -> [Int] {
+        let file = try IDXFile(path: path, magic: labelsMagic, kind: "label", limits: limits)
         var labels = [Int]()
         labels.reserveCapacity(file.dimensions[0])
         for offset in file.headerSize..<file.bytes.count {
@@ -60,13 +60,44 @@ private struct IDXFile {
     /// Says that offsets count decompressed bytes when the file was gzipped.
     let offsetNote: String
 
-    init(path: String, magic expectedMagic: UInt32, kind: String) throws {
+    /// Reads the header first (of a gzipped file, by decompressing only its first bytes) and
+    /// checks it, then decompresses at most the size it declares: an 8 MB `.gz` whose header
+    /// asks for 8 GB is refused before anything large is allocated.
+    init(path: String, magic expectedMagic: UInt32, kind: String, limits: DecodeLimits) throws {
         let raw = try readFileBytes(path)
         let gzipped = isGzip(raw)
-        let bytes = gzipped ? try inflateStream(raw, container: .gzip, path: path) : raw
+        let rank = Int(expectedMagic & 0xff)
+        let headerSize = 4 + 4 * rank
         let offsetNote = gzipped ? " (of the decompressed data)" : ""
+        let header = gzipped ? try inflateStream(raw, container: .gzip, path: path, limit: .prefix(headerSize)) : raw
+        try Self.checkHeader(header, path: path, magic: expectedMagic, kind: kind, offsetNote: offsetNote)
+        let dimensions = (0..<rank).map { Int(Self.bigEndianUInt32(header, at: 4 + 4 * $0)) }
+        let (elementCount, overflow) = dimensions.reduce((1, false)) { partial, extent in
+            let (product, overflowed) = partial.0.multipliedReportingOverflow(by: extent)
+            return (product, partial.1 || overflowed)
+        }
+        let shape = dimensions.map(String.init).joined(separator: " × ")
+        guard !overflow, elementCount <= limits.maximumDecompressedBytes - headerSize else {
+            throw DataError(path: path, "header at byte offset 4 declares \(shape) \(kind) bytes, more than the \(limits.maximumDecompressedBytes) bytes DPL reads from one file (DecodeLimits.maximumDecompressedBytes); the file is damaged or a decompression bomb")
+        }
+        let expectedSize = headerSize + elementCount
+        // One byte beyond the declared size is enough to tell trailing data from a match.
+        let bytes = gzipped
+            ? try inflateStream(raw, container: .gzip, path: path, limit: .prefix(expectedSize + 1))
+            : raw
         self.bytes = bytes
         self.offsetNote = offsetNote
+        self.headerSize = headerSize
+        self.dimensions = dimensions
+        guard bytes.count == expectedSize else {
+            let problem = bytes.count < expectedSize ? "is truncated" : "has trailing data"
+            throw DataError(path: path, "\(problem): the header at byte offset 4 declares \(shape) bytes of \(kind)s, so the file should have \(expectedSize) bytes but it has \(bytes.count > expectedSize && gzipped ? "more" : String(bytes.count))\(offsetNote)")
+        }
+    }
+
+    /// The magic number and the header's length, before any size in it is believed.
+    private static func checkHeader(_ bytes: [UInt8], path: String, magic expectedMagic: UInt32, kind: String,
+                                    offsetNote: String) throws {
         guard bytes.count >= 4 else {
             throw DataError(path: path, "is not an IDX \(kind) file: it has only \(bytes.count) bytes, too few for the 4-byte magic number at byte offset 0")
         }
@@ -76,21 +107,8 @@ private struct IDXFile {
         }
         let rank = Int(expectedMagic & 0xff)
         let headerSize = 4 + 4 * rank
-        self.headerSize = headerSize
         guard bytes.count >= headerSize else {
             throw DataError(path: path, "IDX header is truncated: \(rank) dimensions need \(headerSize) bytes but the file has \(bytes.count)\(offsetNote)")
-        }
-        let dimensions = (0..<rank).map { Int(Self.bigEndianUInt32(bytes, at: 4 + 4 * $0)) }
-        self.dimensions = dimensions
-        let (elementCount, overflow) = dimensions.reduce((1, false)) { partial, extent in
-            let (product, overflowed) = partial.0.multipliedReportingOverflow(by: extent)
-            return (product, partial.1 || overflowed)
-        }
-        let expectedSize = headerSize + elementCount
-        guard !overflow, bytes.count == expectedSize else {
-            let shape = dimensions.map(String.init).joined(separator: " × ")
-            let problem = bytes.count < expectedSize ? "is truncated" : "has trailing data"
-            throw DataError(path: path, "\(problem): the header at byte offset 4 declares \(shape) bytes of \(kind)s, so the file should have \(overflow ? "more than Int.max" : String(expectedSize)) bytes but it has \(bytes.count)\(offsetNote)")
         }
     }
 

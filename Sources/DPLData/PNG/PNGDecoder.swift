@@ -7,13 +7,17 @@ public enum PNGDecoder {
 
     /// Reads and decodes the PNG file at `path`.
     /// - Throws: `DataError` naming the file and the problem (with byte offsets where known).
-    public static func read(_ path: String) throws -> PNGImage {
-        try decode(readFileBytes(path), path: path)
+    public static func read(_ path: String, limits: DecodeLimits = .standard) throws -> PNGImage {
+        try decode(readFileBytes(path), path: path, limits: limits)
     }
 
     /// Decodes PNG file contents; `path` is only used in error messages.
+    ///
+    /// The image's size (width × height × channels) is checked against `limits` from the header,
+    /// and the image data is decompressed only as far as that size needs, so a small file
+    /// cannot make the decoder allocate gigabytes.
     /// - Throws: `DataError` naming `path` and the problem.
-    public static func decode(_ bytes: [UInt8], path: String) throws -> PNGImage {
+    public static func decode(_ bytes: [UInt8], path: String, limits: DecodeLimits = .standard) throws -> PNGImage {
         let chunks = try readPNGChunks(bytes, path: path)
         guard let first = chunks.first, first.type == "IHDR" else {
             throw DataError(path: path, "does not start with an IHDR chunk at byte offset 8; the file is corrupt")
@@ -46,8 +50,32 @@ public enum PNGDecoder {
         if header.colorType == .palette && palette.isEmpty {
             throw DataError(path: path, "is a palette image without a PLTE chunk")
         }
-        let data = try inflateStream(compressed, container: .zlib, path: path)
+        let (samples, tooMany) = (header.width * header.height).multipliedReportingOverflow(by: header.colorType.decodedChannels)
+        guard !tooMany, samples <= limits.maximumImageSamples else {
+            throw DataError(path: path, "IHDR declares a \(header.width)×\(header.height) image with \(header.colorType.decodedChannels) channels, more than the \(limits.maximumImageSamples) samples DPL decodes from one image (DecodeLimits.maximumImageSamples); resize the image or raise the limit")
+        }
+        // The header fixes how many bytes the pixels take; more is never decompressed.
+        let data = try inflateStream(compressed, container: .zlib, path: path, limit: .prefix(expectedDataSize(header)))
         return try decodePixels(data, header: header, palette: palette, path: path)
+    }
+
+    /// The bytes of decompressed image data the header implies: every (Adam7) pass's rows, each
+    /// with its filter byte.
+    static func expectedDataSize(_ header: PNGHeader) -> Int {
+        let passes = header.interlaced ? adam7Passes : [(0, 0, 1, 1)]
+        return passSizes(header, passes).reduce(0) { total, size in
+            total + size.1 * (1 + (size.0 * header.colorType.samplesPerPixel * header.bitDepth + 7) / 8)
+        }
+    }
+
+    /// Each pass's width and height; an empty pass (an image narrower or shorter than its
+    /// start) stores no rows at all.
+    static func passSizes(_ header: PNGHeader, _ passes: [(Int, Int, Int, Int)]) -> [(Int, Int)] {
+        passes.map { (x0, y0, dx, dy) -> (Int, Int) in
+            let passWidth = header.width > x0 ? (header.width - x0 + dx - 1) / dx : 0
+            let passHeight = header.height > y0 ? (header.height - y0 + dy - 1) / dy : 0
+            return passWidth == 0 || passHeight == 0 ? (0, 0) : (passWidth, passHeight)
+        }
     }
 
     // MARK: - Pixels
@@ -69,15 +97,8 @@ public enum PNGDecoder {
         let passes = header.interlaced ? adam7Passes : [(0, 0, 1, 1)]
         let paletteEntries = palette.count / 3
 
-        // An empty pass (an image narrower or shorter than its start) stores no rows at all.
-        let passSizes = passes.map { (x0, y0, dx, dy) -> (Int, Int) in
-            let passWidth = width > x0 ? (width - x0 + dx - 1) / dx : 0
-            let passHeight = height > y0 ? (height - y0 + dy - 1) / dy : 0
-            return passWidth == 0 || passHeight == 0 ? (0, 0) : (passWidth, passHeight)
-        }
-        let expectedSize = passSizes.reduce(0) { total, size in
-            total + size.1 * (1 + (size.0 * samplesPerPixel * bitDepth + 7) / 8)
-        }
+        let passSizes = Self.passSizes(header, passes)
+        let expectedSize = expectedDataSize(header)
         guard data.count >= expectedSize else {
             throw DataError(path: path, "image data is truncated: a \(width)×\(height) image of colour type \(header.colorType.rawValue) and bit depth \(bitDepth) needs \(expectedSize) bytes but its IDAT chunks decompress to \(data.count)")
         }

@@ -53,6 +53,9 @@ public final class DiffusionTrainer {
     ///   limit outside the schedule.
     public init(model: any Module & NoisePredictor, configuration: DiffusionTrainingConfiguration,
                 schedule: NoiseSchedule = .ddpm) throws {
+        guard (0...1).contains(configuration.emaDecay) else {
+            throw DiffusionError("train", "ema=\(configuration.emaDecay) must be a number from 0 to 1")
+        }
         guard configuration.maxTimestep >= 1, configuration.maxTimestep <= schedule.stepCount else {
             throw DiffusionError("train", "max_t=\(configuration.maxTimestep) must be between 1 and the schedule's \(schedule.stepCount) steps")
         }
@@ -83,10 +86,19 @@ public final class DiffusionTrainer {
         let loss = try withGradients {
             try mse(model.predictNoise(noised, timesteps: timesteps.map(Float.init)), noise)
         }
+        let value = Double(try loss.item())
+        try requireFiniteLoss(value, at: "step \(step + 1)", learningRate: configuration.learningRate)
         let grads = try gradients(of: loss, wrt: parameters.map(\.value))
         try optimizer.step(parameters, gradients: grads)
         updateAverage(parameters, step: step)
-        return Double(try loss.item())
+        return value
+    }
+
+    /// Throws when the weights or their average are no longer finite (after the last step, whose
+    /// update no later loss sees).
+    public func requireFiniteWeights(after place: String) throws {
+        try DPLNN.requireFiniteWeights(model.parameters().map(\.value) + average, after: place,
+                                       learningRate: configuration.learningRate)
     }
 
     /// Updates the weight average with the warm-up of common DDPM code,

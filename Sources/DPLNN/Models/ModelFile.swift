@@ -49,7 +49,8 @@ public enum Architecture: Equatable, Sendable {
         default:
             let parts = name.split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count == 3, parts[0] == "wrn", let depth = Int(parts[1]), let widen = Int(parts[2]),
-                  depth >= 10, (depth - 4) % 6 == 0, widen >= 1 else { return nil }
+                  (10...Limits.wideResNetDepth).contains(depth), (depth - 4) % 6 == 0,
+                  (1...Limits.widenFactor).contains(widen) else { return nil }
             self = .wrn(WideResNet.Configuration(depth: depth, widenFactor: widen))
         }
     }
@@ -106,10 +107,19 @@ public struct ModelFile {
         } catch {
             throw ModelFileError(path: path, "has a `dpl.configuration` that does not describe a \(family) model: \(error)")
         }
-        try self.init(file: file, path: path, architecture: architecture)
+        try self.init(file: file, path: path, architecture: architecture, fromMetadata: true)
     }
 
-    private init(file: SafetensorsFile, path: String, architecture: Architecture) throws {
+    private init(file: SafetensorsFile, path: String, architecture: Architecture, fromMetadata: Bool = false) throws {
+        // An architecture read from the file is checked before it is built: its sizes, then the
+        // weights it implies against those the file holds (a named fallback is the user's
+        // choice, and a mismatch is better told tensor by tensor after building).
+        try architecture.validate(path: path)
+        let held = Self.weightCount(of: file)
+        if fromMetadata, architecture.stateElementCount.map({ $0 > held }) ?? true {
+            let needs = architecture.stateElementCount.map { "\($0) weights" } ?? "more weights than can be counted"
+            throw ModelFileError(path: path, "describes a \(architecture.familyName) model of \(needs), but holds \(held); the `dpl.configuration` does not match the tensors in the file")
+        }
         let model = try architecture.makeModel(key: RandomKey(seed: 0, purpose: "init"))
         do {
             try model.loadStateDict(try file.tensors().filter { !$0.name.hasPrefix("optimizer.") })
@@ -120,6 +130,21 @@ public struct ModelFile {
         self.architecture = architecture
         self.metadata = file.metadata
         self.path = path
+    }
+
+    /// The number of values the file's model tensors hold (optimizer state left out), from the
+    /// header alone; the header's shapes were checked against the file's size when it was read.
+    private static func weightCount(of file: SafetensorsFile) -> Int {
+        var total = 0
+        for (name, entry) in file.entries where !name.hasPrefix("optimizer.") {
+            let count = entry.shape.reduce(1) { product, dimension in
+                let (result, overflow) = product.multipliedReportingOverflow(by: dimension)
+                return overflow ? Int.max : result
+            }
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            total = overflow ? Int.max : sum
+        }
+        return total
     }
 
     /// Writes `model`'s weights with its architecture and `metadata`, atomically; `extra`

@@ -118,7 +118,9 @@ struct AdamCore {
 
     init(name: String, learningRate: Double, betas: (Double, Double), epsilon: Double,
          weightDecay: Double, decoupled: Bool) throws {
-        try requireHyperparameter(learningRate >= 0, name, "the learning rate must be at least 0 but is \(learningRate)")
+        // An infinite rate turns every weight into NaN on the first step.
+        try requireHyperparameter(learningRate >= 0 && learningRate.isFinite, name,
+                                  "the learning rate must be a finite number of at least 0 but is \(learningRate)")
         try requireHyperparameter(epsilon >= 0, name, "epsilon must be at least 0 but is \(epsilon)")
         try requireHyperparameter(weightDecay >= 0, name, "the weight decay must be at least 0 but is \(weightDecay)")
         try requireHyperparameter((0..<1).contains(betas.0) && (0..<1).contains(betas.1), name,

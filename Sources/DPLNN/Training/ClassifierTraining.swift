@@ -76,12 +76,38 @@ public final class ClassifierTrainer {
             let x = try images.gather(rows: rows)
             let y = rows.map { labels[$0] }
             let loss = try crossEntropy(logits: model.logits(x), labels: y)
+            let value = Double(try loss.item())
+            try requireFiniteLoss(value, at: "epoch \(epoch + 1), step \(step + 1)", learningRate: configuration.learningRate)
             let grads = try gradients(of: loss, wrt: parameters.map(\.value))
             try optimizer.step(parameters, gradients: grads)
-            total += Double(try loss.item())
+            total += value
             try onStep(TrainingProgress(epoch: epoch, step: step + 1, stepsPerEpoch: steps, meanLoss: total / Double(step + 1)))
         }
+        // The last step's update is seen by no later loss; a NaN there would be saved silently.
+        try requireFiniteWeights(parameters.map(\.value), after: "epoch \(epoch + 1)", learningRate: configuration.learningRate)
         return total / Double(steps)
+    }
+}
+
+// MARK: - Divergence
+
+/// Stops training whose loss is NaN or infinite: every later step would only spread it, and
+/// the weights saved at the end would be NaN with no warning.
+/// - Throws: `TensorError` naming the step and the likely cause.
+public func requireFiniteLoss(_ loss: Double, at place: String, learningRate: Double) throws {
+    guard loss.isFinite else {
+        throw TensorError("train", "the loss is \(loss) at \(place): training diverged, so it stops and saves nothing; lower the learning rate (lr=\(learningRate))")
+    }
+}
+
+/// Stops training whose weights are no longer finite numbers.
+/// - Throws: `TensorError` naming when, and the likely cause.
+public func requireFiniteWeights(_ tensors: [Tensor], after place: String, learningRate: Double) throws {
+    for tensor in tensors {
+        let finite = tensor.withUnsafeScalars { scalars in scalars.allSatisfy(\.isFinite) }
+        guard finite else {
+            throw TensorError("train", "the weights are no longer finite numbers after \(place): training diverged, so it stops and saves nothing; lower the learning rate (lr=\(learningRate))")
+        }
     }
 }
 

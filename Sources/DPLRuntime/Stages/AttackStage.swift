@@ -236,13 +236,13 @@ enum AttackStage {
         case "fgsm":
             return try FGSM(budget: budget, eot: eot, loss: loss ?? .crossEntropy)
         case "apgd":
-            return try APGD(budget: budget, steps: args.optionalInteger("steps") ?? 100, restarts: restarts,
+            return try APGD(budget: budget, steps: try args.optionalInteger("steps") ?? 100, restarts: restarts,
                             loss: loss ?? .crossEntropy, eot: eot, seed: seed)
         case "square":
             return try SquareAttack(budget: budget, queries: try args.integer("queries"), restarts: restarts,
                                     eot: eot, loss: loss ?? .margin, seed: seed)
         default:
-            let steps = args.optionalInteger("steps") ?? 10
+            let steps = try args.optionalInteger("steps") ?? 10
             let step = args.optionalNumber("step").map(Float.init) ?? 2.5 * budget.epsilon / Float(max(1, steps))
             return try PGD(budget: budget, steps: steps, stepSize: step, randomStart: try args.bool("random_start"),
                            restarts: restarts, eot: eot, loss: loss ?? .crossEntropy, seed: seed, keep: keep)

@@ -37,7 +37,7 @@ enum LoadStage {
             }
             for file in full.sourceFiles { try state.openedFiles.record(file, as: .dataset) }
             let offset = try args.integer("offset")
-            let count = args.optionalInteger("n") ?? max(0, full.count - offset)
+            let count = try args.optionalInteger("n") ?? max(0, full.count - offset)
             let dataset = (offset == 0 && count == full.count) ? full : try full.subset(offset: offset, count: count)
             let settings = SessionSettings(context)
             guard let shard = try settings.shard() else { return .runtime(DatasetValue(dataset)) }

@@ -110,7 +110,7 @@ enum MeasureStage {
         } else {
             setup = try ClassifierSetup(arguments: ["eval": .string("single")], context: context, state: state)
         }
-        let draws = args.optionalInteger("draws") ?? 8
+        let draws = try args.optionalInteger("draws") ?? 8
         if !transforms.isRandomized {
             context.print("note: the purification uses fixed randomness, so all \(draws) draws are the same and the spread is 0")
         }
@@ -149,7 +149,7 @@ enum MeasureStage {
         }
         let (norm, normName) = try readNorm(args)
         let radius = args.optionalNumber("radius") ?? 8.0 / 255.0
-        let pairs = args.optionalInteger("pairs") ?? 4
+        let pairs = try args.optionalInteger("pairs") ?? 4
         let adversarial = record.images(named: "adversarial")
         var adversarialRatios: [Float?] = [], randomRatios: [[Float?]] = []
         let keys = record.sampleKeys

@@ -59,6 +59,14 @@ enum PlotStage {
             throw RuntimeError("`plot` has no results to draw; run `report` or `measure` first (inside a `for` sweep, with x=…)")
         }
         guard !yNames.isEmpty else { throw RuntimeError("`plot y=[]` names nothing to draw; give y=robust_accuracy or a list of names") }
+        // Beyond ±1e300 the axis arithmetic (range, padding, ticks) overflows to infinity.
+        for row in rows {
+            for name in [xName] + yNames {
+                if let value = row.number(named: name), value.isFinite, abs(value) > LineChart.largestCoordinate {
+                    throw RuntimeError("`plot` cannot draw \(name) = \(value) of row `\(row.label)`: coordinates must lie within ±1e300; plot a rescaled value")
+                }
+            }
+        }
         let seriesNames = rows.map(\.series).reduce(into: [String?]()) { if !$0.contains($1) { $0.append($1) } }
         var lines: [LineChart.Series] = []
         for seriesName in seriesNames {

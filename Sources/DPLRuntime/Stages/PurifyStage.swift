@@ -24,7 +24,7 @@ enum PurifyStage {
             Parameter("steps", .integer, default: .number(10), minimum: 1, doc: "ddim only: number of strided reverse steps."),
             Parameter("eta", .number, default: .number(0), minimum: 0, maximum: 1, doc: "ddim only: 0 is deterministic DDIM, 1 matches DDPM's variance."),
             Parameter("dt", .number, default: .number(1e-3), minimum: 1e-6, maximum: 0.1, doc: "sde only: Euler–Maruyama step on the 0…1 time scale."),
-            Parameter("seed", .oneOf([.choice(["fixed", "random"]), .integer]), default: .name("fixed"), doc: "fixed: same noise for the same image every call; random: fresh noise every call; N: fixed under key N."),
+            Parameter("seed", .oneOf([.choice(["fixed", "random"]), .integer]), default: .name("fixed"), minimum: 0, doc: "fixed: same noise for the same image every call; random: fresh noise every call; N: fixed under key N."),
             Parameter("grad", .choice(["full", "bpda", "none"]), default: .name("full"), doc: "Gradient for attacks: full (exact, checkpointed), bpda (identity backward), none (blocks gradients)."),
             Parameter("model", .any, doc: "The diffusion model (default: the `diffusion` setting, else the shipped fmnist-unet-tiny)."),
         ])
@@ -55,7 +55,11 @@ enum PurifyStage {
             let keys: (UInt64) -> PurificationNoise
             let seedDescription: String
             if let n = seedValue?.integerValue {
-                keys = { _ in PurificationNoise(seed: UInt64(n), call: 0) }
+                // The range (0…2^63−1) was checked against the signature; a negative key trapped here.
+                guard let seed = UInt64(exactly: n) else {
+                    throw RuntimeError("`purify seed=\(n)` is not a key; give a seed from 0 to \(Int.max), fixed or random")
+                }
+                keys = { _ in PurificationNoise(seed: seed, call: 0) }
                 seedDescription = "\(n)"
             } else if seedValue?.textValue == "random" {
                 let seed = mixSeed(settings.seed, invocation)

@@ -58,7 +58,7 @@ enum TrainStage {
             configuration.imageSize = data.imageShape[1]
             configuration.classes = max(configuration.classes, data.classNames.count)
             let trainingConfiguration = ClassifierTrainingConfiguration(
-                epochs: try args.integer("epochs"), batchSize: args.optionalInteger("batch") ?? 128,
+                epochs: try args.integer("epochs"), batchSize: try args.optionalInteger("batch") ?? 128,
                 learningRate: args.optionalNumber("lr") ?? 1e-3, weightDecay: try args.number("weight_decay"), seed: settings.seed)
             let model = try CNNClassifier(configuration, key: RandomKey(seed: settings.seed, purpose: "init"))
             let trainer = try ClassifierTrainer(model: model, configuration: trainingConfiguration)
@@ -108,7 +108,7 @@ enum TrainStage {
         configuration.imageChannels = data.imageShape[0]
         configuration.imageSize = data.imageShape[1]
         let trainingConfiguration = DiffusionTrainingConfiguration(
-            steps: try args.integer("steps"), batchSize: args.optionalInteger("batch") ?? 32,
+            steps: try args.integer("steps"), batchSize: try args.optionalInteger("batch") ?? 32,
             learningRate: args.optionalNumber("lr") ?? 2e-4, maxTimestep: try args.integer("max_t"),
             emaDecay: try args.number("ema"), seed: settings.seed)
         let model = try UNet(configuration, key: RandomKey(seed: settings.seed, purpose: "init"))
@@ -154,6 +154,8 @@ enum TrainStage {
             let mean = recent.reduce(0, +) / Double(recent.count)
             progress.update(step + 1, detail: String(format: "loss %.4f", mean))
             if (step + 1) % 200 == 0 || step + 1 == trainingConfiguration.steps {
+                // A checkpoint of NaN weights would be resumed from and saved without a word.
+                try trainer.requireFiniteWeights(after: "step \(step + 1)")
                 metadata["dpl.training.final_loss"] = String(format: "%.5f", mean)
                 try saveCheckpoint(stepsDone: step + 1)
             }

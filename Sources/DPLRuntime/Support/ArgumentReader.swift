@@ -15,11 +15,17 @@ struct ArgumentReader {
     func optionalNumber(_ name: String) -> Double? { arguments[name]?.numberValue }
 
     func integer(_ name: String) throws -> Int {
-        guard let value = arguments[name]?.integerValue else { throw missing(name, "a whole number") }
+        guard let value = arguments[name]?.integerValue else { throw missing(name, "a whole number from \(Int.min) to \(Int.max)") }
         return value
     }
 
-    func optionalInteger(_ name: String) -> Int? { arguments[name]?.integerValue }
+    /// Nil only when the argument is absent: a value that is not a whole number in range is an
+    /// error, never read as absent (which silently ran the default, e.g. `n=99999999999999999999`).
+    func optionalInteger(_ name: String) throws -> Int? {
+        guard let value = arguments[name], !value.isNone else { return nil }
+        guard let integer = value.integerValue else { throw missing(name, "a whole number from \(Int.min) to \(Int.max)") }
+        return integer
+    }
 
     func text(_ name: String) throws -> String {
         guard let value = optionalText(name) else { throw missing(name, "a name or a string") }

@@ -17,6 +17,9 @@ struct LineChart {
 
     // MARK: - Layout
 
+    /// The largest magnitude a coordinate may have: the axis range and its padding must stay finite.
+    static let largestCoordinate = 1e300
+
     static let width = 720.0, height = 440.0
     static let left = 80.0, right = 200.0, top = 48.0, bottom = 64.0
     /// Tableau's ten colours: distinct, and readable by most colour-blind viewers.
@@ -88,10 +91,15 @@ struct Axis {
     let step: Double
 
     init(values: [Double]) {
-        var low = values.min() ?? 0, high = values.max() ?? 1
+        // Callers keep coordinates finite and within ±1e300 (`LineChart.largestCoordinate`);
+        // anything else is clamped there, so no arithmetic below overflows or traps.
+        let limit = LineChart.largestCoordinate
+        let usable = values.filter(\.isFinite).map { min(max($0, -limit), limit) }
+        var low = usable.min() ?? 0, high = usable.max() ?? 1
         if high - low < 1e-12 * max(1, abs(high)) {
             // One distinct value: centre it in a range of a sensible size.
-            let pad = low == 0 ? 1 : abs(low) * 0.1
+            // At least 1e-300, so a subnormal value still gets a range with a usable step.
+            let pad = low == 0 ? 1 : max(abs(low) * 0.1, 1e-300)
             low -= pad
             high += pad
         }
@@ -105,13 +113,16 @@ struct Axis {
 
     /// The tick positions from `low` to `high`.
     var ticks: [Double] {
-        let count = Int(((high - low) / step).rounded())
-        return (0...max(0, count)).map { low + Double($0) * step }
+        let count = ((high - low) / step).rounded()
+        // `Int(_:)` traps on NaN and infinity; the range is clamped, so this only guards.
+        guard count.isFinite, count >= 0, count <= 1_000 else { return [low, high] }
+        return (0...Int(count)).map { low + Double($0) * step }
     }
 
     /// A tick's text with as many decimals as the step needs.
     func label(_ value: Double) -> String {
-        let decimals = max(0, Int(-log10(step).rounded(.down)))
+        let exponent = -log10(step).rounded(.down)
+        let decimals = exponent.isFinite ? min(max(0, Int(exponent)), 320) : 0
         let text = String(format: "%.\(decimals)f", value)
         return text.hasPrefix("-") && Double(text) == 0 ? String(text.dropFirst()) : text
     }

@@ -46,3 +46,32 @@ struct ZlibTests {
         #expect(crc32Checksum(Array("123456789".utf8)) == 0xcbf4_3926)
     }
 }
+
+@Suite("inflate limits")
+struct InflateLimitTests {
+    /// 8 MiB of zeros, gzipped (about 8 KB).
+    func gzippedZeros() throws -> [UInt8] { try deflateStream([UInt8](repeating: 0, count: 8 << 20), container: .gzip) }
+
+    @Test("a prefix stops after the bytes asked for")
+    func prefix() throws {
+        let zeros = try gzippedZeros()
+        #expect(try inflateStream(zeros, container: .gzip, path: "z.gz", limit: .prefix(100)) == [UInt8](repeating: 0, count: 100))
+        #expect(try inflateStream(zeros, container: .gzip, path: "z.gz", limit: .prefix(16 << 20)).count == 8 << 20)
+    }
+
+    @Test("at most N bytes fails past N, naming the file and the reason")
+    func atMost() throws {
+        let zeros = try gzippedZeros()
+        let error = dataError { _ = try inflateStream(zeros, container: .gzip, path: "z.gz", limit: .atMost(1 << 20, reason: "the test's bound")) }
+        #expect(describes(error, path: "z.gz", "gzip stream decompresses to more than 1048576 bytes, the test's bound"))
+        #expect(try inflateStream(zeros, container: .gzip, path: "z.gz", limit: .atMost(8 << 20, reason: "")).count == 8 << 20)
+    }
+
+    @Test("a gzipped file read whole obeys the decompressed-size limit")
+    func possiblyGzipped() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("zeros.gz", try gzippedZeros())
+        let error = dataError { _ = try readPossiblyGzipped(path, limits: DecodeLimits(maximumDecompressedBytes: 4096)) }
+        #expect(describes(error, path: path, "more than 4096 bytes", "DecodeLimits.maximumDecompressedBytes"))
+    }
+}

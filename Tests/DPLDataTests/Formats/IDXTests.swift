@@ -49,3 +49,39 @@ struct IDXTests {
         #expect(describes(dataError { _ = try IDX.readImages(path) }, path: path, "truncated"))
     }
 }
+
+/// Decompression bombs (issue 17): IDX's magic was checked only after the whole `.gz` was
+/// inflated, so an 8 MB file could ask for more than 8 GB. The header is read first now.
+@Suite("IDX decompression limits")
+struct IDXLimitTests {
+    @Test("a header declaring more than the limit is refused before inflating the data")
+    func headerBeyondTheLimit() throws {
+        let folder = try TemporaryFolder()
+        // 8000 × 1000 × 1000 bytes = 8 GB declared; the body is 1 MB of zeros (about 1 KB packed).
+        let bytes = idxBytes(magic: 0x803, dimensions: [8000, 1000, 1000], payload: [UInt8](repeating: 0, count: 1 << 20))
+        let path = try folder.write("bomb.gz", try deflateStream(bytes, container: .gzip))
+        let error = dataError { _ = try IDX.readImages(path) }
+        #expect(describes(error, path: path, "declares 8000 × 1000 × 1000 image bytes", "more than the 2147483648 bytes",
+                          "DecodeLimits.maximumDecompressedBytes", "decompression bomb"))
+        let small = DecodeLimits(maximumDecompressedBytes: 500)
+        let fits = try folder.write("fits.gz", try deflateStream(idxBytes(magic: 0x803, dimensions: [10, 8, 8], payload: patternBytes(640)), container: .gzip))
+        #expect(describes(dataError { _ = try IDX.readImages(fits, limits: small) }, path: fits, "more than the 500 bytes"))
+        #expect(try IDX.readImages(fits).shape == [10, 1, 8, 8])
+    }
+
+    @Test("a wrong magic number in a gzipped file is found from its first bytes")
+    func magicFirst() throws {
+        let folder = try TemporaryFolder()
+        let bytes = [0x50, 0x4b, 3, 4] + [UInt8](repeating: 0, count: 4 << 20)
+        let path = try folder.write("notidx.gz", try deflateStream(bytes, container: .gzip))
+        #expect(describes(dataError { _ = try IDX.readImages(path) }, path: path, "magic", "0x504b0304"))
+    }
+
+    @Test("a stream longer than its header says stops one byte past it")
+    func trailingDataStopsEarly() throws {
+        let folder = try TemporaryFolder()
+        let bytes = idxBytes(magic: 0x801, dimensions: [4], payload: [UInt8](repeating: 1, count: 64 << 20))
+        let path = try folder.write("labels.gz", try deflateStream(bytes, container: .gzip))
+        #expect(describes(dataError { _ = try IDX.readLabels(path, classCount: 10) }, path: path, "trailing data", "should have 12 bytes"))
+    }
+}

@@ -140,3 +140,30 @@ struct PNGDecoderTests {
         #expect(describes(dataError { _ = try PNGDecoder.decode(badDepth, path: "b.png") }, path: "b.png", "bit depth 4"))
     }
 }
+
+/// Decompression bombs (issue 17): a 261 KB PNG reached 2.1 GB. The image's size is checked
+/// against a configurable limit from its header, and only the bytes it needs are inflated.
+@Suite("PNG decompression limits")
+struct PNGLimitTests {
+    @Test("an image beyond the sample limit is refused from its header")
+    func headerBeyondTheLimit() throws {
+        // 16384 × 16384 RGB: 805 million samples (3.2 GB as floats), with one row of data.
+        let file = pngFile(width: 16384, height: 16384, colorType: 2, bitDepth: 8, imageData: [UInt8](repeating: 0, count: 1 + 3 * 16384))
+        let error = dataError { _ = try PNGDecoder.decode(file, path: "bomb.png") }
+        #expect(describes(error, path: "bomb.png", "16384×16384 image with 3 channels", "more than the 67108864 samples",
+                          "DecodeLimits.maximumImageSamples"))
+        let small = pngFixture(width: 40, height: 40, colorType: 0, bitDepth: 8, samples: (0..<1600).map { UInt32($0 % 256) }, samplesPerPixel: 1)
+        #expect(describes(dataError { _ = try PNGDecoder.decode(small, path: "s.png", limits: DecodeLimits(maximumImageSamples: 1000)) },
+                          path: "s.png", "more than the 1000 samples"))
+        #expect(try PNGDecoder.decode(small, path: "s.png").width == 40)
+    }
+
+    @Test("image data beyond what the header needs is not decompressed")
+    func extraDataIsNotInflated() throws {
+        // A 4×4 gray image followed by 64 MB of zeros in the same zlib stream.
+        let rows: [UInt8] = (0..<4).flatMap { (y: Int) -> [UInt8] in [0] + (0..<4).map { UInt8(y * 4 + $0) } }
+        let file = pngFile(width: 4, height: 4, colorType: 0, bitDepth: 8, imageData: rows + [UInt8](repeating: 0, count: 64 << 20))
+        let image = try PNGDecoder.decode(file, path: "padded.png")
+        #expect(image.pixels == (0..<16).map { Float($0) / 255 })
+    }
+}

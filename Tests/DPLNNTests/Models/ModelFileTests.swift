@@ -51,3 +51,93 @@ struct ModelFileTests {
         #expect(error?.description.contains("conv1.weight") == true)
     }
 }
+
+// MARK: - Hostile metadata (issue 17)
+
+/// A ~240-byte model file used to crash or exhaust memory: its architecture metadata was
+/// trusted before validation. Every size is now checked, naming the file and the field, and
+/// the weights the architecture implies are compared with those in the file before allocating.
+@Suite("model files with hostile metadata")
+struct ModelFileMetadataTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-modelmeta-\(UUID().uuidString)").path
+
+    /// A file with one small tensor and the given architecture metadata.
+    private func file(_ family: String, _ configuration: String, name: String = "m.safetensors") throws -> String {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/" + name
+        try SafetensorsWriter.write([("w", try Tensor(shape: [4], scalars: [1, 2, 3, 4]))],
+                                    metadata: ["dpl.architecture": family, "dpl.configuration": configuration],
+                                    to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// The default configuration of `family` (cnn-small, unet-tiny, wrn-28-10) as JSON, with
+    /// the fields written in `changes` (a JSON object) replaced.
+    private func configuration(_ family: String, _ changes: String) throws -> String {
+        let encoder = JSONEncoder()
+        let defaults: Data
+        switch family {
+        case "cnn": defaults = try encoder.encode(CNNClassifier.Configuration.small)
+        case "unet": defaults = try encoder.encode(UNet.Configuration.tiny)
+        default: defaults = try encoder.encode(WideResNet.Configuration.wrn28x10)
+        }
+        var fields = try JSONSerialization.jsonObject(with: defaults) as? [String: Any] ?? [:]
+        let changed = try JSONSerialization.jsonObject(with: Data(changes.utf8)) as? [String: Any] ?? [:]
+        fields.merge(changed) { _, new in new }
+        return String(decoding: try JSONSerialization.data(withJSONObject: fields), as: UTF8.self)
+    }
+
+    private func loadError(_ family: String, _ changes: String) throws -> String {
+        let path = try file(family, try configuration(family, changes))
+        let error = #expect(throws: ModelFileError.self) { try ModelFile(path: path) }
+        let text = error?.description ?? ""
+        #expect(text.hasPrefix(path + ": "))
+        return text
+    }
+
+    @Test func unetGroupsZeroIsAFieldErrorNotADivisionByZero() throws {
+        #expect(try loadError("unet", #"{"groups":0}"#).contains(
+            "has a unet `dpl.configuration` with `groups` = 0, which must be from 1 to 32; the file is damaged or was not made for this DPL"))
+        #expect(try loadError("unet", #"{"groups":5}"#).contains("with `groups` = 5, which must divide every level's width (32 is one)"))
+    }
+
+    @Test func overflowingSizesAreFieldErrors() throws {
+        #expect(try loadError("cnn", #"{"imageSize":1099511627776}"#).contains("with `imageSize` = 1099511627776, which must be from 1 to 4096"))
+        #expect(try loadError("cnn", #"{"classes":4611686018427387904}"#).contains("with `classes` = 4611686018427387904, which must be from 2 to 100000"))
+        #expect(try loadError("cnn", #"{"hidden":1000000000}"#).contains("with `hidden` = 1000000000, which must be from 1 to 16384"))
+        #expect(try loadError("wrn", #"{"widenFactor":1099511627776}"#).contains("with `widenFactor` = 1099511627776, which must be from 1 to 64"))
+        #expect(try loadError("wrn", #"{"depth":60000004}"#).contains("with `depth` = 60000004, which must be from 10 to 1000"))
+        #expect(try loadError("wrn", #"{"depth":29}"#).contains("with `depth` = 29, which must be 6n+4"))
+        #expect(try loadError("cnn", #"{"widths":[],"poolAfter":[]}"#).contains("whose `widths` has 0 entries, which must be from 1 to 64"))
+    }
+
+    /// Sizes within the bounds can still describe far more weights than a small file holds.
+    @Test func architectureLargerThanTheFileIsRefusedBeforeAllocating() throws {
+        let text = try loadError("wrn", #"{"depth":994,"widenFactor":64}"#)
+        #expect(text.contains("describes a wrn model of"))
+        #expect(text.contains("weights, but holds 4; the `dpl.configuration` does not match the tensors in the file"))
+        #expect(try loadError("cnn", "{}").contains("describes a cnn model of 1701130 weights, but holds 4"))
+    }
+
+    /// The count that guards allocation is the model's own: compared with built models.
+    @Test func stateElementCountMatchesBuiltModels() throws {
+        let key = RandomKey(seed: 1, purpose: "test")
+        let architectures: [Architecture] = [
+            .cnn(.small), .cnn(.init(inputChannels: 3, imageSize: 32, widths: [8, 16], poolAfter: [true, false], hidden: 12, classes: 7)),
+            .unet(.tiny), .unet(.init(imageChannels: 3, imageSize: 16, baseWidth: 8, channelMultipliers: [1, 3], groups: 4)),
+            .wrn(.init(depth: 10, widenFactor: 1, imageSize: 8, classes: 4)), .wrn(.init(depth: 16, widenFactor: 2)),
+        ]
+        for architecture in architectures {
+            try architecture.validate(path: "built")
+            let model = try architecture.makeModel(key: key)
+            let built = model.stateDict().reduce(0) { $0 + $1.tensor.scalars.count }
+            #expect(architecture.stateElementCount == built, "\(architecture)")
+        }
+    }
+
+    @Test func wideResNetNamesAreBounded() {
+        #expect(Architecture(named: "wrn-60000004-10") == nil)
+        #expect(Architecture(named: "wrn-28-1099511627776") == nil)
+        #expect(Architecture(named: "wrn-70-16") == .wrn(.init(depth: 70, widenFactor: 16)))
+    }
+}

@@ -50,6 +50,28 @@ final class RecordingSession: REPLSession, @unchecked Sendable {
         return source.contains("fail") ? .failed : .completed
     }
 
+    /// When set, `makeInputTracker` gives a tracker that decides from each new line alone
+    /// (by the same rule) and records the lines it is given.
+    var tracksLines = false
+    private(set) var trackedLines: [String] = []
+
+    func makeInputTracker() -> any InputTracker {
+        tracksLines ? LineTracker(session: self) : RescanningInputTracker(session: self)
+    }
+
+    final class LineTracker: InputTracker {
+        let session: RecordingSession
+        private var depth = 0
+        private var last = ""
+        init(session: RecordingSession) { self.session = session }
+        func append(_ line: String) {
+            session.trackedLines.append(line)
+            depth += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
+            if !line.trimmingCharacters(in: .whitespaces).isEmpty { last = line }
+        }
+        var needsMoreInput: Bool { depth > 0 || last.trimmingCharacters(in: .whitespaces).hasSuffix("|") }
+    }
+
     func needsMoreInput(_ source: String) -> Bool {
         record(.needsMoreInput(source))
         let opened = source.filter { $0 == "{" }.count, closed = source.filter { $0 == "}" }.count

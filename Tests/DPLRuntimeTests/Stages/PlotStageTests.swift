@@ -72,3 +72,35 @@ struct PlotStageTests {
         #expect(wide.low == 0 && wide.high == 1000 && wide.step == 200 && wide.label(400) == "400")
     }
 }
+
+/// Coordinates the axis arithmetic cannot hold (issue 17): rows at x = ±1e308 trapped in
+/// `Axis.ticks` (Int of NaN).
+@Suite("plot with extreme coordinates")
+struct PlotExtremeCoordinateTests {
+    func row(x: Double, robust: Int) -> ResultRow {
+        var row = ResultRow(label: "x=\(x)", dataset: "d", defense: "purify", rule: .single, cleanAccuracy: Proportion(8, of: 10),
+                            robustAccuracy: Proportion(robust, of: 10), attackSuccess: Proportion(8 - robust, of: 8),
+                            threatModel: nil, attack: nil, flags: [], samples: [])
+        row.x = x
+        return row
+    }
+
+    @Test func coordinatesBeyondTheAxisRangeAreRefused() {
+        let rows = [row(x: -1e308, robust: 2), row(x: 1e308, robust: 6)]
+        #expect {
+            try PlotStage.makeChart(rows: rows, xName: "x", yNames: ["robust_accuracy"], title: nil, xLabel: nil, yLabel: nil)
+        } throws: { error in
+            "\(error)" == "`plot` cannot draw x = -1e+308 of row `x=-1e+308`: coordinates must lie within ±1e300; plot a rescaled value"
+        }
+    }
+
+    @Test func axisNeverTrapsOnExtremeValues() {
+        for values in [[-1e308, 1e308], [1.7e308], [-.infinity, .nan, 3], [1e300, -1e300], [4.9e-324, 1e-323]] {
+            let axis = Axis(values: values)
+            #expect(axis.low.isFinite && axis.high.isFinite && axis.step.isFinite, "\(values)")
+            #expect(!axis.ticks.isEmpty, "\(values)")
+        }
+        let svg = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "s", points: [(-1e300, 0), (1e300, 1)])]).svg()
+        #expect(isWellFormedXML(svg))
+    }
+}
