@@ -27,13 +27,15 @@ say() { printf 'slurm-local: %s\n' "$*"; }
 fail() { printf 'slurm-local: %s\n' "$*" >&2; exit 1; }
 cannot_run() { printf 'slurm-local: %s\n' "$*" >&2; exit 3; }
 
-# The pid in $DIR/run/NAME.pid, when that process is still alive.
+# The pid in $DIR/run/NAME.pid, when that process is still alive and is NAME: after a reboot
+# the number may belong to another program, which `stop` must not kill.
 running_pid() {
     local file="$DIR/run/$1.pid" pid
     [[ -f "$file" ]] || return 1
     pid=$(<"$file")
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && { echo "$pid"; return 0; }
-    return 1
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+    # Right after the start the process may still be `nice` or `setsid`, not yet the daemon.
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in "$1" | nice | setsid) echo "$pid" ;; *) return 1 ;; esac
 }
 
 install_if_missing() {

@@ -27,9 +27,7 @@ finish() { say "wall time $(elapsed "$T0")"; echo "$passed passed, $failed faile
 export DPL_SLURM_DIR="${DPL_SLURM_DIR:-${TMPDIR:-/tmp}/dpl-slurm}"
 export SLURM_CONF="$DPL_SLURM_DIR/slurm.conf"
 already_running=false
-if [[ -f "$DPL_SLURM_DIR/run/slurmctld.pid" ]] && kill -0 "$(<"$DPL_SLURM_DIR/run/slurmctld.pid")" 2>/dev/null; then
-    already_running=true
-fi
+if bash scripts/slurm-local.sh status 2>/dev/null | grep -q "slurmctld running"; then already_running=true; fi
 bash scripts/slurm-local.sh start
 status=$?
 if (( status == 3 )); then
