@@ -43,7 +43,7 @@ struct DPL: ParsableCommand {
         abstract: "The defense-pipeline language: evaluate diffusion purification against adversarial attacks.",
         discussion: "With no arguments, dpl opens the REPL on a terminal and reads statements from standard input otherwise.",
         version: Driver.version,
-        subcommands: [Run.self, Check.self, Format.self, Describe.self, Merge.self, Verify.self, Pack.self])
+        subcommands: [Run.self, Check.self, Format.self, Describe.self, Merge.self, Verify.self, Pack.self, Submit.self])
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Run the given source text.", valueName: "source"))
     var source: String?
@@ -115,6 +115,75 @@ struct Merge: ParsableCommand {
             try finish(Driver.runtimeFailure)
         }
         print("merged \(files.count) shards into \(output)")
+    }
+}
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a script as N shards on a Slurm cluster, then merge and verify (docs/scaling.md).",
+        discussion: "Submits an array job (one task per shard, `dpl run FILE --shard K/N`) and a job that runs `dpl merge` and `dpl verify` once every task succeeded. Submitting again runs only the shards whose result files are missing.")
+
+    @Argument(help: "The script to run; it must save its results as .json under a literal name.")
+    var file: String
+
+    @Flag(help: "Submit to Slurm with sbatch (the only scheduler dpl submit knows).")
+    var slurm = false
+
+    @Option(help: "How many shards (array tasks) to split the evaluation into.")
+    var shards: Int
+
+    @Option(help: "The Slurm partition (default: the cluster's default partition).")
+    var partition: String?
+
+    @Option(help: "Time limit per task, in Slurm's form (e.g. 30, 2:00:00, 1-00).")
+    var time: String?
+
+    @Option(help: "CPUs per shard; each shard runs with that many threads.")
+    var cpusPerTask: Int = 1
+
+    @Option(help: "Memory per shard, in Slurm's form (e.g. 4G).")
+    var mem: String?
+
+    @OptionGroup var settings: SettingOptions
+
+    @Flag(help: "Merge without `dpl verify` (verify reruns the whole evaluation unsharded in the merge job).")
+    var noVerify = false
+
+    @Flag(help: "Print the batch scripts and sbatch commands without writing or submitting anything.")
+    var dryRun = false
+
+    @Flag(help: "Wait for the jobs, then report each shard's state and the merge job's output.")
+    var wait = false
+
+    func validate() throws {
+        if !slurm { throw ValidationError("dpl submit needs a scheduler: add --slurm (the only one supported)") }
+        if shards < 1 { throw ValidationError("--shards must be a whole number ≥ 1") }
+        if cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be a whole number ≥ 1") }
+    }
+
+    func run() throws {
+        let options = SlurmSubmission.Options(partition: partition, time: time, cpusPerTask: cpusPerTask, memory: mem,
+                                              settingAssignments: settings.assignments, verify: !noVerify)
+        // A script with errors would fail in every task after waiting in the queue; check it first.
+        let checked = makeDriver().check(paths: [file])
+        if checked != Driver.success { try finish(checked) }
+        let submission: SlurmSubmission
+        do {
+            submission = try SlurmSubmission(script: file, shardCount: shards, executable: currentExecutable(), options: options)
+        } catch {
+            FileHandle.standardError.write(Data("dpl submit: \(error)\n".utf8))
+            try finish(Driver.usage)
+        }
+        let client = SlurmClient(output: { print($0); fflush(stdout) },
+                                 errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        try finish(client.submit(submission, dryRun: dryRun, wait: wait))
+    }
+
+    /// This `dpl`'s own path, so the jobs run the same build; /proc/self/exe where there is one.
+    func currentExecutable() -> String {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+        let given = CommandLine.arguments.first ?? "dpl"
+        return given.contains("/") ? URL(fileURLWithPath: given).standardizedFileURL.path : given
     }
 }
 

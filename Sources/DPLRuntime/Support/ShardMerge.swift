@@ -20,6 +20,7 @@ public enum ShardMerge {
         let version: String?
         let provenance: Any?
         let rows: [ResultRow]
+        let run: [String: Any]?
     }
 
     /// Merges the shard files at `paths` and writes the result to `output` atomically.
@@ -50,7 +51,16 @@ public enum ShardMerge {
         if let firstMachine = machines.first, machines.contains(where: { canonical($0) != canonical(firstMachine) }) {
             provenance?["shard_machines"] = machines
         }
-        return ResultWriter.json(rows, extra: provenance.map { ["provenance": $0] } ?? first.provenance.map { ["provenance": $0] } ?? [:])
+        // `run` says what varies between runs, so the merged file keeps every shard's (times,
+        // host) under `shards`, and the name the script gave `save`, which `dpl verify` needs
+        // to find the file its unsharded rerun writes.
+        let shardRuns = files.compactMap(\.run)
+        var run: [String: Any]?
+        if !shardRuns.isEmpty {
+            run = ["shards": shardRuns]
+            if let file = shardRuns.first?["file"] { run?["file"] = file }
+        }
+        return ResultWriter.json(rows, run: run, extra: provenance.map { ["provenance": $0] } ?? first.provenance.map { ["provenance": $0] } ?? [:])
     }
 
     // MARK: - Reading and checking
@@ -69,7 +79,8 @@ public enum ShardMerge {
         let shard: ShardSpec
         do { shard = try ShardSpec(index: index, count: count) } catch { throw RuntimeError("\(path): \(error)") }
         return ShardFile(path: path, shard: shard, version: document["dpl_version"] as? String,
-                         provenance: document["provenance"].map(withoutShardEntry), rows: try ResultReader.rows(of: document, file: path))
+                         provenance: document["provenance"].map(withoutShardEntry), rows: try ResultReader.rows(of: document, file: path),
+                         run: document["run"] as? [String: Any])
     }
 
     /// Every shard 1 … N exactly once, N the same in every file.

@@ -62,6 +62,10 @@ struct ShardMergeTests {
             let got = Self.topLevelEntry(key, of: text), want = Self.topLevelEntry(key, of: unsharded)
             #expect(got != nil && got == want, "\(key): \(Self.firstDifference(got ?? "", want ?? ""))")
         }
+        // `run` names the file as `save` was given it (dpl verify reruns into it) and keeps each shard's run.
+        let run = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["run"] as? [String: Any]
+        #expect(run?["file"] as? String == "out/r.json")
+        #expect((run?["shards"] as? [[String: Any]])?.count == 3)
 
         // Merge errors, each refusing to write anything.
         let partial = fixture.folder + "/merged/partial.json"
