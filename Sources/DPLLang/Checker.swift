@@ -361,6 +361,9 @@ public final class Checker {
                     } else if let source = knownSettings["data"] ?? scope.variable("data") {
                         input = source
                         producer = "the default source `data`"
+                    } else if let fallback = registry.defaultSource, let source = registry.signature(named: fallback.stage) {
+                        input = .kind(source.output)
+                        producer = "the default source (\(fallback.description))"
                     } else {
                         report("stage `\(call.name)` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
                                at: call.nameSpan)

@@ -152,12 +152,21 @@ final class Interpreter {
             stages += bound.stages
         }
         if input == nil, let first = stages.first, first.signature.input != .nothing {
-            // The default source: the `data` setting, else a variable called `data`.
-            guard let source = settings["data"] ?? environment.lookup("data") else {
+            // The default source: the `data` setting, else a variable called `data`, else the
+            // registry's (the shipped dataset), announced in one line.
+            if let source = settings["data"] ?? environment.lookup("data") {
+                input = source
+            } else if let fallback = registry.defaultSource, let entry = registry.entry(named: fallback.stage) {
+                var arguments = fallback.arguments
+                for parameter in entry.signature.parameters where arguments[parameter.name] == nil {
+                    if let defaultValue = parameter.defaultValue { arguments[parameter.name] = defaultValue.value }
+                }
+                stages.insert(BoundStage(signature: entry.signature, arguments: arguments, span: first.span, body: entry.body), at: 0)
+                output("no input piped in and no `data` set: reading the default source, \(fallback.description) (`set data = …` or `let data = …` to choose)")
+            } else {
                 throw RuntimeError("stage `\(first.name)` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
                                    at: first.span)
             }
-            input = source
         }
         guard !stages.isEmpty else { return input ?? .none }
         log.record(stages)

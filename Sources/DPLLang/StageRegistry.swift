@@ -149,7 +149,30 @@ public struct StageRegistry {
         public let description: String
     }
 
+    /// Where a pipeline reads from when its first stage needs input, nothing is piped in and
+    /// no `data` is set or defined: a call of a registered stage, so that the language's
+    /// defining line, `attack pgd eps=8/255 | purify t=100 seed=fixed | classify`, runs as typed.
+    public struct DefaultSource {
+        /// The stage that produces the data (`load`).
+        public let stage: String
+        /// Its arguments; the stage's defaults fill the rest.
+        public let arguments: [String: Value]
+        /// What it reads, for the line printed when it is used ("fashion-mnist, test split").
+        public let description: String
+
+        /// A default source calling `stage` with `arguments`.
+        public init(stage: String, arguments: [String: Value], description: String) {
+            self.stage = stage
+            self.arguments = arguments
+            self.description = description
+        }
+    }
+
     private var entries: [String: Entry] = [:]
+
+    /// The default source, if the runtime names one (the checker and interpreter fall back to
+    /// it after the `data` setting and a variable called `data`).
+    public var defaultSource: DefaultSource?
 
     /// An empty registry; the runtime layer registers the built-in stages into it.
     public init() {}

@@ -34,6 +34,11 @@ public enum BuiltinStages {
         try MeasureStage.register(into: &registry, state: state)
         try CompareStage.register(into: &registry, state: state)
         try PlotStage.register(into: &registry, state: state)
-        return try SmokeMode.wrapping(registry, state: state)
+        var wrapped = try SmokeMode.wrapping(registry, state: state)
+        // With nothing piped in and no `data`, a pipeline reads the shipped dataset's test split.
+        wrapped.defaultSource = StageRegistry.DefaultSource(
+            stage: "load", arguments: ["dataset": .name("fashion-mnist"), "split": .name("test")],
+            description: "the Fashion-MNIST test split (10,000 images)")
+        return wrapped
     }
 }

@@ -9,6 +9,28 @@ struct PipelineTests {
 
     init() throws { fixture = try ScriptFixture.trained() }
 
+    /// The language's defining line, typed as is: with nothing piped in and no `data`, it
+    /// reads the Fashion-MNIST test split and says so (smoke mode keeps it to 4 images).
+    @Test func theDefiningLineRunsAsTyped() {
+        let result = fixture.run("""
+        set smoke = true
+        attack pgd eps=8/255 | purify t=100 seed=fixed | classify | report
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.output.contains("reading the default source, the Fashion-MNIST test split"), "\(result.output)")
+        #expect(result.output.contains("robust accuracy"), "\(result.output)")
+    }
+
+    @Test func theDataSettingStillComesFirst() {
+        let result = fixture.run("""
+        set data = load images path="$DIR/images"
+        classify model="$DIR/cnn.safetensors" | report
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(!result.output.contains("default source"), "\(result.output)")
+        #expect(result.output.contains("16"), "\(result.output)")
+    }
+
     @Test func classifierLearnsTheFixtureAndReportsAccuracy() {
         let result = fixture.run("""
         load images path="$DIR/images" | classify model="$DIR/cnn.safetensors" | report as "clean"
