@@ -106,7 +106,8 @@ public struct ReverseProcess {
             throw DiffusionError("reverse process", "the batch of shape \(shapeString(xt.shape)) needs one sample id per row but \(sampleIDs.count) were given")
         }
         let count = stepCount
-        let checkpointing = checkpointing.resolved(stepCount: count, batch: sampleIDs.count)
+        let checkpointing = checkpointing.resolved(stepCount: count, batch: sampleIDs.count,
+                                                   bytesPerImage: model.recordedBytesPerImage)
         guard GradMode.isEnabled, xt.requiresGrad,
               let length = checkpointing.segmentLength(stepCount: count) else {
             var x = xt

@@ -58,20 +58,24 @@ public enum Checkpointing: Sendable, Equatable {
     case segments(of: Int)
     /// Keep every step's intermediate values (memory grows like n).
     case off
-    /// `off` for a short process on a small batch — at most `adaptiveLimit` image-steps
-    /// (batch × reverse steps) — and `nested` beyond. A short process fits in memory whole,
-    /// and `nested` costs it two extra forward passes per step: measured on PGD-10 through
-    /// 5 DDIM steps at batch 64, the whole attack ran about 1.4× faster without checkpoints.
+    /// `off` when the whole process fits the memory budget — batch × reverse steps × the bytes
+    /// the model says one image's forward pass keeps (`NoisePredictor.recordedBytesPerImage`)
+    /// at most `adaptiveBudget` — and `nested` otherwise, or when the model does not say. A
+    /// short process then runs each step once forward and once backward, where `nested`
+    /// recomputes every step twice: PGD-10 through 5 DDIM steps ran ≈ 1.4× faster.
     case adaptive
 
-    /// The most image-steps `adaptive` keeps whole: unet-tiny keeps ≈ 3.3 MB per image-step
-    /// (docs/purification.md), so about 1.7 GB.
-    public static let adaptiveLimit = 512
+    /// The most memory `adaptive` lets a whole process keep: 1.5 GiB.
+    public static let adaptiveBudget = 3 << 29
 
-    /// What `self` amounts to for `stepCount` steps on a batch of `batch` images.
-    func resolved(stepCount: Int, batch: Int) -> Checkpointing {
+    /// What `self` amounts to for `stepCount` steps on a batch of `batch` images whose
+    /// forward pass keeps `bytesPerImage` each (nil: unknown).
+    func resolved(stepCount: Int, batch: Int, bytesPerImage: Int?) -> Checkpointing {
         guard self == .adaptive else { return self }
-        return stepCount * max(1, batch) <= Checkpointing.adaptiveLimit ? .off : .nested
+        guard let bytesPerImage, bytesPerImage > 0 else { return .nested }
+        let (images, overflow) = stepCount.multipliedReportingOverflow(by: max(1, batch))
+        guard !overflow, images <= Checkpointing.adaptiveBudget / bytesPerImage else { return .nested }
+        return .off
     }
 
     /// The segment length for `stepCount` steps, or nil when checkpointing is off.

@@ -26,4 +26,13 @@ func requireClassifierInput(_ images: Tensor, channels: Int, size: Int) throws {
 public protocol NoisePredictor: AnyObject {
     /// The predicted noise, shaped like `x`.
     func predictNoise(_ x: Tensor, timesteps: [Float]) throws -> Tensor
+    /// About how many bytes one image's forward pass keeps for the backward pass, so that
+    /// purification can decide whether a short reverse process fits in memory without
+    /// checkpoints; nil when unknown (then it always checkpoints).
+    var recordedBytesPerImage: Int? { get }
+}
+
+extension NoisePredictor {
+    /// Unknown unless the model says.
+    public var recordedBytesPerImage: Int? { nil }
 }

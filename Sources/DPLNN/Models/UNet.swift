@@ -144,6 +144,19 @@ public final class UNet: Module, NoisePredictor {
         return list
     }
 
+    /// Σ over levels of width × resolution² floats, times 24 saved tensors of that size (the
+    /// residual blocks' norms, activations and convolutions on the way down and up), 4 bytes
+    /// each. Calibrated on unet-tiny, whose grad=full purification measured ≈ 3.3 MB per image
+    /// and reverse step (docs/purification.md); the estimate gives 3.9 MB.
+    public var recordedBytesPerImage: Int? {
+        var floats = 0
+        for (level, width) in configuration.widths.enumerated() {
+            let resolution = configuration.imageSize >> level
+            floats += width * resolution * resolution
+        }
+        return 24 * 4 * floats
+    }
+
     /// Predicted noise `[N, C, H, W]` for noised images and per-sample timesteps.
     public func predictNoise(_ x: Tensor, timesteps: [Float]) throws -> Tensor {
         let c = configuration

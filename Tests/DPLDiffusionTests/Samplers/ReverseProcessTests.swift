@@ -62,13 +62,22 @@ struct ReverseProcessTests {
         }
     }
 
-    @Test("adaptive checkpointing keeps at most 512 image-steps whole and nests beyond")
+    @Test("adaptive checkpointing keeps a process whole only when the model's memory fits the budget")
     func adaptiveCheckpointing() {
-        #expect(Checkpointing.adaptive.resolved(stepCount: 5, batch: 64) == .off)
-        #expect(Checkpointing.adaptive.resolved(stepCount: 10, batch: 64) == .nested)
-        #expect(Checkpointing.adaptive.resolved(stepCount: 100, batch: 1) == .off)
-        #expect(Checkpointing.adaptive.resolved(stepCount: 1000, batch: 1) == .nested)
-        #expect(Checkpointing.nested.resolved(stepCount: 5, batch: 1) == .nested, "explicit choices stand")
+        let tiny = 4_000_000   // ≈ unet-tiny's recorded bytes per image and step
+        #expect(Checkpointing.adaptive.resolved(stepCount: 5, batch: 64, bytesPerImage: tiny) == .off)
+        #expect(Checkpointing.adaptive.resolved(stepCount: 10, batch: 64, bytesPerImage: tiny) == .nested)
+        #expect(Checkpointing.adaptive.resolved(stepCount: 100, batch: 1, bytesPerImage: tiny) == .off)
+        #expect(Checkpointing.adaptive.resolved(stepCount: 5, batch: 1, bytesPerImage: nil) == .nested,
+                "a model that does not say how much it keeps is always checkpointed")
+        #expect(Checkpointing.adaptive.resolved(stepCount: Int.max, batch: 2, bytesPerImage: 1) == .nested)
+        #expect(Checkpointing.nested.resolved(stepCount: 5, batch: 1, bytesPerImage: tiny) == .nested, "explicit choices stand")
         #expect(Checkpointing.adaptive.segmentLength(stepCount: 5) == nil)
+    }
+
+    @Test("unet-tiny says how much it keeps")
+    func unetTinyRecordedBytes() throws {
+        let model = try UNet(.tiny, key: RandomKey(seed: 0, purpose: "test"))
+        #expect(model.recordedBytesPerImage == 24 * 4 * (32 * 28 * 28 + 64 * 14 * 14 + 64 * 7 * 7))
     }
 }
