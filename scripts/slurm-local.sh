@@ -113,6 +113,7 @@ start_munge() {
         --pid-file="$DIR/run/munged.daemon.pid" --log-file="$DIR/log/munged.log" \
         --seed-file="$DIR/munge/munged.seed" </dev/null >>"$DIR/log/munged.out" 2>&1 &
     echo $! >"$DIR/run/munged.pid"
+    record_daemon_pid munged "munged --foreground --force --key-file=$key"
     local i
     for i in $(seq 1 50); do
         [[ -S "$DIR/munge/munge.socket" ]] && return 0
@@ -128,6 +129,19 @@ start_daemon() {
     # -D: stay in the foreground so $! is the daemon itself and `stop` ends exactly it.
     nice -n 19 setsid "$name" -D -f "$CONF" "$@" </dev/null >>"$DIR/log/$name.out" 2>&1 &
     echo $! >"$DIR/run/$name.pid"
+    record_daemon_pid "$name" "$name -D -f $CONF"
+}
+
+# setsid forks when it is started as a process-group leader (a shell with job control, as
+# CI may be), so $! can be a process that exits at once while the daemon runs on: record the
+# daemon's own pid, found by its command line, once it appears.
+record_daemon_pid() {
+    local name="$1" pattern="$2" pid i
+    for i in $(seq 1 50); do
+        pid=$(pgrep -n -f -x "$pattern.*" 2>/dev/null || true)
+        if [[ -n "$pid" ]]; then echo "$pid" >"$DIR/run/$name.pid"; return 0; fi
+        sleep 0.1
+    done
 }
 
 node_state() { sinfo --noheader --nodes="$(hostname -s)" --format='%T' 2>/dev/null | head -n1; }
