@@ -6,7 +6,9 @@ import DPLLang
 /// over its results, their spread, the difference with a 95% paired bootstrap interval, and the
 /// exact McNemar (sign) test. A label ending in `*` matches every result whose label starts
 /// with the rest, so the fixed-noise purifier can be compared over several keys at once.
-/// The comparison becomes a result row, so `results`, `save` and `dpl merge` carry it.
+/// The comparison becomes a result row, so `results` and `save` carry it. In a sharded run it
+/// is skipped with a note: its bootstrap and test need every image's verdicts, which no
+/// shard has, so `dpl merge` could not recompute it.
 enum CompareStage {
     static let signature = StageSignature(
         name: "compare", doc: "Compares the robust accuracy of reported results sample by sample: means, spread across results, the difference with a paired bootstrap interval and McNemar's exact test.",
@@ -21,6 +23,10 @@ enum CompareStage {
         try registry.register(signature) { _, arguments, _, context in
             let args = ArgumentReader(stage: "compare", arguments: arguments)
             let patternA = try args.text("a"), patternB = try args.text("b")
+            if let shard = try SessionSettings(context).shard() {
+                context.print("compare \"\(patternA)\" \"\(patternB)\" skipped in shard \(shard): it needs every image's verdicts; run it unsharded, or pair the merged file's per-sample rows")
+                return .runtime(ResultTable(rows: []))
+            }
             let sideA = try matching(patternA, in: state.results), sideB = try matching(patternB, in: state.results)
             let shared = sharedSamples(sideA + sideB)
             guard !shared.isEmpty else {

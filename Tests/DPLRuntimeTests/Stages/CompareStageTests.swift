@@ -40,6 +40,22 @@ struct CompareStageTests {
         #expect((value("mcnemar_p") ?? -1) >= 0 && (value("mcnemar_p") ?? 2) <= 1)
     }
 
+    /// A shard holds part of every result, so `compare` there would be a comparison of a
+    /// subset presented as the whole (and `dpl merge` could not recompute it): it is skipped.
+    @Test func isSkippedInAShard() throws {
+        let path = fixture.folder + "/sharded.dpl"
+        try """
+        set batch = 4
+        load images path="\(fixture.folder)/images" | attack fgsm eps=0.1 | classify model="\(fixture.folder)/cnn.safetensors" | report as "a"
+        compare "a" "a"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        var printed: [String] = [], errors: [String] = []
+        let driver = Driver(registry: try BuiltinStages.makeRegistry(), output: { printed.append($0) }, errors: { errors.append($0) })
+        let code = driver.run(path: path, settingAssignments: [], shard: try ShardSpec(parsing: "1/2"))
+        #expect(code == Driver.success, "\(errors)")
+        #expect(printed.joined(separator: "\n").contains("skipped in shard 1/2"), "\(printed)")
+    }
+
     @Test func anUnknownLabelNamesTheResultsThatExist() throws {
         let result = fixture.run("""
         load images path="$DIR/images" | attack fgsm eps=0.1 | classify model="$DIR/cnn.safetensors" | report as "only"
