@@ -157,10 +157,7 @@ final class Interpreter {
             if let source = settings["data"] ?? environment.lookup("data") {
                 input = source
             } else if let fallback = registry.defaultSource, let entry = registry.entry(named: fallback.stage) {
-                var arguments = fallback.arguments
-                for parameter in entry.signature.parameters where arguments[parameter.name] == nil {
-                    if let defaultValue = parameter.defaultValue { arguments[parameter.name] = defaultValue.value }
-                }
+                let arguments = Self.fillingDefaults(fallback.arguments, of: entry.signature)
                 stages.insert(BoundStage(signature: entry.signature, arguments: arguments, span: first.span, body: entry.body), at: 0)
                 output("no input piped in and no `data` set: reading the default source, \(fallback.description) (`set data = …` or `let data = …` to choose)")
             } else {
@@ -220,14 +217,20 @@ final class Interpreter {
             }
             arguments[name] = value
         }
-        for parameter in signature.parameters where arguments[parameter.name] == nil {
-            if let defaultValue = parameter.defaultValue {
-                arguments[parameter.name] = defaultValue.value
-            } else if parameter.required {
-                throw RuntimeError("stage `\(call.name)` needs the argument `\(parameter.name)`", at: call.nameSpan)
-            }
+        arguments = Self.fillingDefaults(arguments, of: signature)
+        if let missing = signature.parameters.first(where: { $0.required && arguments[$0.name] == nil }) {
+            throw RuntimeError("stage `\(call.name)` needs the argument `\(missing.name)`", at: call.nameSpan)
         }
         return (nil, [BoundStage(signature: signature, arguments: arguments, span: call.span, body: entry.body)])
+    }
+
+    /// `arguments` with every parameter it lacks that has a default set to that default.
+    static func fillingDefaults(_ arguments: [String: Value], of signature: StageSignature) -> [String: Value] {
+        var filled = arguments
+        for parameter in signature.parameters where filled[parameter.name] == nil {
+            if let defaultValue = parameter.defaultValue { filled[parameter.name] = defaultValue.value }
+        }
+        return filled
     }
 
     private func expand(_ userStage: UserStage, call: StageCall, in environment: Environment) throws -> (source: Value?, stages: [BoundStage]) {
