@@ -28,7 +28,7 @@ enum AttackWorkloads {
     static let apgdThroughPurification = Workload("apgd20_eot4_purify_t20_b16") {
         let classifier = try CNNClassifier(.small, key: RandomKey(seed: 1, purpose: "bench.cnn"))
         let unet = try UNet(.tiny, key: RandomKey(seed: 1, purpose: "bench.unet"))
-        let settings = PurificationSettings(t: 20, sampler: .ddpm, seed: .random(RandomCallCounter()), gradient: .full)
+        let settings = PurificationSettings(t: 20, sampler: .ddpm, seed: .random(stream: SeedMode.defaultSeed), gradient: .full)
         let defense = Defense.diffusionPurified(try Purifier(model: unet, settings: settings), classifier: classifier)
         let batch = try labelledBatch(size: 16, model: classifier)
         let apgd = try APGD(budget: AttackBudget(norm: .linf, epsilon: 8.0 / 255), steps: 20, loss: .crossEntropy, eot: 4)

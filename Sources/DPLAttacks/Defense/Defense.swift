@@ -48,14 +48,19 @@ public struct Defense {
     public let isRandomized: Bool
     /// How attacks may differentiate through it.
     public let gradient: DefenseGradient
+    /// The transforms before the classifier, when the defense was composed from them (empty
+    /// for a bare classifier or a defense given as one function).
+    public let transforms: [DefenseTransform]
     private let forward: (Tensor, [UInt64], UInt64) throws -> Tensor
 
     /// A defense from its forward function `(images, sampleIDs, call) -> logits`.
     public init(description: String, isRandomized: Bool, gradient: DefenseGradient,
+                transforms: [DefenseTransform] = [],
                 forward: @escaping (_ images: Tensor, _ sampleIDs: [UInt64], _ call: UInt64) throws -> Tensor) {
         self.description = description
         self.isRandomized = isRandomized
         self.gradient = gradient
+        self.transforms = transforms
         self.forward = forward
     }
 
@@ -81,7 +86,8 @@ public struct Defense {
     /// unchanged.
     public func checkingCancellation(_ check: @escaping () throws -> Void) -> Defense {
         let forward = self.forward
-        return Defense(description: description, isRandomized: isRandomized, gradient: gradient) { images, ids, call in
+        return Defense(description: description, isRandomized: isRandomized, gradient: gradient,
+                       transforms: transforms) { images, ids, call in
             try check()
             return try forward(images, ids, call)
         }
@@ -96,32 +102,49 @@ public struct Defense {
         }
     }
 
-    /// Purification followed by a classifier, composed into one function.
-    ///
-    /// With `.bpda` the forward value is `purify(x)` but the backward pass sees the identity:
-    /// `x + stopGradient(purify(x) − x)`. With `.unavailable` purification runs without
-    /// recording, so no gradient can reach the input.
-    /// - Parameters:
-    ///   - purify: `(images, sampleIDs, call) -> purified images` in [0, 1]; it owns its
-    ///     randomness keys (fixed randomness ignores `call`).
-    ///   - isRandomized: whether `purify` draws fresh noise per call.
-    public static func purified(
-        description: String, isRandomized: Bool, gradient: DefenseGradient,
-        purify: @escaping (_ images: Tensor, _ sampleIDs: [UInt64], _ call: UInt64) throws -> Tensor,
-        classifier model: ImageClassifier
-    ) -> Defense {
-        Defense(description: description, isRandomized: isRandomized, gradient: gradient) { images, ids, call in
-            let purified: Tensor
-            switch gradient {
-            case .exact:
-                purified = try purify(images, ids, call)
-            case .bpda:
-                let value = try withoutGradients { try purify(images.detached(), ids, call) }
-                purified = try images + (value - images.detached())
-            case .unavailable:
-                purified = try withoutGradients { try purify(images.detached(), ids, call) }
-            }
-            return try model.logits(purified)
+    /// Transforms (purification), then a classifier, composed into one function. Each
+    /// transform applies its own backward rule (`DefenseTransform`); the defense's gradient is
+    /// the weakest of them and it is randomized when any of them is.
+    /// - Parameter reusing: when it holds the transforms' output for the same input and call,
+    ///   that output is classified instead of recomputed (see `ReusedDraw`).
+    public static func composed(_ transforms: [DefenseTransform], classifier model: ImageClassifier,
+                                description: String, reusing reuse: ReusedDraw? = nil) -> Defense {
+        Defense(description: description, isRandomized: transforms.isRandomized, gradient: transforms.gradient,
+                transforms: transforms) { images, ids, call in
+            if let reused = reuse?.output(call: call, input: images) { return try model.logits(reused) }
+            return try model.logits(transforms.apply(images, sampleIDs: ids, call: call))
         }
+    }
+
+    /// The images after the defense's transforms (its `purified` images): the identity for a
+    /// defense without transforms.
+    public func transformed(_ images: Tensor, sampleIDs: [UInt64], call: UInt64) throws -> Tensor {
+        try transforms.apply(images, sampleIDs: sampleIDs, call: call)
+    }
+}
+
+// MARK: - Reusing a draw
+
+/// One transform output kept for reuse by a defense that will ask for the same draw again:
+/// the clean evaluation's first draw is also the `purified` snapshot, so it is computed once.
+public final class ReusedDraw {
+    private var call: UInt64?
+    private var input: Tensor?
+    private var output: Tensor?
+
+    public init() {}
+
+    /// Keeps `output` as the transforms' result on `input` under `call`.
+    public func store(call: UInt64, input: Tensor, output: Tensor) {
+        self.call = call
+        self.input = input
+        self.output = output
+    }
+
+    /// The stored output when `call` and the input's values match (compared exactly; inputs
+    /// share storage, so this is cheap next to a purification).
+    public func output(call: UInt64, input: Tensor) -> Tensor? {
+        guard call == self.call, let stored = self.input, stored.shape == input.shape, stored.scalars == input.scalars else { return nil }
+        return output
     }
 }

@@ -78,32 +78,26 @@ public final class Purifier {
         guard passesGradients else { throw Purifier.blockedGradientError(consumer: consumer) }
     }
 
-    /// The keys of the next purification under the seed mode (advances a `random` counter).
-    public func nextNoise() -> PurificationNoise {
-        let (seed, call) = settings.seed.nextSeedAndCall()
-        return PurificationNoise(seed: seed, call: call)
-    }
-
     /// Purifies a batch `[N, C, H, W]` of images in [0, 1]; row n has id `sampleIDs[n]`.
     ///
-    /// `noise` overrides the seed mode's keys (e.g. to replay one `random` draw); by default
-    /// each call takes `nextNoise()`.
+    /// `call` is the defense's call index (`DefenseCallIndex`), which the seed mode turns into
+    /// the noise's keys (`SeedMode.noise(call:)`); `fixed` and `seed=N` ignore it. `noise`
+    /// overrides the keys outright (e.g. to replay one draw in a test).
     ///
     /// Gradients: with `.full`, the result is differentiable in `images` (when `images`
     /// requires a gradient; otherwise no graph is built). With `.bpda` the backward pass is
-    /// the identity. With `.none`, backpropagating into `images` throws.
+    /// the identity. With `.none`, backpropagating into `images` throws. The forward value is
+    /// the same purified image in every mode.
     /// - Throws: `DiffusionError` when the ids do not match the batch; errors of the model.
-    public func purify(_ images: Tensor, sampleIDs: [UInt64], noise: PurificationNoise? = nil) throws -> Tensor {
+    public func purify(_ images: Tensor, sampleIDs: [UInt64], call: UInt64 = 0,
+                       noise: PurificationNoise? = nil) throws -> Tensor {
         guard images.rank >= 1, images.shape[0] == sampleIDs.count else {
             throw DiffusionError("purify", "the batch of shape \(shapeString(images.shape)) needs one sample id per row but \(sampleIDs.count) were given")
         }
-        let keys = noise ?? nextNoise()
-        let differentiate = settings.gradient == .full && images.requiresGrad && GradMode.isEnabled
-        guard differentiate else {
-            let purified = try withoutGradients { try purifyValue(images, sampleIDs: sampleIDs, noise: keys) }
-            return attachSurrogateGradient(purified, images: images)
+        let keys = noise ?? settings.seed.noise(call: call)
+        return try settings.gradient.run(images, blocked: { Purifier.blockedGradientError(consumer: "a backward pass") }) {
+            try purifyValue($0, sampleIDs: sampleIDs, noise: keys)
         }
-        return try purifyValue(images, sampleIDs: sampleIDs, noise: keys)
     }
 
     /// The purification itself; differentiable when gradients are recorded.
@@ -113,20 +107,6 @@ public final class Purifier {
         let denoised = try reverseProcess.run(noised, noise: noise, sampleIDs: sampleIDs,
                                               checkpointing: settings.checkpointing)
         return try (denoised.clamped(min: -1, max: 1) + 1) * 0.5
-    }
-
-    /// The backward rule of `.bpda` (identity) or `.none` (an error), on a detached result.
-    private func attachSurrogateGradient(_ purified: Tensor, images: Tensor) -> Tensor {
-        switch settings.gradient {
-        case .full:
-            return purified
-        case .bpda:
-            return Tensor.record(purified, op: "purify.bpda", inputs: [images]) { gradient, _ in [gradient] }
-        case .none:
-            return Tensor.record(purified, op: "purify.blocked", inputs: [images]) { _, _ in
-                throw Purifier.blockedGradientError(consumer: "a backward pass")
-            }
-        }
     }
 
     private static func blockedGradientError(consumer: String) -> DiffusionError {

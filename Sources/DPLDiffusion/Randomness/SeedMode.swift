@@ -1,4 +1,3 @@
-import Foundation
 import DPLTensor
 
 // MARK: - Seed modes
@@ -6,30 +5,41 @@ import DPLTensor
 /// How purification chooses its noise (DESIGN.md, "Randomness is keyed, not streamed").
 ///
 /// Every draw is keyed by (seed, purpose, step, call) and the sample's id; the mode decides
-/// the seed and the call:
-/// - `fixed`: seed `SeedMode.defaultSeed`, call 0. Purifying the same image (same sample id)
-///   always uses the same noise, so the defense is a deterministic function of its input.
-/// - `seed(N)`: like `fixed` under seed N.
-/// - `random(counter)`: the default seed and a fresh call index from `counter` on every
-///   purification, so each forward pass, EOT sample or evaluation sees new noise. Call
-///   indices start at 1, so a random draw never repeats the `fixed` noise.
-public enum SeedMode: Sendable, CustomStringConvertible {
+/// the seed and maps the defense's call index (`DefenseCallIndex`: which phase, restart,
+/// iteration and draw a forward pass is for) to the purification's call:
+/// - `fixed`: seed `SeedMode.defaultSeed`, call 0 whatever the defense call. Purifying the same
+///   image (same sample id) always uses the same noise, so the defense is a deterministic
+///   function of its input.
+/// - `seed(N)`: like `fixed` under seed N (the language's `seed=fixed` is `seed(session seed)`).
+/// - `random(stream:)`: seed `stream` and call = 1 + the defense call, so each forward pass, EOT
+///   draw or evaluation sees new noise, a repeated call replays its draw, and no random draw
+///   repeats the call-0 noise. Nothing is counted: the noise depends on what a call is for,
+///   never on how many purifications ran before, so results do not depend on batching,
+///   early stopping or sharding.
+public enum SeedMode: Sendable, Equatable, CustomStringConvertible {
     /// Call 0 under the default seed.
     case fixed
     /// Call 0 under the given seed.
     case seed(UInt64)
-    /// A fresh call index per purification, from a counter the caller owns.
-    case random(RandomCallCounter)
+    /// Call 1 + the defense call under the seed `stream`.
+    case random(stream: UInt64)
 
-    /// The seed `fixed` and `random` use.
+    /// The seed `fixed` uses.
     public static let defaultSeed: UInt64 = 0
 
-    /// The (seed, call) of the next purification. `random` advances its counter.
-    public func nextSeedAndCall() -> (seed: UInt64, call: UInt64) {
+    /// The stream of the `invocation`-th `seed=random` purification in a session whose seed is
+    /// `session`: two randomized stages of one script draw unrelated noise, and the same
+    /// script with the same seed draws the same noise again.
+    public static func randomStream(session: UInt64, invocation: UInt64) -> UInt64 {
+        SplitMix64.value(invocation, seed: session)
+    }
+
+    /// The keys of the purification that defense call `call` runs.
+    public func noise(call: UInt64) -> PurificationNoise {
         switch self {
-        case .fixed: return (SeedMode.defaultSeed, 0)
-        case .seed(let seed): return (seed, 0)
-        case .random(let counter): return (SeedMode.defaultSeed, counter.next())
+        case .fixed: return PurificationNoise(seed: SeedMode.defaultSeed, call: 0)
+        case .seed(let seed): return PurificationNoise(seed: seed, call: 0)
+        case .random(let stream): return PurificationNoise(seed: stream, call: call &+ 1)
         }
     }
 
@@ -46,36 +56,6 @@ public enum SeedMode: Sendable, CustomStringConvertible {
         case .seed(let seed): return "seed=\(seed)"
         case .random: return "random"
         }
-    }
-}
-
-// MARK: - Call counter
-
-/// The source of fresh call indices for `SeedMode.random`: 1, 2, 3, … Thread-safe; an
-/// experiment owns one per randomized stage so that runs are reproducible from its start value.
-public final class RandomCallCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var nextCall: UInt64
-
-    /// A counter whose first call index is `first` (at least 1; 0 is the fixed noise).
-    public init(startingAt first: UInt64 = 1) {
-        nextCall = max(first, 1)
-    }
-
-    /// The next call index.
-    public func next() -> UInt64 {
-        lock.lock()
-        defer { lock.unlock() }
-        let call = nextCall
-        nextCall &+= 1
-        return call
-    }
-
-    /// The index the next `next()` will return, without consuming it.
-    public var peek: UInt64 {
-        lock.lock()
-        defer { lock.unlock() }
-        return nextCall
     }
 }
 

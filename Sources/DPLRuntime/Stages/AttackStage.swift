@@ -51,160 +51,57 @@ enum AttackStage {
             let setup = try ClassifierSetup(arguments: downstream[classifyIndex].arguments, context: context, state: state)
             let defense = setup.defense(transforms: transforms)
             let args = ArgumentReader(stage: "attack", arguments: arguments)
-            let againstClassifier = try args.text("against") == "classifier"
-            let attacked = againstClassifier ? setup.defense(transforms: []) : defense
-            let threat: ThreatModel = againstClassifier ? .transferFromClassifier : .endToEnd
             let attack = try makeAttack(args, seed: settings.seed)
-            let targetRule = try makeTargetRule(args)
-            try targetRule?.validate(labels: record.labels)
-
-            var result: RobustnessResult?
-            var batchFlags: [[SanityFlag]] = []
-            var adversarialPieces: [Tensor] = [], purifiedPieces: [Tensor] = []
-            let keys = record.sampleKeys
-            let ranges = record.batchRanges(size: settings.batchSize)
-            var journal = ranges.count > 1
-                ? try makeJournal(record: record, ranges: ranges, attack: attack, threat: threat, defense: defense,
-                                  rule: setup.rule, targetRule: targetRule, settings: settings, context: context) : nil
+            let evaluation = try RobustnessEvaluation(
+                attack: attack, defense: defense, rule: setup.rule,
+                transferFrom: try args.text("against") == "classifier" ? setup.defense(transforms: []) : nil,
+                targetRule: try makeTargetRule(args), classes: setup.classifier.classCount,
+                seed: settings.seed, batchSize: settings.batchSize)
+            let journal = try makeJournal(evaluation, record: record, settings: settings, context: context)
             let resumed = journal?.finishedBatches ?? 0
+            let ranges = evaluation.batchRanges(count: record.count)
             if resumed > 0 { context.print("resuming attack \(attack.name) from batch \(resumed + 1)/\(ranges.count)") }
             let progress = ProgressReporter("attack \(attack.name)", total: record.count, unit: "img",
                                             alreadyDone: resumed > 0 ? ranges[resumed - 1].upperBound : 0)
             defer { progress.close() }
-            for (index, range) in ranges.enumerated() {
-                try context.checkCancellation()
-                let batch = try AttackBatch(images: ImageRecord.rows(record.current, range),
-                                            labels: Array(record.labels[range]), sampleIDs: Array(keys[range]))
-                let piece: RobustnessResult, adversarial: Tensor, purified: Tensor?
-                if let journal, index < resumed {
-                    (piece, adversarial, purified) = try readBatch(index, from: journal, attack: attack, threat: threat,
-                                                                   defense: defense, rule: setup.rule, targetRule: targetRule)
-                } else {
-                    // Polled before every defense call: Ctrl-C stops the attack within one iteration.
-                    let check = { [context] in try context.checkCancellation() }
-                    var targets: [Int?]?
-                    let found: Tensor, flags: [SanityFlag]
-                    if let targetRule {
-                        // Targets come from the full defense (least-likely), whatever `against` says.
-                        let chosen = try targetRule.targets(for: batch, classes: setup.classifier.classCount,
-                                                            seed: settings.seed, defense: defense)
-                        (found, flags) = try runTargetedAttack(attack, on: batch, targets: chosen, against: attacked,
-                                                               checkCancellation: check)
-                        targets = chosen
-                    } else {
-                        let run = try runAttack(attack, on: batch, against: attacked, checkCancellation: check)
-                        (found, flags) = (run.outcome.adversarial, run.flags)
-                    }
-                    piece = try withoutGradients {
-                        try evaluateRobustness(batch: batch, adversarial: found, defense: defense,
-                                               rule: setup.rule, attack: attack, threatModel: threat, flags: flags,
-                                               targetRule: targetRule, targets: targets, checkCancellation: check)
-                    }
-                    adversarial = found
-                    purified = transforms.isEmpty ? nil : try withoutGradients {
-                        try transforms.apply(found, sampleIDs: batch.sampleIDs,
-                                             call: DefenseCallIndex.make(.adversarialEvaluation))
-                    }
-                    if let writing = journal {
-                        do {
-                            try writeBatch(index, to: writing, piece: piece, adversarial: adversarial, purified: purified)
-                            state.journaledBatch?(index)
-                        } catch {
-                            context.print("note: cannot write the journal \(writing.folder) (\(error)); this attack will not be resumable")
-                            journal = nil
-                        }
-                    }
-                }
-                result = try result.map { try $0.merged(with: piece) } ?? piece
-                batchFlags.append(piece.flags)
-                adversarialPieces.append(adversarial)
-                if let purified { purifiedPieces.append(purified) }
-                progress.update(range.upperBound)
-            }
-            journal?.remove()
+            let outcome = try evaluation.run(
+                images: record.current, labels: record.labels, sampleIDs: record.sampleKeys, journal: journal,
+                progress: { progress.update($0) }, batchFinished: { state.journaledBatch?($0) },
+                journalFailed: { journal, error in
+                    context.print("note: cannot write the journal \(journal.folder) (\(error)); this attack will not be resumable")
+                },
+                // Polled before every defense call: Ctrl-C stops the attack within one iteration.
+                checkCancellation: { [context] in try context.checkCancellation() })
             let output = ImageRecord(copying: record)
-            if !adversarialPieces.isEmpty {
-                output.current = try Tensor.concat(adversarialPieces, axis: 0)
-                output.takeSnapshot("adversarial", output.current)
-            }
-            if !purifiedPieces.isEmpty { output.takeSnapshot("purified", try Tensor.concat(purifiedPieces, axis: 0)) }
+            output.current = outcome.adversarial
+            output.takeSnapshot("adversarial", output.current)
+            if let purified = outcome.purified { output.takeSnapshot("purified", purified) }
             output.pendingTransforms = []
             output.defenseTransforms = transforms
             output.defenseClassifier = setup
-            let targetText = targetRule.map { " \($0)" } ?? ""
-            output.trail += ["attack \(attack.settingsDescription)\(targetText) (\(threat))"] + transforms.map(\.description)
+            let targetText = evaluation.targetRule.map { " \($0)" } ?? ""
+            output.trail += ["attack \(attack.settingsDescription)\(targetText) (\(evaluation.threatModel))"] + transforms.map(\.description)
                 + ["classify \(setup.modelDescription) eval=\(setup.rule)"]
-            if var result {
-                // Per-sample flags count over the whole evaluation, as `dpl merge` recounts them.
-                result.flags = SanityFlag.combining(batchFlags, n: result.n)
-                output.evaluation = .robustness(result)
-            }
+            output.evaluation = .robustness(outcome.result)
             return try BoundStage.runChain(Array(downstream[(classifyIndex + 1)...]), input: .runtime(output), context: context)
         }
     }
 
     // MARK: - Journal
 
-    /// The journal of this attack: keyed by its settings, the defense, the batch layout, the
-    /// samples' pixels and the defense's output on the first batch (BatchJournal).
-    static func makeJournal(record: ImageRecord, ranges: [Range<Int>], attack: Attack, threat: ThreatModel, defense: Defense,
-                            rule: EvaluationRule, targetRule: TargetRule?, settings: SessionSettings,
-                            context: StageContext) throws -> BatchJournal {
-        var digest = BatchJournal.Digest()
-        for text in ["attack", Driver.version, attack.settingsDescription, "\(threat)", defense.description, "\(rule)",
-                     targetRule.map { "target \($0)" } ?? "untargeted",
-                     "batch \(settings.batchSize)", "seed \(settings.seed)", record.sampleKeys.map(String.init).joined(separator: ",")] {
-            digest.add(text)
-        }
-        digest.add(record.current)
-        let first = try ImageRecord.rows(record.current, ranges[0])
-        digest.add(try withoutGradients {
-            try defense.logits(first, sampleIDs: Array(record.sampleKeys[ranges[0]]), call: DefenseCallIndex.make(.analysis))
-        })
-        let folder = LoadStage.resolve(settings.outputFolder, base: context.baseDirectory)
-        return BatchJournal(outputFolder: folder, key: "attack-\(attack.name)-\(digest.hex)", batchCount: ranges.count)
-    }
-
-    static func writeBatch(_ index: Int, to journal: BatchJournal, piece: RobustnessResult, adversarial: Tensor, purified: Tensor?) throws {
-        var object: [String: Any] = [
-            "rows": piece.rows.map { row -> [String: Any] in
-                ["id": String(row.sampleID), "label": row.label, "clean_prediction": row.cleanPrediction,
-                 "adversarial_prediction": row.adversarialPrediction, "clean_correct": row.cleanCorrect,
-                 "robust_correct": row.robustCorrect, "linf": Int(row.linfDistance.bitPattern), "l2": Int(row.l2Distance.bitPattern),
-                 "target": row.target.map { $0 as Any } ?? NSNull()]
-            },
-            "flags": piece.flags.map { ["kind": $0.kind.rawValue, "message": $0.message, "sample_ids": $0.sampleIDs.map(String.init)] },
-            "adversarial": BatchJournal.encode(adversarial),
-        ]
-        if let purified { object["purified"] = BatchJournal.encode(purified) }
-        try journal.write(batch: index, object)
-    }
-
-    static func readBatch(_ index: Int, from journal: BatchJournal, attack: Attack, threat: ThreatModel, defense: Defense,
-                          rule: EvaluationRule, targetRule: TargetRule?) throws -> (RobustnessResult, Tensor, Tensor?) {
-        let object = try journal.read(batch: index)
-        let malformed = RuntimeError("the journal entry for batch \(index + 1) in \(journal.folder) is malformed; delete the folder to recompute the attack from the start")
-        guard let rowObjects = object["rows"] as? [[String: Any]], let flagObjects = object["flags"] as? [[String: Any]] else { throw malformed }
-        let rows = try rowObjects.map { row -> SampleRow in
-            guard let id = (row["id"] as? String).flatMap({ UInt64($0) }), let label = row["label"] as? Int,
-                  let clean = row["clean_prediction"] as? Int, let adversarial = row["adversarial_prediction"] as? Int,
-                  let cleanCorrect = row["clean_correct"] as? Bool, let robustCorrect = row["robust_correct"] as? Bool,
-                  let linf = row["linf"] as? Int, let l2 = row["l2"] as? Int else { throw malformed }
-            var sample = SampleRow(sampleID: id, label: label, cleanPrediction: clean, adversarialPrediction: adversarial,
-                                   cleanCorrect: cleanCorrect, robustCorrect: robustCorrect,
-                                   linfDistance: Float(bitPattern: UInt32(truncatingIfNeeded: linf)), l2Distance: Float(bitPattern: UInt32(truncatingIfNeeded: l2)))
-            sample.target = row["target"] as? Int
-            return sample
-        }
-        let flags = try flagObjects.map { flag -> SanityFlag in
-            guard let kind = (flag["kind"] as? String).flatMap(SanityFlag.Kind.init(rawValue:)), let message = flag["message"] as? String,
-                  let ids = flag["sample_ids"] as? [String] else { throw malformed }
-            return SanityFlag(kind: kind, message: message, sampleIDs: ids.compactMap { UInt64($0) })
-        }
-        var piece = RobustnessResult(attack: attack.settingsDescription, attackSettings: attack.settings, threatModel: threat,
-                                     defense: defense.description, rule: rule, rows: rows, flags: flags)
-        piece.targetRule = targetRule
-        return (piece, try journal.decode(object["adversarial"]), try object["purified"].map { try journal.decode($0) })
+    /// The journal of an evaluation of more than one batch, in `<out>/.dpl-journal/<key>`
+    /// (`RobustnessEvaluation.journalKey`); `nil` for a single batch, which has nothing to resume.
+    static func makeJournal(_ evaluation: RobustnessEvaluation, record: ImageRecord, settings: SessionSettings,
+                            context: StageContext) throws -> EvaluationJournal? {
+        let batches = evaluation.batchRanges(count: record.count).count
+        guard batches > 1 else { return nil }
+        let key = try evaluation.journalKey(images: record.current, sampleIDs: record.sampleKeys, version: Driver.version)
+        let output = LoadStage.resolve(settings.outputFolder, base: context.baseDirectory)
+        let journals = (output as NSString).appendingPathComponent(".dpl-journal")
+        // Leave no empty `.dpl-journal`, nor an output folder only the journal needed.
+        let outputExisted = FileManager.default.fileExists(atPath: output)
+        return EvaluationJournal(folder: (journals as NSString).appendingPathComponent(key), batchCount: batches,
+                                 emptyParents: [journals] + (outputExisted ? [] : [output]))
     }
 
     /// The target rule of `target=N|random|least-likely`, or `nil` for an untargeted attack.
@@ -233,6 +130,11 @@ enum AttackStage {
             throw RuntimeError("`attack \(method)` keeps its best point; keep=last is for pgd only")
         }
         switch method {
+        case "pgd":
+            let steps = try args.optionalInteger("steps") ?? 10
+            let step = args.optionalNumber("step").map(Float.init) ?? 2.5 * budget.epsilon / Float(max(1, steps))
+            return try PGD(budget: budget, steps: steps, stepSize: step, randomStart: try args.bool("random_start"),
+                           restarts: restarts, eot: eot, loss: loss ?? .crossEntropy, seed: seed, keep: keep)
         case "fgsm":
             return try FGSM(budget: budget, eot: eot, loss: loss ?? .crossEntropy)
         case "apgd":
@@ -242,10 +144,9 @@ enum AttackStage {
             return try SquareAttack(budget: budget, queries: try args.integer("queries"), restarts: restarts,
                                     eot: eot, loss: loss ?? .margin, seed: seed)
         default:
-            let steps = try args.optionalInteger("steps") ?? 10
-            let step = args.optionalNumber("step").map(Float.init) ?? 2.5 * budget.epsilon / Float(max(1, steps))
-            return try PGD(budget: budget, steps: steps, stepSize: step, randomStart: try args.bool("random_start"),
-                           restarts: restarts, eot: eot, loss: loss ?? .crossEntropy, seed: seed, keep: keep)
+            // The checker refuses other names; a method listed in `methods` but not built here
+            // must fail loudly rather than run another attack under its name.
+            throw RuntimeError("`attack \(method)` is not an attack DPL knows; use one of \(methods.joined(separator: ", "))")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import DPLAttacks
 import DPLLang
 import DPLNN
@@ -83,34 +84,8 @@ struct ClassifierSetup {
 
     /// The defense: the transforms, then the classifier. With `reusing`, a transform output
     /// already computed for the same input and call is taken instead of recomputed.
-    func defense(transforms: [ImageTransform], reusing reuse: ReusedDraw? = nil) -> Defense {
+    func defense(transforms: [DefenseTransform], reusing reuse: ReusedDraw? = nil) -> Defense {
         let description = (transforms.map(\.description) + ["classify \(modelDescription)"]).joined(separator: " | ")
-        let classifier = self.classifier
-        return Defense(description: description, isRandomized: transforms.isRandomized, gradient: transforms.gradient) { images, ids, call in
-            if let reused = reuse?.output(call: call, input: images) { return try classifier.logits(reused) }
-            return try classifier.logits(transforms.apply(images, sampleIDs: ids, call: call))
-        }
+        return .composed(transforms, classifier: classifier, description: description, reusing: reuse)
     }
 }
-
-/// One transform output kept for reuse by a defense that will ask for the same draw again.
-final class ReusedDraw {
-    private var call: UInt64?
-    private var input: Tensor?
-    private var output: Tensor?
-
-    func store(call: UInt64, input: Tensor, output: Tensor) {
-        self.call = call
-        self.input = input
-        self.output = output
-    }
-
-    /// The stored output when `call` and the input's values match (compared exactly; inputs
-    /// share storage, so this is cheap next to a purification).
-    func output(call: UInt64, input: Tensor) -> Tensor? {
-        guard call == self.call, let stored = self.input, stored.shape == input.shape, stored.scalars == input.scalars else { return nil }
-        return output
-    }
-}
-
-import Foundation

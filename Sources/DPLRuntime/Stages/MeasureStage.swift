@@ -193,7 +193,7 @@ enum MeasureStage {
     }
 
     /// The purification an analysis reruns: the pending one, else the defense `classify` ran.
-    static func purification(of record: ImageRecord, for analysis: String) throws -> (transforms: [ImageTransform], pending: Bool) {
+    static func purification(of record: ImageRecord, for analysis: String) throws -> (transforms: [DefenseTransform], pending: Bool) {
         if !record.pendingTransforms.isEmpty { return (record.pendingTransforms, true) }
         if !record.defenseTransforms.isEmpty { return (record.defenseTransforms, false) }
         throw RuntimeError("`measure \(analysis)` needs a purification to run; put it after `purify` (data | purify t=100 | measure \(analysis)) or after a `classify` that follows `purify`")

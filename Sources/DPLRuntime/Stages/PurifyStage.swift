@@ -1,3 +1,4 @@
+import Foundation
 import DPLAttacks
 import DPLDiffusion
 import DPLLang
@@ -52,48 +53,29 @@ enum PurifyStage {
             let gradient = GradientMode(rawValue: gradientName) ?? .full
             let seedValue = args.value("seed")
             let invocation = state.freshCall()
-            let keys: (UInt64) -> PurificationNoise
-            let seedDescription: String
+            let seed: SeedMode
             if let n = seedValue?.integerValue {
                 // The range (0…2^63−1) was checked against the signature; a negative key trapped here.
-                guard let seed = UInt64(exactly: n) else {
+                guard let key = UInt64(exactly: n) else {
                     throw RuntimeError("`purify seed=\(n)` is not a key; give a seed from 0 to \(Int.max), fixed or random")
                 }
-                keys = { _ in PurificationNoise(seed: seed, call: 0) }
-                seedDescription = "\(n)"
+                seed = .seed(key)
             } else if seedValue?.textValue == "random" {
-                let seed = mixSeed(settings.seed, invocation)
-                keys = { call in PurificationNoise(seed: seed, call: call &+ 1) }
-                seedDescription = "random"
+                seed = .random(stream: SeedMode.randomStream(session: settings.seed, invocation: invocation))
             } else {
-                keys = { _ in PurificationNoise(seed: settings.seed, call: 0) }
-                seedDescription = "fixed"
+                seed = .seed(settings.seed)
             }
+            let seedDescription = seedValue.map { $0.integerValue.map(String.init) ?? $0.textValue ?? "fixed" } ?? "fixed"
             // Polled before every reverse step, so Ctrl-C stops even a single long purification.
             let purifier = try Purifier(model: predictor,
-                                        settings: PurificationSettings(t: t, sampler: sampler, seed: .fixed, gradient: gradient),
+                                        settings: PurificationSettings(t: t, sampler: sampler, seed: seed, gradient: gradient),
                                         checkCancellation: { [context] in try context.checkCancellation() })
             var description = "purify t=\(t) sampler=\(sampler) seed=\(seedDescription) grad=\(gradientName)"
             if let path = model.path { description += " model=\((path as NSString).lastPathComponent)" }
-            let transform = ImageTransform(
-                description: description, isRandomized: seedDescription == "random",
-                gradient: gradient == .full ? .exact : (gradient == .bpda ? .bpda : .unavailable)
-            ) { images, ids, call in
-                try purifier.purify(images, sampleIDs: ids, noise: keys(call))
-            }
+            let transform = DefenseTransform.purification(purifier, description: description)
             record.pendingTransforms.append(transform)
             record.trail.append(description)
             return .runtime(record)
         }
     }
-
-    /// A seed unique to one invocation of a `seed=random` stage in a session.
-    static func mixSeed(_ seed: UInt64, _ invocation: UInt64) -> UInt64 {
-        var z = seed &+ invocation &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
-
-import Foundation

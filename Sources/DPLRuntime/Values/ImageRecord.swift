@@ -1,3 +1,4 @@
+import DPLAttacks
 import DPLData
 import DPLLang
 import DPLTensor
@@ -25,13 +26,13 @@ public final class ImageRecord: RuntimeValue {
     /// Image transforms (purification) waiting to run, in order. They stay lazy so that
     /// `classify` can run them as part of the defense — once per draw of its evaluation rule —
     /// and `attack` can differentiate through them; stages that need pixels materialize them.
-    public var pendingTransforms: [ImageTransform] = []
+    public var pendingTransforms: [DefenseTransform] = []
     /// What `classify` found; `nil` before.
     public var evaluation: Evaluation?
     /// The transforms `classify` (or `attack`) ran as the defense, kept after they stop being
     /// pending so analyses after `classify` (`measure spread`, `measure compression`) can run
     /// the same purification again.
-    public var defenseTransforms: [ImageTransform] = []
+    public var defenseTransforms: [DefenseTransform] = []
     /// The classifier `classify` used, for analyses that classify again (`measure spread`).
     var defenseClassifier: ClassifierSetup?
     /// Lines describing what the pipeline did so far (`purify t=100 sampler=ddpm seed=fixed grad=full`).

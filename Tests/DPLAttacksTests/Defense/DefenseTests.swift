@@ -1,3 +1,4 @@
+import DPLDiffusion
 import DPLTensor
 import Testing
 @testable import DPLAttacks
@@ -5,7 +6,9 @@ import Testing
 @Suite struct DefenseTests {
     let model = LinearClassifier.binary(w: (0..<16).map { Float($0) / 16 - 0.5 }, b: 0)
     /// Purification that squares every pixel: its true Jacobian is diag(2x), BPDA's is I.
-    let square: (Tensor, [UInt64], UInt64) throws -> Tensor = { x, _, _ in try x * x }
+    func square(_ mode: GradientMode) -> DefenseTransform {
+        DefenseTransform(description: "square", isRandomized: false, mode: mode) { x, _, _ in try x * x }
+    }
 
     func inputGradient(_ defense: Defense, _ x: Tensor) throws -> [Float] {
         let leaf = x.requiringGrad()
@@ -16,8 +19,9 @@ import Testing
     @Test func exactAndBPDAGradientsThroughPurification() throws {
         let x = makeBatch(n: 1, low: 0.2, high: 0.8).images
         let w = (0..<16).map { Float($0) / 16 - 0.5 }
-        let exact = Defense.purified(description: "square | linear", isRandomized: false, gradient: .exact, purify: square, classifier: model)
-        let bpda = Defense.purified(description: "square | linear", isRandomized: false, gradient: .bpda, purify: square, classifier: model)
+        let exact = Defense.composed([square(.full)], classifier: model, description: "square | linear")
+        let bpda = Defense.composed([square(.bpda)], classifier: model, description: "square | linear")
+        #expect(exact.gradient == .exact && bpda.gradient == .bpda)
         let (ge, gb) = (try inputGradient(exact, x), try inputGradient(bpda, x))
         for j in 0..<16 {
             #expect(abs(ge[j] - w[j] / 2 * 2 * x.scalars[j]) < 1e-5)
@@ -25,6 +29,11 @@ import Testing
         }
         // Both forward passes are the true defense.
         #expect(try exact.logits(x, sampleIDs: [0], call: 0).scalars == bpda.logits(x, sampleIDs: [0], call: 0).scalars)
+        // A blocked transform computes the same forward value and refuses the backward pass.
+        let blocked = Defense.composed([square(.none)], classifier: model, description: "square | linear")
+        #expect(blocked.gradient == .unavailable)
+        #expect(try blocked.logits(x, sampleIDs: [0], call: 0).scalars == exact.logits(x, sampleIDs: [0], call: 0).scalars)
+        #expect(throws: AttackError.self) { try inputGradient(blocked, x) }
     }
 
     @Test func callIndicesSeparatePhases() {

@@ -16,12 +16,16 @@ import Testing
         let fixed = try defense(seed: .fixed)
         #expect(!fixed.isRandomized && fixed.gradient == .exact)
         #expect(try fixed.logits(x, sampleIDs: [1, 2], call: 3).scalars == fixed.logits(x, sampleIDs: [1, 2], call: 9).scalars)
-        let random = try defense(seed: .random(RandomCallCounter()))
+        let random = try defense(seed: .random(stream: 3))
         #expect(random.isRandomized)
         let (a, b) = (try random.logits(x, sampleIDs: [1, 2], call: 3), try random.logits(x, sampleIDs: [1, 2], call: 9))
         #expect(a.scalars != b.scalars)
         #expect(try random.logits(x, sampleIDs: [1, 2], call: 3).scalars == a.scalars)
-        #expect(Defense.purificationNoise(.random(RandomCallCounter()), call: 0).call == 1)
+        #expect(SeedMode.random(stream: 3).noise(call: 0) == PurificationNoise(seed: 3, call: 1))
+        // The composed defense's transforms are its purified images.
+        #expect(random.transforms.count == 1)
+        let purified = try random.transformed(x, sampleIDs: [1, 2], call: 3)
+        #expect(try random.transforms[0].apply(x, [1, 2], 3).scalars == purified.scalars)
     }
 
     @Test func gradientModesMapAndPGDRunsThroughPurification() throws {
@@ -29,7 +33,7 @@ import Testing
         #expect(try defense(seed: .fixed, gradient: .none).gradient == .unavailable)
         let batch = makeBatch(n: 2, labels: [0, 1])
         let pgd = try PGD(budget: AttackBudget(norm: .linf, epsilon: 0.05), steps: 2, stepSize: 0.02, eot: 2)
-        let run = try runAttack(pgd, on: batch, against: try defense(seed: .random(RandomCallCounter())))
+        let run = try runAttack(pgd, on: batch, against: try defense(seed: .random(stream: 3)))
         #expect(run.flags.isEmpty || run.flags.allSatisfy { $0.kind != .randomnessWithoutEOT })
         #expect(throws: AttackError.self) { try runAttack(pgd, on: batch, against: try defense(seed: .fixed, gradient: .none)) }
     }

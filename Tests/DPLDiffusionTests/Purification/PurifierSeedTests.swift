@@ -37,22 +37,31 @@ struct PurifierSeedTests {
                 == purifier(.ddpm, seed: .fixed).purify(x, sampleIDs: sampleIDs(4)).scalars)
     }
 
-    @Test("random: each call draws fresh noise; a counter restarted at the same index replays it", arguments: samplers)
+    @Test("random: each call index draws fresh noise; a repeated call replays its draw", arguments: samplers)
     func randomDiffers(sampler: Sampler) throws {
         let x = try images()
-        let counter = RandomCallCounter()
-        let p = try purifier(sampler, seed: .random(counter))
-        let first = try p.purify(x, sampleIDs: sampleIDs(4))
-        let second = try p.purify(x, sampleIDs: sampleIDs(4))
+        let p = try purifier(sampler, seed: .random(stream: 5))
+        let first = try p.purify(x, sampleIDs: sampleIDs(4), call: 0)
+        let second = try p.purify(x, sampleIDs: sampleIDs(4), call: 1)
         #expect(first.scalars != second.scalars)
-        #expect(counter.peek == 3)
-        let replay = try purifier(sampler, seed: .random(RandomCallCounter(startingAt: 1)))
-        #expect(try replay.purify(x, sampleIDs: sampleIDs(4)).scalars == first.scalars)
-        // Passing the keys explicitly replays a draw without touching the counter.
-        #expect(try p.purify(x, sampleIDs: sampleIDs(4), noise: PurificationNoise(seed: 0, call: 2)).scalars == second.scalars)
-        #expect(counter.peek == 3)
-        // Call indices start at 1, so no random draw repeats the fixed noise.
-        #expect(try purifier(sampler, seed: .fixed).purify(x, sampleIDs: sampleIDs(4)).scalars != first.scalars)
+        // Nothing is counted: the same call gives the same bits, from any purifier of the stream.
+        #expect(try p.purify(x, sampleIDs: sampleIDs(4), call: 0).scalars == first.scalars)
+        let replay = try purifier(sampler, seed: .random(stream: 5))
+        #expect(try replay.purify(x, sampleIDs: sampleIDs(4), call: 1).scalars == second.scalars)
+        // Defense call c is purification call c + 1 under the stream's seed.
+        #expect(try p.purify(x, sampleIDs: sampleIDs(4), noise: PurificationNoise(seed: 5, call: 2)).scalars == second.scalars)
+        // Call indices start at 1, so no random draw repeats the call-0 noise of its key.
+        #expect(try purifier(sampler, seed: .seed(5)).purify(x, sampleIDs: sampleIDs(4)).scalars != first.scalars)
+        // Another stream draws other noise for the same call.
+        #expect(try purifier(sampler, seed: .random(stream: 6)).purify(x, sampleIDs: sampleIDs(4), call: 0).scalars != first.scalars)
+    }
+
+    @Test("a randomized stage's stream is SplitMix64's invocation-th value from the session seed")
+    func randomStreams() {
+        var generator = SplitMix64(seed: 7)
+        let values = (0..<3).map { _ in generator.next() }
+        #expect((1...3).map { SeedMode.randomStream(session: 7, invocation: UInt64($0)) } == values)
+        #expect(SeedMode.randomStream(session: 7, invocation: 1) != SeedMode.randomStream(session: 8, invocation: 1))
     }
 
     @Test("a sample purifies to the same bits alone, in any batch, at any row", arguments: samplers)
