@@ -62,37 +62,39 @@ enum TrainStage {
                 learningRate: args.optionalNumber("lr") ?? 1e-3, weightDecay: try args.number("weight_decay"), seed: settings.seed)
             let model = try CNNClassifier(configuration, key: RandomKey(seed: settings.seed, purpose: "init"))
             let trainer = try ClassifierTrainer(model: model, configuration: trainingConfiguration)
-
             var startEpoch = 0
             if resume {
-                startEpoch = try restore(trainer: trainer, from: checkpoint)
+                startEpoch = try trainer.resume(from: checkpoint)
                 context.print("resuming from \(checkpoint) after epoch \(startEpoch)")
             }
             let started = Date()
             var metadata: [String: String] = [
                 "dpl.role": "classifier", "dpl.training.dataset": "\(data.name) (\(data.count) samples)",
-                "dpl.training.configuration": encodeJSON(trainingConfiguration),
+                "dpl.training.configuration": try trainingMetadataJSON(trainingConfiguration),
             ]
-            for epoch in startEpoch..<trainingConfiguration.epochs {
-                let steps = (data.count + trainingConfiguration.batchSize - 1) / trainingConfiguration.batchSize
-                let progress = ProgressReporter("epoch \(epoch + 1)/\(trainingConfiguration.epochs)", total: steps, unit: "step")
-                defer { progress.close() }
-                let loss = try trainer.trainEpoch(epoch, images: data.images, labels: data.labels) { p in
-                    try context.checkCancellation()
-                    progress.update(p.step, detail: String(format: "loss %.4f", p.meanLoss))
-                }
-                var line = String(format: "epoch %d: loss %.4f", epoch + 1, loss)
-                if let validation {
-                    let accuracy = try classificationAccuracy(model, images: validation.images, labels: validation.labels)
-                    line += String(format: ", held-out accuracy %.2f%% on %@ (%d)", accuracy * 100, validation.name, validation.count)
-                    metadata["dpl.training.heldout_accuracy"] = String(format: "%.4f", accuracy)
-                }
-                metadata["dpl.training.final_loss"] = String(format: "%.5f", loss)
-                metadata["dpl.training.epochs_done"] = "\(epoch + 1)"
-                context.print(line)
-                try ModelFile.write(model, metadata: metadata,
-                                    extra: prefixed(trainer.optimizer.stateTensors(names: model.namedParameters())), to: checkpoint)
-            }
+            var progress: ProgressReporter?
+            defer { progress?.close() }
+            try trainer.train(
+                images: data.images, labels: data.labels, from: startEpoch,
+                validation: validation.map { LabeledImages(images: $0.images, labels: $0.labels, name: $0.name) },
+                checkpoint: checkpoint, metadata: &metadata,
+                epochStarted: { epoch, steps in
+                    let bar = ProgressReporter("epoch \(epoch + 1)/\(trainingConfiguration.epochs)", total: steps, unit: "step")
+                    progress = bar
+                    return { p in
+                        try context.checkCancellation()
+                        bar.update(p.step, detail: String(format: "loss %.4f", p.meanLoss))
+                    }
+                },
+                epochFinished: { report in
+                    progress?.close()
+                    progress = nil
+                    var line = String(format: "epoch %d: loss %.4f", report.epoch + 1, report.loss)
+                    if let accuracy = report.heldOutAccuracy, let validation {
+                        line += String(format: ", held-out accuracy %.2f%% on %@ (%d)", accuracy * 100, validation.name, validation.count)
+                    }
+                    context.print(line)
+                })
             metadata["dpl.training.seconds_this_run"] = String(format: "%.0f", Date().timeIntervalSince(started))
             return .runtime(ModelValue(model: model, architecture: .cnn(configuration), path: nil, metadata: metadata))
         }
@@ -115,50 +117,22 @@ enum TrainStage {
         let trainer = try DiffusionTrainer(model: model, configuration: trainingConfiguration)
         var metadata: [String: String] = [
             "dpl.role": "diffusion", "dpl.training.dataset": "\(data.name) (\(data.count) samples)",
-            "dpl.training.configuration": encodeJSON(trainingConfiguration),
+            "dpl.training.configuration": try trainingMetadataJSON(trainingConfiguration),
             "dpl.diffusion.schedule": "linear beta 1e-4..0.02, T=1000, epsilon prediction",
             "dpl.diffusion.trained_timesteps": "0..<\(trainingConfiguration.maxTimestep)",
         ]
         var start = 0
         if resume {
-            let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: checkpoint))
-            let all = try file.tensors()
-            try model.loadStateDict(all.filter { !$0.name.hasPrefix("optimizer.") && !$0.name.hasPrefix("average.") })
-            try trainer.optimizer.loadStateTensors(all.filter { $0.name.hasPrefix("optimizer.") }
-                .map { (String($0.name.dropFirst("optimizer.".count)), $0.tensor) }, names: model.namedParameters())
-            let averages = Dictionary(all.filter { $0.name.hasPrefix("average.") }.map { (String($0.name.dropFirst("average.".count)), $0.tensor) },
-                                      uniquingKeysWith: { a, _ in a })
-            try trainer.restoreAverage(model.namedParameters().compactMap { averages[$0.name] })
-            guard let done = file.metadata["dpl.training.steps_done"].flatMap(Int.init) else {
-                throw RuntimeError("checkpoint \(checkpoint) does not record how many steps were done; delete it or pass resume=false")
-            }
-            start = done
+            start = try trainer.resume(from: checkpoint)
             context.print("resuming from \(checkpoint) after step \(start)")
-        }
-        func saveCheckpoint(stepsDone: Int) throws {
-            metadata["dpl.training.steps_done"] = "\(stepsDone)"
-            try ModelFile.write(model, metadata: metadata,
-                                extra: prefixed(trainer.optimizer.stateTensors(names: model.namedParameters()))
-                                    + trainer.averagedStateDict().map { ("average." + $0.name, $0.tensor) },
-                                to: checkpoint)
         }
         let progress = ProgressReporter("train diffusion", total: trainingConfiguration.steps, unit: "step", alreadyDone: start)
         defer { progress.close() }
-        var recent: [Double] = []
         let started = Date()
-        for step in start..<trainingConfiguration.steps {
+        try context.checkCancellation()
+        try trainer.train(images: data.images, from: start, checkpoint: checkpoint, metadata: &metadata) { done, mean in
+            progress.update(done, detail: String(format: "loss %.4f", mean))
             try context.checkCancellation()
-            let loss = try trainer.trainStep(step, images: data.images)
-            recent.append(loss)
-            if recent.count > 100 { recent.removeFirst() }
-            let mean = recent.reduce(0, +) / Double(recent.count)
-            progress.update(step + 1, detail: String(format: "loss %.4f", mean))
-            if (step + 1) % 200 == 0 || step + 1 == trainingConfiguration.steps {
-                // A checkpoint of NaN weights would be resumed from and saved without a word.
-                try trainer.requireFiniteWeights(after: "step \(step + 1)")
-                metadata["dpl.training.final_loss"] = String(format: "%.5f", mean)
-                try saveCheckpoint(stepsDone: step + 1)
-            }
         }
         metadata["dpl.training.seconds_this_run"] = String(format: "%.0f", Date().timeIntervalSince(started))
         // The saved model carries the averaged weights.
@@ -172,51 +146,4 @@ enum TrainStage {
         }
         return .runtime(ModelValue(model: trained, architecture: .unet(configuration), path: nil, metadata: metadata))
     }
-
-    /// Mean ε-prediction loss of `model` on up to 256 images at each timestep, with keyed noise.
-    static func denoisingLoss(_ model: UNet, images: Tensor, timesteps: [Int], seed: UInt64) throws -> [(Int, Double)] {
-        let count = min(256, images.shape[0])
-        let x0 = try images.slice(axis: 0, range: 0..<count) * 2 - 1
-        let schedule = NoiseSchedule.ddpm
-        return try withoutGradients {
-            try timesteps.map { t in
-                let noise = try Tensor.normal(shape: x0.shape, key: RandomKey(seed: seed, purpose: "train.diffusion.validate", step: t),
-                                              sampleIDs: (0..<count).map(UInt64.init))
-                let abar = schedule.alphasCumprod[t - 1]
-                let noised = try x0 * Float(abar.squareRoot()) + noise * Float((1 - abar).squareRoot())
-                var total = 0.0
-                for start in stride(from: 0, to: count, by: 64) {
-                    let range = start..<min(count, start + 64)
-                    let predicted = try model.predictNoise(noised.slice(axis: 0, range: range), timesteps: Array(repeating: Float(t - 1), count: range.count))
-                    total += Double(try mse(predicted, noise.slice(axis: 0, range: range), reduction: .sum).item())
-                }
-                return (t, total / Double(x0.count))
-            }
-        }
-    }
-
-    /// Loads weights and optimizer state; returns the number of finished epochs.
-    static func restore(trainer: ClassifierTrainer, from path: String) throws -> Int {
-        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
-        let all = try file.tensors()
-        try trainer.model.loadStateDict(all.filter { !$0.name.hasPrefix("optimizer.") })
-        let optimizerState = all.filter { $0.name.hasPrefix("optimizer.") }
-            .map { (name: String($0.name.dropFirst("optimizer.".count)), tensor: $0.tensor) }
-        try trainer.optimizer.loadStateTensors(optimizerState, names: trainer.model.namedParameters())
-        guard let done = file.metadata["dpl.training.epochs_done"].flatMap(Int.init) else {
-            throw RuntimeError("checkpoint \(path) does not record how many epochs were done (metadata dpl.training.epochs_done); delete it or pass resume=false")
-        }
-        return done
-    }
-
-    static func prefixed(_ tensors: [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
-        tensors.map { ("optimizer." + $0.name, $0.tensor) }
-    }
-}
-
-/// Sorted-key JSON of a value, for metadata.
-func encodeJSON<T: Encodable>(_ value: T) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
 }
