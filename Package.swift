@@ -1,6 +1,10 @@
 // swift-tools-version: 6.0
 // DPL — a defense-pipeline language for evaluating diffusion purification against adversarial attacks.
-// Layers depend downward only: dpl → DPLREPL → DPLRuntime → (DPLLang, engine) → DPLTensor → C shims.
+// Layers depend downward only (docs/architecture.md): the `dpl` executable → DPLCommandLine
+// (subcommands, exit codes) and DPLREPL → DPLRuntime (stages that bind arguments, results,
+// provenance) → DPLLang (the language; knows no tensors) and the engine (DPLAttacks →
+// DPLDiffusion → DPLNN → DPLTensor; DPLData → DPLTensor) → C shims. DPLKit embeds the
+// language and runtime in other Swift programs.
 import PackageDescription
 
 /// Numeric targets. Hot loops use unsafe buffer pointers, so bounds checks are not the cost;
@@ -40,9 +44,11 @@ let package = Package(
         .target(name: "DPLRuntime",
                 dependencies: ["DPLLang", "DPLTensor", "DPLNN", "DPLData", "DPLDiffusion", "DPLAttacks"]),
         .target(name: "DPLREPL", dependencies: ["_CEditLine"]),
+        // What each `dpl` subcommand does and its exit code, kept out of the executable so tests drive it.
+        .target(name: "DPLCommandLine", dependencies: ["DPLLang", "DPLRuntime"]),
         .target(name: "DPLKit", dependencies: ["DPLLang", "DPLRuntime", "DPLAttacks"]),
         .executableTarget(name: "dpl", dependencies: [
-            "DPLLang", "DPLRuntime", "DPLREPL", "DPLTensor",
+            "DPLLang", "DPLRuntime", "DPLREPL", "DPLTensor", "DPLCommandLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dpl-bench", dependencies: [
@@ -55,13 +61,16 @@ let package = Package(
         .testTarget(name: "DPLDataTests", dependencies: ["DPLData"]),
         .testTarget(name: "DPLDiffusionTests", dependencies: ["DPLDiffusion", "DPLTestSupport"]),
         .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks", "DPLData", "DPLTestSupport"]),
-        .testTarget(name: "DPLLangTests", dependencies: ["DPLLang"]),
-        .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime"]),
+        .testTarget(name: "DPLLangTests", dependencies: ["DPLLang", "DPLLangTestSupport"]),
+        .testTarget(name: "DPLCommandLineTests", dependencies: ["DPLCommandLine", "DPLLangTestSupport"]),
+        .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime", "DPLCommandLine"]),
         .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"]),
         .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),
         // Test helpers shared by the engine's test targets: the finite-difference gradient check,
         // deterministic inputs and a counting cancellation check.
         .target(name: "DPLTestSupport", dependencies: ["DPLTensor"], path: "Tests/DPLTestSupport"),
+        // A registry of fake stages shaped like the runtime's, for the language's and the command line's tests.
+        .target(name: "DPLLangTestSupport", dependencies: ["DPLLang"], path: "Tests/DPLLangTestSupport"),
         // The REPL under a pseudo-terminal needs its own process; DPLREPLTests spawns this.
         .executableTarget(name: "dpl-repl-fixture", dependencies: ["DPLREPL"], path: "Tests/DPLREPLFixture"),
     ],

@@ -1,23 +1,13 @@
 import Foundation
+import DPLLang
+import DPLRuntime
 
 // MARK: - Command-line behaviour
 
-/// What each `dpl` subcommand does, kept here (not in the executable) so tests can drive it.
-/// Every function writes results to `output`, errors to `errors`, and returns the exit code:
-/// 0 success, 1 script errors (parse, check, format), 2 runtime failure, 64 usage.
+/// What each script subcommand of `dpl` does (run, -e, check, fmt, help), kept here (not in
+/// the executable) so tests can drive it. Every function writes results to `output`, errors to
+/// `errors`, and returns the exit status (`ExitStatus`).
 public struct Driver {
-    /// Exit code for success.
-    public static let success: Int32 = 0
-    /// Exit code for errors in a script (parse, check, unformatted file).
-    public static let scriptError: Int32 = 1
-    /// Exit code for a failure while running.
-    public static let runtimeFailure: Int32 = 2
-    /// Exit code for bad command-line usage (sysexits EX_USAGE).
-    public static let usage: Int32 = 64
-
-    /// The version `dpl --version` prints.
-    public static let version = "0.2.0"
-
     /// The stages available.
     public let registry: StageRegistry
     /// The settings available.
@@ -45,7 +35,7 @@ public struct Driver {
 
     private func report(_ outcome: Outcome) -> Int32 {
         if let text = outcome.errorText { errors(text) }
-        return outcome.exitCode
+        return ExitStatus.of(outcome)
     }
 
     private func readSource(_ path: String) -> SourceFile? {
@@ -62,13 +52,13 @@ public struct Driver {
 
     /// `dpl run FILE [--set key=value …]`.
     public func run(path: String, settingAssignments: [String] = []) -> Int32 {
-        guard let source = readSource(path) else { return Self.usage }
+        guard let source = readSource(path) else { return ExitStatus.usage }
         let session = makeSession()
         for assignment in settingAssignments {
             let outcome = session.applySetting(assignment)
             if case .success = outcome { continue }
             if let text = outcome.errorText { errors(text) }
-            return Self.usage
+            return ExitStatus.usage
         }
         return report(session.run(source))
     }
@@ -89,17 +79,17 @@ public struct Driver {
             let outcome = session.applySetting(assignment)
             if case .success = outcome { continue }
             if let text = outcome.errorText { errors(text) }
-            return Self.usage
+            return ExitStatus.usage
         }
         return report(session.run(SourceFile(name: "<command line>", text: text)))
     }
 
     /// `dpl check FILE…`: parse and check every file, reporting every error.
     public func check(paths: [String]) -> Int32 {
-        var worst = Self.success
+        var worst = ExitStatus.success
         for path in paths {
             guard let source = readSource(path) else {
-                worst = max(worst, Self.usage)
+                worst = max(worst, ExitStatus.usage)
                 continue
             }
             let outcome = makeSession().check(source)
@@ -111,30 +101,30 @@ public struct Driver {
     /// `dpl fmt [--check] FILE…`: rewrite files in canonical form, or with `checkOnly`
     /// list the files that are not and fail.
     public func format(paths: [String], checkOnly: Bool) -> Int32 {
-        var worst = Self.success
+        var worst = ExitStatus.success
         for path in paths {
             guard let source = readSource(path) else {
-                worst = max(worst, Self.usage)
+                worst = max(worst, ExitStatus.usage)
                 continue
             }
             let (program, diagnostics) = Parser.parse(source)
             guard diagnostics.isEmpty else {
                 errors(DiagnosticReport(diagnostics: diagnostics, sources: [source.name: source]).rendered)
-                worst = max(worst, Self.scriptError)
+                worst = max(worst, ExitStatus.scriptError)
                 continue
             }
             let formatted = Formatter.format(program)
             if formatted == source.text { continue }
             if checkOnly {
                 output("\(path) is not formatted; run `dpl fmt \(path)`")
-                worst = max(worst, Self.scriptError)
+                worst = max(worst, ExitStatus.scriptError)
                 continue
             }
             do {
                 try formatted.write(toFile: loader.resolve(path, relativeTo: "<command line>"), atomically: true, encoding: .utf8)
             } catch {
                 errors("dpl: cannot write `\(path)`: \(error.localizedDescription)")
-                worst = max(worst, Self.runtimeFailure)
+                worst = max(worst, ExitStatus.runtimeFailure)
             }
         }
         return worst
@@ -145,50 +135,18 @@ public struct Driver {
         if markdown {
             // `output` ends each line itself; the document already ends with its newline.
             output(String(Help.markdown(registry: registry, settings: settings).dropLast()))
-            return Self.success
+            return ExitStatus.success
         }
         guard let stage else {
             output(Help.overview(registry: registry, settings: settings))
-            return Self.success
+            return ExitStatus.success
         }
         let (text, found) = Help.stage(named: stage, registry: registry)
         if found {
             output(text)
-            return Self.success
+            return ExitStatus.success
         }
         errors("dpl: \(text)")
-        return Self.usage
-    }
-
-    /// `dpl` with standard input not a terminal: statements are read line by line without
-    /// prompts and each runs once complete. An error is reported and reading continues;
-    /// the exit code is the worst outcome seen.
-    public func runLines(readLine: () -> String?) -> Int32 {
-        let session = makeSession()
-        var worst = Self.success
-        var pending = ""
-        var state = Session.PendingStatement()
-        var pendingStartLine = 1
-        var lineNumber = 0
-        func flush() {
-            defer {
-                pending = ""
-                state = Session.PendingStatement()
-            }
-            guard !pending.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
-            // Numbered from its first line, so diagnostics give the line of the input.
-            let source = SourceFile(name: "<stdin>", text: pending, firstLine: pendingStartLine)
-            worst = max(worst, report(session.run(source)))
-        }
-        while let line = readLine() {
-            lineNumber += 1
-            let continues = line.trimmingCharacters(in: .whitespaces).hasPrefix("|")
-            if !pending.isEmpty, !continues, !state.needsMoreInput { flush() }
-            if pending.isEmpty { pendingStartLine = lineNumber }
-            pending += line + "\n"
-            state.append(line)
-        }
-        flush()
-        return worst
+        return ExitStatus.usage
     }
 }

@@ -15,7 +15,7 @@ import DPLRuntime
 /// Progress bars of long stages go to standard error, as with `dpl`.
 public enum DPL {
     /// The version of DPL this library runs, compared by `require dpl "…"`.
-    public static let version = Driver.version
+    public static let version = DPLVersion.current
 
     /// Checks and runs DPL source text.
     /// - Parameters:
@@ -68,8 +68,14 @@ public enum DPL {
         loader.currentDirectory = currentDirectory
         let session = Session(registry: registry, loader: loader) { printed.lines.append($0) }
         for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
-            if case .scriptErrors(let report) = session.applySetting("\(key)=\(value)") {
+            // A value that parses but fails when evaluated (a runtime failure) is as wrong as
+            // one that does not parse: running with the default instead would hide it.
+            switch session.applySetting("\(key)=\(value)") {
+            case .success: continue
+            case .scriptErrors(let report), .runtimeFailure(let report):
                 throw DPLError(kind: .setting, report: report, outputLines: printed.lines)
+            case .cancelled(let report):
+                throw DPLError(kind: .cancelled, report: report, outputLines: printed.lines)
             }
         }
         switch session.run(source) {
@@ -79,6 +85,8 @@ public enum DPL {
             throw DPLError(kind: .script, report: report, outputLines: printed.lines)
         case .runtimeFailure(let report):
             throw DPLError(kind: .runtime, report: report, outputLines: printed.lines)
+        case .cancelled(let report):
+            throw DPLError(kind: .cancelled, report: report, outputLines: printed.lines)
         }
     }
 

@@ -13,6 +13,8 @@ public struct DPLError: Error, Sendable, CustomStringConvertible {
         case setting
         /// The script file could not be read.
         case unreadableFile
+        /// The run was stopped (the session's cancellation); statements before it ran.
+        case cancelled
     }
 
     /// When the script stopped.

@@ -108,7 +108,7 @@ public final class Checker {
     ///   - runningVersion: the version `require` compares against; tests pass another.
     public init(registry: StageRegistry, settings: SettingsRegistry, loader: SourceLoader,
                 settingValues: [String: Value] = [:], imported: Set<String> = [],
-                runningVersion: String = Driver.version) {
+                runningVersion: String = DPLVersion.current) {
         self.runningVersion = runningVersion
         self.registry = registry
         self.settings = settings
@@ -185,7 +185,7 @@ public final class Checker {
     /// A diagnostic for each `require` at the top of `program` that `runningVersion` does not satisfy.
     /// Sessions call this first so a script for a newer DPL is refused with this message alone,
     /// before its parse errors.
-    public static func versionRefusals(in program: Program, runningVersion: String = Driver.version) -> [Diagnostic] {
+    public static func versionRefusals(in program: Program, runningVersion: String = DPLVersion.current) -> [Diagnostic] {
         var refusals: [Diagnostic] = []
         // Only the leading ones: a misplaced `require` is a syntax error, reported as such.
         for statement in program.statements {

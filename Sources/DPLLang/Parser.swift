@@ -189,7 +189,7 @@ public struct Parser {
         }
         let subject = try expect(.identifier, "`dpl` after `require`")
         guard subject.text == "dpl" else {
-            report("only `dpl` can be required, not `\(subject.text)`; write `require dpl \">= \(Driver.version)\"`",
+            report("only `dpl` can be required, not `\(subject.text)`; write `require dpl \">= \(DPLVersion.current)\"`",
                    at: subject.span)
             throw Unwind()
         }

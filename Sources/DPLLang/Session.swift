@@ -1,6 +1,7 @@
 // MARK: - Outcomes
 
-/// How running or checking a script ended; the command line maps it to an exit code.
+/// How running or checking a script ended; the command line maps it to an exit code
+/// (DPLCommandLine's `ExitCode`).
 public enum Outcome {
     /// Everything ran.
     case success
@@ -8,21 +9,21 @@ public enum Outcome {
     case scriptErrors(DiagnosticReport)
     /// A statement failed while running; statements before it ran and printed their results.
     case runtimeFailure(DiagnosticReport)
+    /// The user stopped a running statement (Ctrl-C); statements before it ran. Not an error
+    /// in the script, so the REPL just returns to its prompt.
+    case cancelled(DiagnosticReport)
 
-    /// 0 for success, 1 for script errors, 2 for a runtime failure.
-    public var exitCode: Int32 {
-        switch self {
-        case .success: return 0
-        case .scriptErrors: return 1
-        case .runtimeFailure: return 2
-        }
+    /// Whether everything ran.
+    public var succeeded: Bool {
+        if case .success = self { return true }
+        return false
     }
 
     /// The rendered diagnostics, or nil on success.
     public var errorText: String? {
         switch self {
         case .success: return nil
-        case .scriptErrors(let report), .runtimeFailure(let report): return report.rendered
+        case .scriptErrors(let report), .runtimeFailure(let report), .cancelled(let report): return report.rendered
         }
     }
 }
@@ -75,7 +76,8 @@ public final class Session {
             try interpreter.execute(program)
             return .success
         } catch {
-            return .runtimeFailure(DiagnosticReport(diagnostics: [Self.diagnostic(for: error, in: source)], sources: sources))
+            let report = DiagnosticReport(diagnostics: [Self.diagnostic(for: error, in: source)], sources: sources)
+            return Self.isCancellation(error) ? .cancelled(report) : .runtimeFailure(report)
         }
     }
 
@@ -116,6 +118,13 @@ public final class Session {
     private func makeChecker() -> Checker {
         Checker(registry: registry, settings: settingsRegistry, loader: loader,
                 settingValues: interpreter.settings, imported: interpreter.imported)
+    }
+
+    /// Whether `error` is the user's Ctrl-C, directly or as the cause of a stage's failure.
+    private static func isCancellation(_ error: Error) -> Bool {
+        if error is CancellationError { return true }
+        if let failure = error as? StageFailure { return failure.underlying is CancellationError }
+        return false
     }
 
     private static func diagnostic(for error: Error, in source: SourceFile) -> Diagnostic {

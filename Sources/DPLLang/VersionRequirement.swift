@@ -116,3 +116,12 @@ public struct VersionRequirementError: Error, Sendable, Equatable, CustomStringC
         return "\(what); \(VersionRequirement.acceptedForms)"
     }
 }
+
+// MARK: - This DPL's version
+
+/// The version of the language this build implements: what `require dpl ">= …"` is checked
+/// against, what results files record, and what `dpl --version` prints.
+public enum DPLVersion {
+    /// The version, e.g. `0.2.0`.
+    public static let current = "0.2.0"
+}

@@ -30,12 +30,9 @@ final class LanguageREPLSession: REPLSession {
         defer { sink.output = nil }
         session.cancellation.reset()
         let outcome = session.run(SourceFile(name: origin, text: source))
+        // A Ctrl-C is not an error in the script: the REPL's own `interrupted` says it all.
+        if case .cancelled = outcome { return .interrupted }
         if let text = outcome.errorText {
-            // A Ctrl-C is not an error in the script: the REPL's own `interrupted` says it all.
-            if session.cancellation.isCancelled, case .runtimeFailure(let report) = outcome,
-               report.diagnostics.count == 1, report.diagnostics[0].message == "cancelled" {
-                return .interrupted
-            }
             output.writeErrorLine(text)
             return .failed
         }

@@ -1,5 +1,7 @@
-// The `dpl` command line: argument parsing only; what each command does lives in DPLLang.Driver.
+// The `dpl` command line: argument parsing only; what each command does lives in
+// DPLCommandLine.Driver (scripts) and the runtime (merge, verify, pack, submit).
 import ArgumentParser
+import DPLCommandLine
 import DPLLang
 import DPLREPL
 import DPLRuntime
@@ -23,9 +25,14 @@ func makeDriver() -> Driver {
            errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
 }
 
-/// Ends the process with the driver's exit code.
+/// Ends the process with the driver's exit status.
 func finish(_ code: Int32) throws -> Never {
     throw ExitCode(code)
+}
+
+/// Ends the process with the exit status of a command the runtime carried out.
+func finish(_ result: CommandResult) throws -> Never {
+    try finish(ExitStatus.of(result))
 }
 
 /// `--set key=value`, accepted by `dpl` itself (with `-e` or the REPL) and by `dpl run`. One
@@ -42,7 +49,7 @@ struct DPL: ParsableCommand {
         commandName: "dpl",
         abstract: "The defense-pipeline language: evaluate diffusion purification against adversarial attacks.",
         discussion: "With no arguments, dpl opens the REPL on a terminal and reads statements from standard input otherwise.",
-        version: Driver.version,
+        version: DPLVersion.current,
         subcommands: [Run.self, Check.self, Format.self, Describe.self, Merge.self, Verify.self, Pack.self, Submit.self])
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Run the given source text.", valueName: "source"))
@@ -54,11 +61,11 @@ struct DPL: ParsableCommand {
         if let source { try finish(makeDriver().evaluate(source, settingAssignments: settings.assignments)) }
         let session = LanguageREPLSession(registry: makeRegistry(), settingAssignments: settings.assignments)
         var configuration = REPLConfiguration()
-        configuration.banner = "DPL \(Driver.version) — :help for stages, :quit to leave"
+        configuration.banner = "DPL \(DPLVersion.current) — :help for stages, :quit to leave"
         let summary = REPL(session: session, configuration: configuration).run()
         // A script piped in fails like `dpl run` would; an interactive session ends normally.
         let interactive = isatty(STDIN_FILENO) == 1
-        try finish(interactive || summary.succeeded ? Driver.success : Driver.runtimeFailure)
+        try finish(interactive || summary.succeeded ? ExitStatus.success : ExitStatus.runtimeFailure)
     }
 }
 
@@ -112,7 +119,7 @@ struct Merge: ParsableCommand {
             try ShardMerge.merge(paths: files, into: output)
         } catch {
             FileHandle.standardError.write(Data("dpl merge: \(error)\n".utf8))
-            try finish(Driver.runtimeFailure)
+            try finish(ExitStatus.runtimeFailure)
         }
         print("merged \(files.count) shards into \(output)")
     }
@@ -166,13 +173,13 @@ struct Submit: ParsableCommand {
                                               settingAssignments: settings.assignments, verify: !noVerify)
         // A script with errors would fail in every task after waiting in the queue; check it first.
         let checked = makeDriver().check(paths: [file])
-        if checked != Driver.success { try finish(checked) }
+        if checked != ExitStatus.success { try finish(checked) }
         let submission: SlurmSubmission
         do {
             submission = try SlurmSubmission(script: file, shardCount: shards, executable: currentExecutable(), options: options)
         } catch {
             FileHandle.standardError.write(Data("dpl submit: \(error)\n".utf8))
-            try finish(Driver.usage)
+            try finish(ExitStatus.usage)
         }
         let client = SlurmClient(output: { print($0); fflush(stdout) },
                                  errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })

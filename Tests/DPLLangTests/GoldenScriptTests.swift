@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DPLLang
+import DPLLangTestSupport
 
 /// Runs every script in Tests/Scripts/<feature>/<case>.dpl against the expectations written in
 /// its comments:
@@ -55,6 +56,8 @@ import Testing
             #expect(shortened(report) == expectedErrors, "\(url.lastPathComponent)")
         case .runtimeFailure(let report):
             #expect(shortened(report) == expectedRuntime, "\(url.lastPathComponent)")
+        case .cancelled(let report):
+            Issue.record("\(url.lastPathComponent) was cancelled: \(report.rendered)")
         }
         #expect(output == expectedOutput, "\(url.lastPathComponent)")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DPLLang
+import DPLLangTestSupport
 
 @Suite struct HelpTests {
     @Test func stageHelpListsParameters() {

@@ -1,16 +1,17 @@
 import Testing
 @testable import DPLLang
+import DPLLangTestSupport
 
 @Suite struct InterpreterTests {
     @Test func valuesAndArithmetic() {
         let (output, outcome) = runScript("let x = 8/255\nx * 255\n-(1 + 2)*2\n[1, x*255, \"s\", true, none]\n\"a\" + \"b\"")
-        #expect(outcome.exitCode == 0)
+        #expect(outcome.succeeded)
         #expect(output == ["8", "-6", "[1, 8, \"s\", true, none]", "ab"])
     }
 
     @Test func pipelineRunsStagesInOrder() {
         let (output, outcome) = runScript("load fashion-mnist n=4 | purify t=50 | classify | report as \"r\"")
-        #expect(outcome.exitCode == 0)
+        #expect(outcome.succeeded)
         #expect(output == ["r: fashion-mnist n=4 > purify t=50 seed=fixed ddpm > classify"])
     }
 
@@ -21,7 +22,7 @@ import Testing
         def diffpure(t=100, seed=random) = purify t=t seed=seed sampler=sde
         load m | attack apgd | diffpure t=50 | classify | report
         """)
-        #expect(outcome.exitCode == 0)
+        #expect(outcome.succeeded)
         #expect(log == ["attack apgd against purify,classify,report"])
     }
 
@@ -54,7 +55,7 @@ import Testing
 
     @Test func lexicalScopes() {
         let (output, outcome) = runScript("let t = 1\nfor t in [2] { t }\nt\ndef f(t=3) = t\nf\nf t=4")
-        #expect(outcome.exitCode == 0)
+        #expect(outcome.succeeded)
         #expect(output == ["2", "1", "3", "4"])
     }
 
@@ -65,7 +66,7 @@ import Testing
             Issue.record("expected a runtime failure, got \(outcome)")
             return
         }
-        #expect(outcome.exitCode == 2)
+        #expect(isRuntimeFailure(outcome))
         #expect(report.diagnostics.map(\.description) == ["/scripts/main.dpl:2:10 stage `explode` failed: the model file is missing"])
         #expect(report.rendered.contains("  load d | explode\n           ^~~~~~~"))
     }
@@ -81,14 +82,14 @@ import Testing
             "/scripts/lib/inner.dpl": "\"inner\"",
         ]
         let (output, outcome) = runScript("import \"lib/common.dpl\"\nimport \"lib/common.dpl\"\nshared", files: files)
-        #expect(outcome.exitCode == 0)
+        #expect(outcome.succeeded)
         #expect(output == ["inner", "imported", "7"])
     }
 
     @Test func checkErrorsStopBeforeAnythingRuns() {
         let (output, outcome) = runScript("\"first\"\nload d | purfy")
         #expect(output.isEmpty)
-        #expect(outcome.exitCode == 1)
+        #expect(isScriptErrors(outcome))
     }
 
     @Test func sessionPersistsBetweenRuns() {
@@ -107,7 +108,7 @@ import Testing
 
     @Test func commandLineSettings() {
         let session = Session(registry: makeTestRegistry(), loader: memoryLoader([:])) { _ in }
-        #expect(session.applySetting("batch=32").exitCode == 0)
+        #expect(session.applySetting("batch=32").succeeded)
         #expect(session.settings["batch"]?.numberValue == 32)
         #expect(session.applySetting("bach=3").errorText?.contains("did you mean `batch`?") == true)
     }
@@ -155,5 +156,23 @@ import Testing
         let error = runUnchecked("import \"a.dpl\"", files: ["/scripts/a.dpl": "import \"main.dpl\""])
         #expect((error as? RuntimeError)?.message
             == "import cycle: `main.dpl` → `a.dpl` → `main.dpl`; a script cannot import itself, directly or through other scripts")
+    }
+}
+
+// MARK: - Statements run one at a time (the REPL, standard input)
+
+@Suite struct SessionStatementTests {
+    /// The checker copied the session's variables in for each statement (quadratic), and
+    /// checked an earlier `def` without them, refusing what `dpl run` accepts (issue 17). The
+    /// REPL and piped standard input run a script statement by statement in one session.
+    @Test func aDefSeesEarlierVariablesAndDefsOfTheSession() {
+        var output: [String] = []
+        let session = Session(registry: makeTestRegistry(), loader: memoryLoader([:])) { output.append($0) }
+        for statement in ["let t0 = 40", "def inner = purify t=t0", "def outer = inner | classify",
+                          "load d n=1 | outer | report as \"r\""] {
+            let outcome = session.run(SourceFile(name: "<stdin>", text: statement))
+            #expect(outcome.succeeded, "\(statement): \(outcome.errorText ?? "")")
+        }
+        #expect(output == ["r: d n=1 > purify t=40 seed=fixed ddpm > classify"])
     }
 }

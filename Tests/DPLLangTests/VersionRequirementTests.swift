@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func theRunningVersionIsASemanticVersion() {
-        #expect(SemanticVersion(Driver.version) != nil)
+        #expect(SemanticVersion(DPLVersion.current) != nil)
     }
 
     // MARK: Requirements

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DPLCommandLine
 import DPLLang
 @testable import DPLRuntime
 

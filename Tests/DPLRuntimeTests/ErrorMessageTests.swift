@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DPLCommandLine
 import DPLLang
 @testable import DPLRuntime
 
@@ -70,7 +71,7 @@ struct ErrorMessageTests {
     @Test func aScriptThatIsNotThere() throws {
         var errors: [String] = []
         let driver = Driver(registry: try BuiltinStages.makeRegistry(), output: { _ in }, errors: { errors.append($0) })
-        #expect(driver.run(path: "no-such-script.dpl") == Driver.usage)
+        #expect(driver.run(path: "no-such-script.dpl") == ExitStatus.usage)
         #expect(errors.first?.contains("cannot read `no-such-script.dpl` (looked for /") == true)
         #expect(errors.first?.contains("check the path") == true)
     }

@@ -24,7 +24,7 @@ public struct ArtifactPacker {
 
     /// Packs the experiment behind `resultsPath` into `directory` (which must not exist or be
     /// empty); returns the exit code.
-    public func pack(resultsPath: String, into directory: String) -> Int32 {
+    public func pack(resultsPath: String, into directory: String) -> CommandResult {
         let fm = FileManager.default
         let target = URL(fileURLWithPath: directory).standardizedFileURL.path
         let recorded: RecordedExperiment
@@ -32,16 +32,16 @@ public struct ArtifactPacker {
             recorded = try RecordedExperiment(resultsPath: URL(fileURLWithPath: resultsPath).standardizedFileURL.path)
         } catch {
             errors("dpl pack: \(error)")
-            return Driver.usage
+            return .usage
         }
         if let existing = try? fm.contentsOfDirectory(atPath: target), !existing.isEmpty {
             errors("dpl pack: `\(directory)` already holds files; give a new or empty folder")
-            return Driver.usage
+            return .usage
         }
         let problems = recorded.fileProblems()
         guard problems.isEmpty else {
             errors("dpl pack: files the experiment used are missing or changed:\n  " + problems.joined(separator: "\n  "))
-            return ResultVerifier.notReproduced
+            return .notReproduced
         }
         do {
             try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
@@ -49,10 +49,10 @@ public struct ArtifactPacker {
             try writeAtomically(Array(readme.utf8), toFile: (target as NSString).appendingPathComponent("README.md"))
         } catch {
             errors("dpl pack: cannot write `\(directory)`: \(error)")
-            return Driver.runtimeFailure
+            return .failed
         }
         output("packed \(target)")
-        return Driver.success
+        return .success
     }
 
     /// Copies scripts, weights and results; returns the README text.
@@ -95,7 +95,7 @@ public struct ArtifactPacker {
         var readme = """
         # Artifact: \(main.joined(separator: ", "))
 
-        Written by `dpl pack` (DPL \(Driver.version)) from `\(recorded.resultsPath)`, whose results were
+        Written by `dpl pack` (DPL \(DPLVersion.current)) from `\(recorded.resultsPath)`, whose results were
         computed by DPL \(recorded.version). `\(resultsName)` holds the results and, in its `provenance`
         section, everything needed to rerun them (docs/provenance.md in DPL describes every field).
 

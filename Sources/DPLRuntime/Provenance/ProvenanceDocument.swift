@@ -25,7 +25,7 @@ enum ProvenanceDocument {
             ["role": entry.role.rawValue, "path": entry.fingerprint.path, "sha256": entry.fingerprint.sha256, "size": entry.fingerprint.size]
         }
         return [
-            "dpl_version": Driver.version,
+            "dpl_version": DPLVersion.current,
             "source_commit": SourceCommit.current,
             "scripts": scripts,
             "set_assignments": log.settingAssignments,

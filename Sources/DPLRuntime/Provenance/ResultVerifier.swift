@@ -6,13 +6,6 @@ import DPLLang
 /// Reruns the experiment a results JSON records and compares the new results with the saved
 /// ones. It lives in the runtime (not in `Driver`) because rerunning needs the built-in stages.
 public struct ResultVerifier {
-    /// Exit code when every result is identical or within tolerance.
-    public static let reproduced: Int32 = 0
-    /// Exit code when a result differs, or a recorded file is missing or changed.
-    public static let notReproduced: Int32 = 1
-    /// Exit code when the rerun itself failed.
-    public static let rerunFailed: Int32 = 2
-
     /// Largest absolute difference accepted between two numbers (0: bit-identical).
     public var tolerance: Double
     /// Receives the report.
@@ -27,24 +20,26 @@ public struct ResultVerifier {
         self.errors = errors
     }
 
-    /// Verifies the results file at `path`; returns the exit code.
-    public func verify(resultsPath path: String) -> Int32 {
+    /// Verifies the results file at `path`: `.success` when every result is identical or
+    /// within tolerance, `.notReproduced` when one differs or a recorded file is missing or
+    /// changed, `.failed` when the rerun itself failed, `.usage` for an unreadable file.
+    public func verify(resultsPath path: String) -> CommandResult {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let recorded: RecordedExperiment
         do {
             recorded = try RecordedExperiment(resultsPath: absolute)
         } catch {
             errors("dpl verify: \(error)")
-            return Driver.usage
+            return .usage
         }
-        if recorded.version != Driver.version {
-            output("note: \(path) was written by DPL \(recorded.version); this is DPL \(Driver.version), so differences may come from the version")
+        if recorded.version != DPLVersion.current {
+            output("note: \(path) was written by DPL \(recorded.version); this is DPL \(DPLVersion.current), so differences may come from the version")
         }
         let problems = recorded.fileProblems()
         guard problems.isEmpty else {
             output("cannot rerun: files the experiment used are missing or changed:")
             for problem in problems { output("  " + problem) }
-            return Self.notReproduced
+            return .notReproduced
         }
         let folder = (FileManager.default.temporaryDirectory.path as NSString)
             .appendingPathComponent("dpl-verify-\(UUID().uuidString.prefix(8))")
@@ -54,33 +49,33 @@ public struct ResultVerifier {
             rerun = try recorded.rerun(outputFolder: folder, output: { _ in })
         } catch {
             output("the rerun failed: \(error)")
-            return Self.rerunFailed
+            return .failed
         }
         var code = compare(recorded: recorded.document, rerun: rerun)
         let unrecorded = recorded.filesNotRecorded(openedBy: rerun)
         if !unrecorded.isEmpty {
             output("the rerun opened files whose hashes the saved run did not record:")
             for line in unrecorded { output("  " + line) }
-            code = Self.notReproduced
+            code = .notReproduced
         }
-        if code == Self.reproduced { try? FileManager.default.removeItem(atPath: folder) }
+        if code == .success { try? FileManager.default.removeItem(atPath: folder) }
         else { output("the rerun's files are kept in \(folder)") }
         return code
     }
 
     // MARK: Comparing
 
-    private func compare(recorded: [String: Any], rerun: Any) -> Int32 {
+    private func compare(recorded: [String: Any], rerun: Any) -> CommandResult {
         let old = recorded["results"] as? [[String: Any]] ?? []
         let new = (rerun as? [String: Any])?["results"] as? [[String: Any]] ?? []
         let rule = tolerance == 0 ? "bit-identical" : "tolerance \(tolerance) absolute on every number"
         output("comparing \(old.count) result(s) (\(rule)):")
-        var code = Self.reproduced
+        var code = CommandResult.success
         for (index, saved) in old.enumerated() {
             let label = saved["label"] as? String ?? "result \(index + 1)"
             guard index < new.count else {
                 output("  \(label): different — the rerun produced no result \(index + 1)")
-                code = Self.notReproduced
+                code = .notReproduced
                 continue
             }
             var differences: [String] = []
@@ -89,7 +84,7 @@ public struct ResultVerifier {
             if differences.isEmpty {
                 output("  \(label): " + (largest == 0 ? "identical" : "within tolerance \(tolerance) (largest difference \(largest))"))
             } else {
-                code = Self.notReproduced
+                code = .notReproduced
                 output("  \(label): different in \(differences.count) value(s):")
                 for line in differences.prefix(20) { output("    " + line) }
                 if differences.count > 20 { output("    … and \(differences.count - 20) more") }
@@ -97,7 +92,7 @@ public struct ResultVerifier {
         }
         if new.count > old.count {
             output("  the rerun produced \(new.count - old.count) result(s) more than were saved")
-            code = Self.notReproduced
+            code = .notReproduced
         }
         return code
     }

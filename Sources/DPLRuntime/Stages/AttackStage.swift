@@ -95,7 +95,7 @@ enum AttackStage {
                             context: StageContext) throws -> EvaluationJournal? {
         let batches = evaluation.batchRanges(count: record.count).count
         guard batches > 1 else { return nil }
-        let key = try evaluation.journalKey(images: record.current, sampleIDs: record.sampleKeys, version: Driver.version)
+        let key = try evaluation.journalKey(images: record.current, sampleIDs: record.sampleKeys, version: DPLVersion.current)
         let output = LoadStage.resolve(settings.outputFolder, base: context.baseDirectory)
         let journals = (output as NSString).appendingPathComponent(".dpl-journal")
         // Leave no empty `.dpl-journal`, nor an output folder only the journal needed.

@@ -57,7 +57,7 @@ enum ResultWriter {
             }
             return object
         }
-        var document: [String: Any] = ["dpl_version": Driver.version, "results": results]
+        var document: [String: Any] = ["dpl_version": DPLVersion.current, "results": results]
         if let shard { document["shard"] = ["index": shard.index, "count": shard.count] }
         if let provenance { document["provenance"] = provenance }
         if let run { document["run"] = run }
@@ -67,7 +67,7 @@ enum ResultWriter {
     }
 
     static func csv(_ rows: [ResultRow], provenance: [String: Any]? = nil) -> String {
-        var lines = ["# dpl \(Driver.version)"]
+        var lines = ["# dpl \(DPLVersion.current)"]
         if let provenance { lines += ProvenanceDocument.csvComment(provenance) }
         for row in rows {
             var summary = "# \(row.label): n \(row.n)"

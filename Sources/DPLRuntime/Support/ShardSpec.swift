@@ -1,4 +1,5 @@
 import Foundation
+import DPLLang
 
 // MARK: - Sharded runs
 

@@ -25,7 +25,7 @@ public struct SlurmClient {
     /// Prints what would be submitted (`dryRun`), or writes the batch scripts beside the script,
     /// submits the array job for the missing shards and the dependent merge job, and with
     /// `wait` follows them to the end.
-    public func submit(_ submission: SlurmSubmission, dryRun: Bool, wait: Bool) -> Int32 {
+    public func submit(_ submission: SlurmSubmission, dryRun: Bool, wait: Bool) -> CommandResult {
         let missing = submission.missingShards()
         let done = (1...submission.shardCount).filter { !missing.contains($0) }
         if !done.isEmpty {
@@ -40,17 +40,17 @@ public struct SlurmClient {
             }
             output("# sbatch --parsable \(missing.isEmpty ? "" : dependency)\(submission.mergeScriptPath)")
             output(submission.mergeScript())
-            return Driver.success
+            return .success
         }
         guard let sbatch = Self.executable(named: "sbatch") else {
             errors("dpl submit: sbatch is not on PATH; run dpl submit where Slurm's commands are installed (a login node), or add --dry-run to print the batch scripts")
-            return Driver.usage
+            return .usage
         }
         // A second submission while the first is queued would run the same shards twice.
         if let queued = try? run("squeue", ["--noheader", "--name=\(submission.jobName)", "--format=%i"]), !queued.isEmpty {
             let ids = queued.split(whereSeparator: \.isNewline).map(String.init)
             errors("dpl submit: jobs of this run are still queued or running (\(ids.joined(separator: ", "))); wait for them to end or cancel them with `scancel \(Set(ids.map { String($0.prefix { $0 != "_" }) }).sorted().joined(separator: " "))`, then submit again")
-            return Driver.runtimeFailure
+            return .failed
         }
         do {
             try FileManager.default.createDirectory(atPath: submission.folder, withIntermediateDirectories: true)
@@ -67,12 +67,12 @@ public struct SlurmClient {
             output("submitted merge\(submission.options.verify ? " and verify" : "") as job \(mergeJob)\(arrayJob.map { ", to start when array job \($0) succeeded" } ?? "") (log: \(submission.mergeLog(job: mergeJob)))")
             guard wait else {
                 output("follow with `squeue --name=\(submission.jobName)`; after a failed or cancelled shard, submit the same command again to run only the missing shards")
-                return Driver.success
+                return .success
             }
             return follow(submission, arrayJob: arrayJob, shards: missing, mergeJob: mergeJob)
         } catch {
             errors("dpl submit: \(error)")
-            return Driver.runtimeFailure
+            return .failed
         }
     }
 
@@ -84,7 +84,7 @@ public struct SlurmClient {
     // MARK: Waiting and reporting
 
     /// Waits until the array job's tasks and the merge job have ended, then reports each shard.
-    func follow(_ submission: SlurmSubmission, arrayJob: String?, shards: [Int], mergeJob: String) -> Int32 {
+    func follow(_ submission: SlurmSubmission, arrayJob: String?, shards: [Int], mergeJob: String) -> CommandResult {
         var tasks: [Int: JobRecord] = [:]
         var merge: JobRecord?
         // A job the controller no longer knows (it forgets ended jobs after MinJobAge) has ended;
@@ -126,9 +126,9 @@ public struct SlurmClient {
         }
         if !failed.isEmpty {
             output("\(Self.shards(failed)) of \(submission.shardCount) did not finish; submit the same command again to run only \(failed.count == 1 ? "it" : "them") (an interrupted attack resumes from its journal)")
-            return Driver.runtimeFailure
+            return .failed
         }
-        return mergeState == "COMPLETED" ? Driver.success : Driver.runtimeFailure
+        return mergeState == "COMPLETED" ? .success : .failed
     }
 
     /// One job (or array task) as `scontrol show job` describes it.

@@ -15,7 +15,7 @@ struct ProvenanceDocumentTests {
         #expect(error == nil, "\(error ?? "")")
         let document = try readJSONObject(fixture.folder + "/results.json")
         let provenance = try #require(document["provenance"] as? [String: Any])
-        #expect(provenance["dpl_version"] as? String == Driver.version)
+        #expect(provenance["dpl_version"] as? String == DPLVersion.current)
         #expect((provenance["source_commit"] as? String).map { $0 == "unknown" || $0.count == 40 } == true)
 
         let scripts = try #require(provenance["scripts"] as? [[String: Any]])

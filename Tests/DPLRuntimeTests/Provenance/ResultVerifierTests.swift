@@ -9,7 +9,7 @@ struct ResultVerifierTests {
 
     init() throws { fixture = try ScriptFixture.trained() }
 
-    func verify(_ path: String, tolerance: Double = 0) -> (code: Int32, output: String) {
+    func verify(_ path: String, tolerance: Double = 0) -> (code: CommandResult, output: String) {
         var lines: [String] = []
         let code = ResultVerifier(tolerance: tolerance, output: { lines.append($0) }, errors: { lines.append($0) }).verify(resultsPath: path)
         return (code, lines.joined(separator: "\n"))
@@ -21,7 +21,7 @@ struct ResultVerifierTests {
         let path = fixture.folder + "/results.json"
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let (code, output) = verify(path)
-        #expect(code == 0, "\(output)")
+        #expect(code == .success, "\(output)")
         #expect(output.contains("clean: identical"), "\(output)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "the rerun writes elsewhere")
     }
@@ -35,7 +35,7 @@ struct ResultVerifierTests {
         bytes.append(0)
         try bytes.write(to: URL(fileURLWithPath: weights))
         let (code, output) = verify(fixture.folder + "/results.json")
-        #expect(code == ResultVerifier.notReproduced)
+        #expect(code == .notReproduced)
         #expect(output.contains(weights) && output.contains(expected) && output.contains(SHA256.hex(Array(bytes))), "\(output)")
         #expect(!output.contains("rerunning"), "nothing reruns with a changed file")
     }
@@ -56,7 +56,7 @@ struct ResultVerifierTests {
         var lines: [String] = []
         let code = ArtifactPacker(output: { lines.append($0) }, errors: { lines.append($0) })
             .pack(resultsPath: fixture.folder + "/results.json", into: target)
-        #expect(code == 0, "\(lines)")
+        #expect(code == .success, "\(lines)")
         let fm = FileManager.default
         for name in ["experiment.dpl", "common.dpl", "results.json", "README.md", "models/cnn.safetensors"] {
             #expect(fm.fileExists(atPath: target + "/" + name), "\(name)")
@@ -65,9 +65,9 @@ struct ResultVerifierTests {
         #expect(readme.contains("dpl verify results.json") && readme.contains("dpl run experiment.dpl"))
         #expect(try FileFingerprint.of(path: target + "/models/cnn.safetensors").sha256
                 == FileFingerprint.of(path: fixture.folder + "/cnn.safetensors").sha256)
-        #expect(ArtifactPacker(output: { _ in }, errors: { _ in }).pack(resultsPath: fixture.folder + "/results.json", into: target) != 0,
+        #expect(ArtifactPacker(output: { _ in }, errors: { _ in }).pack(resultsPath: fixture.folder + "/results.json", into: target) != .success,
                 "never packs into a folder that holds files")
         let (verified, output) = verify(target + "/results.json")
-        #expect(verified == 0, "\(output)")
+        #expect(verified == .success, "\(output)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DPLCommandLine
 import DPLLang
 @testable import DPLRuntime
 
@@ -52,7 +53,7 @@ struct CompareStageTests {
         var printed: [String] = [], errors: [String] = []
         let driver = Driver(registry: try BuiltinStages.makeRegistry(), output: { printed.append($0) }, errors: { errors.append($0) })
         let code = driver.run(path: path, settingAssignments: [], shard: try ShardSpec(parsing: "1/2"))
-        #expect(code == Driver.success, "\(errors)")
+        #expect(code == ExitStatus.success, "\(errors)")
         #expect(printed.joined(separator: "\n").contains("skipped in shard 1/2"), "\(printed)")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DPLCommandLine
 import DPLLang
 @testable import DPLRuntime
 
@@ -100,7 +101,7 @@ struct ShardMergeTests {
         set batch = 4
         load images path="$DIR/images" | train classifier epochs=1 batch=4 | save "out/c.safetensors"
         """, name: "train.dpl", shard: try ShardSpec(index: 1, count: 2))
-        #expect(result.code == Driver.runtimeFailure)
+        #expect(result.code == ExitStatus.runtimeFailure)
         #expect(result.errors.contains("cannot run in a sharded run"), "\(result.errors)")
     }
 
@@ -109,7 +110,7 @@ struct ShardMergeTests {
         set batch = 8
         load images path="$DIR/images" | classify model="$DIR/cnn.safetensors" | save "out/c.json"
         """, name: "many.dpl", shard: try ShardSpec(index: 1, count: 3))
-        #expect(result.code == Driver.runtimeFailure)
+        #expect(result.code == ExitStatus.runtimeFailure)
         #expect(result.errors.contains("run at most 2 shards"), "\(result.errors)")
     }
 
