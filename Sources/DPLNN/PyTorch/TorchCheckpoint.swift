@@ -201,6 +201,12 @@ public struct TorchCheckpoint {
         guard let count = reference.elementCount, let extent = reference.storageExtent, extent <= location.count else {
             throw PyTorchError(file: fileName, "has tensor `\(name)` viewing storage `\(storage.key)` at offset \(reference.storageOffset) with size \(reference.shape) and stride \(reference.strides), past the storage's \(location.count) elements; the file is corrupt")
         }
+        // A view with a stride of 0 (from `expand`) repeats elements, so its element count is not
+        // bounded by the file; allow small ones and refuse a file that would allocate far more
+        // than it holds.
+        guard count <= max(location.count, 1 << 20) else {
+            throw PyTorchError(file: fileName, "has tensor `\(name)` of \(count) elements (size \(reference.shape), stride \(reference.strides)) viewing only \(location.count) stored elements; it repeats elements (a stride of 0 from expand()): save it with .contiguous()")
+        }
         let type = storage.type
         let size = type.elementSize
         let start = location.start

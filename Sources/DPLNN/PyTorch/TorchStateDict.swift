@@ -2,18 +2,13 @@ import DPLTensor
 
 // MARK: - Finding the weights inside a checkpoint
 
-/// Where a model's weights are inside a `torch.save` checkpoint.
-///
-/// A checkpoint is a state_dict (`torch.save(model.state_dict())`), or a dict around one:
-/// `{"model": …, "optimizer": …}`, `{"state_dict": …}`, score_sde's
-/// `{"model": …, "ema": {"decay", "num_updates", "shadow_params": […]}, "step": …}`.
-/// `key` names the entry to read; without it a bare state_dict is read, or the one entry that
-/// holds weights, and anything ambiguous is an error listing the entries.
-public enum TorchWeightsSelection {
-    /// Bounds how deep a walk looks (the unpickler already bounds nesting; this also stops at cycles).
-    static let maximumDepth = 8
-}
-
+// Where a model's weights are inside a `torch.save` checkpoint. A checkpoint is a state_dict
+// (`torch.save(model.state_dict())`), or a dict around one: `{"model": …, "optimizer": …}`,
+// `{"state_dict": …}`, score_sde's `{"model": …, "ema": {"decay", "num_updates",
+// "shadow_params": […]}, "step": …}`. `key` names the entry to read; without it a bare
+// state_dict is read, or the one entry that holds weights, and anything ambiguous is an error
+// listing the entries. Each look goes one level into a dict, never recursively, so a pickle
+// that made a container hold itself cannot make it loop.
 extension TorchCheckpoint {
     /// The tensors of the selected state_dict by name, each still a reference into the file
     /// (read none until the names and shapes fit a model); `module.` prefixes (from

@@ -41,6 +41,19 @@ struct ResNetTests {
         expectClose(logits, try reference.tensor(named: "output"))
     }
 
+    @Test func savedResNetsKeepTheirConfigurationAndNormalization() throws {
+        let configuration = ResNet.Configuration(layers: [1, 1, 1, 1], baseWidth: 4, classes: 5, mean: [0.5, 0.4, 0.3], std: [0.2, 0.3, 0.4])
+        let model = try ResNet(configuration, key: RandomKey(seed: 4, purpose: "test"))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("resnet-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try ModelFile.write(model, to: path)
+        let file = try ModelFile(path: path)
+        #expect(file.architecture == .resnet(configuration))
+        let x = Tensor(repeating: 0.3, shape: [1, 3, 12, 12])
+        guard let loaded = file.model as? ResNet else { Issue.record("not a ResNet"); return }
+        #expect(try withoutGradients { try loaded.logits(x).scalars } == (try withoutGradients { try model.logits(x).scalars }))
+    }
+
     @Test func stateElementCountMatchesTheBuiltModel() throws {
         for configuration in [Self.tiny, ResNet.Configuration(layers: [2, 1, 3, 1], baseWidth: 8, inputChannels: 1, classes: 7, mean: [0.5], std: [0.25])] {
             let model = try ResNet(configuration, key: RandomKey(seed: 0, purpose: "test"))

@@ -90,6 +90,27 @@ struct TorchCheckpointTests {
         #expect(PyTorchFixtures.readError(bytes.prefix(bytes.count - 1)) != nil)
     }
 
+    /// Every single-byte corruption of a real checkpoint is read or refused, never a crash or a
+    /// runaway allocation, including when its tensors are then read.
+    @Test(arguments: ["tensors.pt", "tensors_legacy.pt"])
+    func survivesEveryByteCorruption(file: String) throws {
+        let original = [UInt8](try PyTorchFixtures.data(file))
+        var refused = 0
+        for offset in original.indices {
+            for replacement: UInt8 in [original[offset] ^ 0x80, 0xFF] {
+                var bytes = original
+                bytes[offset] = replacement
+                do {
+                    let checkpoint = try TorchCheckpoint(data: Data(bytes), fileName: file)
+                    _ = try? tensors(checkpoint)
+                } catch {
+                    refused += 1
+                }
+            }
+        }
+        #expect(refused > 0)
+    }
+
     @Test func refusesACompressedEntry() throws {
         var bytes = [UInt8](try PyTorchFixtures.data("tensors.pt"))
         // Mark the first central-directory entry as deflated (method 8).
@@ -130,6 +151,22 @@ struct TorchCheckpointTests {
         p.op(0x73); p.stop()
         let message = PyTorchFixtures.readError(try makeZip(["v/data.pkl": p.data, "v/data/0": Data(count: 16)]))
         #expect(message?.contains("reaching element 4 of storage `0`, which holds 4") == true, "\(message ?? "read")")
+    }
+
+    @Test func refusesAHugeZeroStrideView() throws {
+        // 2³⁰ elements viewing one stored float: refused when read, before allocating 4 GB.
+        var p = PickleBytes()
+        p.op(0x7D); p.string("w")
+        p.global("torch._utils", "_rebuild_tensor_v2")
+        p.op(0x28)
+        p.op(0x28); p.string("storage"); p.global("torch", "FloatStorage"); p.string("0"); p.string("cpu"); p.int(1); p.op(0x74)
+        p.op(0x51)
+        p.int(0); p.op(0x4A, [0, 0, 0, 0x40]); p.op(0x85); p.int(0); p.op(0x85); p.op(0x89); p.op(0x4E); p.op(0x74); p.op(0x52)
+        p.op(0x73); p.stop()
+        let checkpoint = try TorchCheckpoint(data: try makeZip(["z/data.pkl": p.data, "z/data/0": Data(count: 4)]), fileName: "z.pt")
+        guard case .dict(let dict) = checkpoint.root, case .tensor(let w)? = dict["w"] else { Issue.record("no tensor"); return }
+        let error = #expect(throws: PyTorchError.self) { try checkpoint.tensor(w, name: "w") }
+        #expect(error?.description.contains("has tensor `w` of 1073741824 elements (size [1073741824], stride [0]) viewing only 1 stored elements") == true)
     }
 
     @Test func refusesALegacyStorageCountPastTheEnd() throws {
