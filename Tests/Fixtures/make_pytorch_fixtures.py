@@ -25,6 +25,9 @@ are committed, so the Swift tests need no Python. Written into Tests/Fixtures/py
   resnet_tiny_reference.safetensors holds an input batch (`input`, in [0, 1]) and torchvision's
   logits for the plain weights (`output`) and for the EMA weights (`output.ema`), both with
   ImageNet normalization applied first, as DPL's `resnet` does.
+- whole_module.pt: torch.save(nn.Linear(2, 2)), a pickled module instead of a state_dict.
+- malicious_os_system.pt, malicious_eval_legacy.pt: hand-built pickles that would run
+  os.system / eval when unpickled by Python (they write /tmp/dpl-pwned).
 """
 import io
 import os
@@ -128,6 +131,10 @@ with torch.no_grad():
     y_ema = tiny((x - mean) / std)
 save_file({"input": x, "output": y, "output.ema": y_ema}, os.path.join(here, "resnet_tiny_reference.safetensors"))
 
+
+# A whole module rather than its state_dict: the pickle names the module's class, which DPL
+# refuses like any global outside its allowlist (it would have to import and build it).
+torch.save(nn.Linear(2, 2), os.path.join(here, "whole_module.pt"))
 
 # ---------------------------------------------------------------- malicious checkpoints
 class Payload:

@@ -75,7 +75,10 @@ public struct TorchCheckpoint {
             throw PyTorchError(file: file, "stores its tensors in `\(text)` byte order (entry `\(prefix)byteorder`); DPL reads little-endian checkpoints: save it again on a little-endian machine")
         }
         var storages: [String: (start: Int, count: Int)] = [:]
-        var loader = Unpickler(data: data, offset: pickle.range.lowerBound, file: file, context: "`\(pickle.name)`") { pid, offset in
+        // The pickle is read from a copy of its entry alone, so it cannot run into the storages
+        // and its byte offsets are those `pickletools.dis` shows for data.pkl.
+        let pickleBytes = data.bytes(at: pickle.range.lowerBound, length: pickle.range.count) ?? Data()
+        var loader = Unpickler(data: pickleBytes, file: file, context: "`\(pickle.name)`") { pid, offset in
             let reference = try storageReference(pid, file: file, at: offset, context: "`\(pickle.name)`", legacy: false)
             let entryName = prefix + "data/" + reference.key
             guard let entry = archive.entry(named: entryName) else {
@@ -88,11 +91,7 @@ public struct TorchCheckpoint {
             storages[reference.key] = (entry.range.lowerBound, available)
             return .storage(reference)
         }
-        let root = try loader.load()
-        guard loader.endOffset <= pickle.range.upperBound else {
-            throw PyTorchError(file: file, "`\(pickle.name)` runs past the end of its zip entry; the file is corrupt")
-        }
-        return (root, storages)
+        return (try loader.load(), storages)
     }
 
     // MARK: - The legacy format

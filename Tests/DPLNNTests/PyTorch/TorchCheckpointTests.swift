@@ -67,6 +67,12 @@ struct TorchCheckpointTests {
         #expect(message?.contains("the legacy main pickle references the global `__builtin__.eval`") == true, "\(message ?? "read")")
     }
 
+    @Test func refusesAWholeModule() throws {
+        let message = PyTorchFixtures.readError(try PyTorchFixtures.data("whole_module.pt"), name: "whole_module.pt")
+        #expect(message?.contains("references the global `torch.nn.modules.linear.Linear`") == true, "\(message ?? "read")")
+        #expect(message?.contains("save the state_dict alone (torch.save(model.state_dict(), path)") == true)
+    }
+
     @Test func refusesAPlainPickle() {
         var p = PickleBytes()
         p.op(0x7D); p.stop()
