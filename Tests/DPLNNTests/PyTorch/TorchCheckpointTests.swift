@@ -191,8 +191,35 @@ struct TorchCheckpointTests {
         #expect(message?.contains("bytes left; the file is truncated") == true, "\(message ?? "read")")
     }
 
-    /// A stored (uncompressed) zip of `entries`, as Python's zipfile or torch.save writes it.
-    func makeZip(_ entries: [String: Data]) throws -> Data {
+    /// Sizes and offsets past 4 GB live in a zip64 extra field of the central directory, with the
+    /// 32-bit fields saturated; a small archive written that way reads the same.
+    @Test func readsZip64ExtraFields() throws {
+        var p = PickleBytes()
+        p.op(0x7D); p.string("w")
+        p.global("torch._utils", "_rebuild_tensor_v2")
+        p.op(0x28)
+        p.op(0x28); p.string("storage"); p.global("torch", "FloatStorage"); p.string("0"); p.string("cpu"); p.int(2); p.op(0x74)
+        p.op(0x51)
+        p.int(0); p.int(2); p.op(0x85); p.int(1); p.op(0x85); p.op(0x89); p.op(0x4E); p.op(0x74); p.op(0x52)
+        p.op(0x73); p.stop()
+        let values: [Float] = [1.5, -2.25]
+        let storage = values.withUnsafeBytes { Data($0) }
+        let zip = try makeZip(["z/data.pkl": p.data, "z/data/0": storage], zip64: true)
+        let checkpoint = try TorchCheckpoint(data: zip, fileName: "z64.pt")
+        #expect(try tensors(checkpoint)["w"]?.scalars == values)
+        // A zip64 field cut short is refused, not read past.
+        var short = [UInt8](zip)
+        guard let extra = (0..<(short.count - 4)).first(where: { short[$0..<($0 + 4)] == [0x01, 0x00, 24, 0x00] }) else {
+            Issue.record("no zip64 extra field"); return
+        }
+        short[extra + 2] = 8
+        #expect(PyTorchFixtures.readError(Data(short))?.contains("short zip64 extra field") == true)
+    }
+
+    /// A stored (uncompressed) zip of `entries`, as Python's zipfile or torch.save writes it;
+    /// with `zip64`, each central-directory entry saturates its sizes and offset and gives them
+    /// in a zip64 extra field.
+    func makeZip(_ entries: [String: Data], zip64: Bool = false) throws -> Data {
         var out = Data()
         var directory = Data()
         func le<T: FixedWidthInteger>(_ value: T) -> Data { withUnsafeBytes(of: value.littleEndian) { Data($0) } }
@@ -202,8 +229,11 @@ struct TorchCheckpointTests {
             out += le(UInt32(0x0403_4b50)) + le(UInt16(20)) + le(UInt16(0)) + le(UInt16(0)) + le(UInt32(0)) + le(UInt32(0))
             out += le(UInt32(body.count)) + le(UInt32(body.count)) + le(UInt16(nameBytes.count)) + le(UInt16(0)) + nameBytes + body
             directory += le(UInt32(0x0201_4b50)) + le(UInt16(20)) + le(UInt16(20)) + le(UInt16(0)) + le(UInt16(0)) + le(UInt32(0))
-            directory += le(UInt32(0)) + le(UInt32(body.count)) + le(UInt32(body.count)) + le(UInt16(nameBytes.count))
-            directory += le(UInt16(0)) + le(UInt16(0)) + le(UInt16(0)) + le(UInt16(0)) + le(UInt32(0)) + le(offset) + nameBytes
+            let saturated = UInt32(0xFFFF_FFFF)
+            let extra = zip64 ? le(UInt16(1)) + le(UInt16(24)) + le(UInt64(body.count)) + le(UInt64(body.count)) + le(UInt64(offset)) : Data()
+            directory += le(UInt32(0)) + le(zip64 ? saturated : UInt32(body.count)) + le(zip64 ? saturated : UInt32(body.count))
+            directory += le(UInt16(nameBytes.count)) + le(UInt16(extra.count)) + le(UInt16(0)) + le(UInt16(0)) + le(UInt16(0))
+            directory += le(UInt32(0)) + le(zip64 ? saturated : offset) + nameBytes + extra
         }
         let directoryOffset = UInt32(out.count)
         out += directory
