@@ -38,7 +38,10 @@ struct ResNetTests {
         let model = try ResNet(Self.tiny, key: RandomKey(seed: 1, purpose: "test"))
         try model.loadTorchCheckpoint(try PyTorchFixtures.checkpoint("resnet_tiny.pt"))
         let logits = try withoutGradients { try model.logits(try reference.tensor(named: "input")) }
-        expectClose(logits, try reference.tensor(named: "output"))
+        let expected = try reference.tensor(named: "output")
+        let worst = zip(logits.scalars, expected.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+        print("tiny ResNet vs torchvision: largest relative difference \(worst) over \(expected.count) logits")
+        expectClose(logits, expected)
     }
 
     @Test func savedResNetsKeepTheirConfigurationAndNormalization() throws {
