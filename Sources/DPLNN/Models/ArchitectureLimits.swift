@@ -62,6 +62,21 @@ extension Architecture {
             try check.range("inputChannels", c.inputChannels, 1...Limits.imageChannels)
             try check.range("imageSize", c.imageSize, 4...Limits.imageSize)
             try check.range("classes", c.classes, 2...Limits.classes)
+        case .resnet(let c):
+            try check.count("layers", c.layers.count, 4...4)
+            for (index, blocks) in c.layers.enumerated() { try check.range("layers[\(index)]", blocks, 1...Limits.layers) }
+            // The last stage is 32 times the base width (8 × planes × expansion 4).
+            try check.range("baseWidth", c.baseWidth, 1...(Limits.width / 32))
+            try check.range("inputChannels", c.inputChannels, 1...Limits.imageChannels)
+            try check.range("classes", c.classes, 2...Limits.classes)
+            try check.count("mean", c.mean.count, c.inputChannels...c.inputChannels)
+            try check.count("std", c.std.count, c.inputChannels...c.inputChannels)
+            for (index, value) in c.std.enumerated() where !(value > 0 && value.isFinite) {
+                throw ModelFileError(path: path, "has a resnet `dpl.configuration` with `std[\(index)]` = \(value), which must be a positive number (it divides the input); the file is damaged or was not made for this DPL")
+            }
+            for (index, value) in c.mean.enumerated() where !value.isFinite {
+                throw ModelFileError(path: path, "has a resnet `dpl.configuration` with `mean[\(index)]` = \(value), which must be a finite number; the file is damaged or was not made for this DPL")
+            }
         }
     }
 
@@ -135,6 +150,32 @@ extension Architecture {
                 }
             }
             batchNorm(channels)
+            linear(channels, c.classes)
+        case .resnet(let c):
+            func batchNorm(_ channels: Int) {
+                total.add(4, channels)
+                total.add(1)
+            }
+            conv(c.inputChannels, c.baseWidth, kernel: 7, bias: false)
+            batchNorm(c.baseWidth)
+            var channels = c.baseWidth
+            for (planes, blocks) in zip(c.stagePlanes, c.layers) {
+                let out = planes * ResNet.Configuration.expansion
+                for block in 0..<blocks {
+                    conv(channels, planes, kernel: 1, bias: false)
+                    batchNorm(planes)
+                    conv(planes, planes, kernel: 3, bias: false)
+                    batchNorm(planes)
+                    conv(planes, out, kernel: 1, bias: false)
+                    batchNorm(out)
+                    // Only the first block of a stage changes the width or strides.
+                    if block == 0 {
+                        conv(channels, out, kernel: 1, bias: false)
+                        batchNorm(out)
+                    }
+                    channels = out
+                }
+            }
             linear(channels, c.classes)
         }
         return total.value

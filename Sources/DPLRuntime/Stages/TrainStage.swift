@@ -49,8 +49,10 @@ enum TrainStage {
                                           validation: validation, settings: settings, context: context)
             }
             guard let architecture = Architecture(named: archName), case .cnn(var configuration) = architecture else {
-                if case .wrn = Architecture(named: archName) {
+                switch Architecture(named: archName) {
+                case .wrn?, .resnet?:
                     throw RuntimeError("`train classifier` trains cnn architectures only; train `\(archName)` elsewhere (e.g. PyTorch) and load it with model \"file.safetensors\" arch=\(archName)")
+                default: break
                 }
                 throw RuntimeError("`train classifier` needs a classifier architecture such as cnn-small; `\(archName)` is a diffusion model")
             }

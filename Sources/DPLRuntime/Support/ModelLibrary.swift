@@ -40,12 +40,14 @@ final class ModelLibrary {
         return folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.filter { seen.insert($0).inserted }
     }
 
-    /// The names (without `.safetensors`) of the model files in `folders`, for suggestions.
+    /// The names of the model files in `folders` (safetensors without their extension, PyTorch
+    /// checkpoints with theirs), for suggestions.
     static func modelNames(in folders: [String]) -> [String] {
         let names = folders.flatMap { folder in
-            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-                .filter { $0.hasSuffix(".safetensors") && !$0.contains(".ckpt.") }
-                .map { String($0.dropLast(".safetensors".count)) }
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).compactMap { name -> String? in
+                if name.hasSuffix(".safetensors") && !name.contains(".ckpt.") { return String(name.dropLast(".safetensors".count)) }
+                return ModelFile.isPyTorchCheckpoint(name) ? name : nil
+            }
         }
         return Array(Set(names)).sorted()
     }
@@ -69,8 +71,10 @@ final class ModelLibrary {
         return nil
     }
 
-    /// Loads (or returns the cached) model at `name`.
-    func load(_ name: String, baseDirectory: String, fallback: Architecture? = nil) throws -> ModelValue {
+    /// Loads (or returns the cached) model at `name`: a safetensors file, or a PyTorch
+    /// checkpoint (`.pt`, `.pth`, `.bin`) read natively with `fallback` as its architecture and
+    /// `key` naming the entry that holds its weights.
+    func load(_ name: String, baseDirectory: String, fallback: Architecture? = nil, key: String? = nil) throws -> ModelValue {
         guard let path = locate(name, baseDirectory: baseDirectory) else {
             let searched = Self.searchFolders(baseDirectory: baseDirectory)
             let folders = searched.joined(separator: ", ")
@@ -81,17 +85,25 @@ final class ModelLibrary {
                 throw RuntimeError("model file `\(name)` was not found (looked relative to the script and in \(folders)); did you mean `\(guess)`?")
             }
             let listing = available.isEmpty ? "" : " (found: \(available.joined(separator: ", ")))"
-            throw RuntimeError("model file `\(name)` was not found (looked relative to the script and in \(folders))\(listing); give a path to a .safetensors file or set DPL_MODELS")
+            throw RuntimeError("model file `\(name)` was not found (looked relative to the script and in \(folders))\(listing); give a path to a .safetensors file or a PyTorch .pt/.pth/.bin checkpoint, or set DPL_MODELS")
         }
-        guard path.lowercased().hasSuffix(".safetensors") else {
-            throw RuntimeError("`\(name)` is not a model file; models are .safetensors files, such as fmnist-cnn-small.safetensors")
+        let pyTorch = ModelFile.isPyTorchCheckpoint(path)
+        guard path.lowercased().hasSuffix(".safetensors") || pyTorch else {
+            throw RuntimeError("`\(name)` is not a model file; models are .safetensors files, such as fmnist-cnn-small.safetensors, or PyTorch checkpoints ending in .pt, .pth or .bin")
         }
-        let key = URL(fileURLWithPath: path).standardizedFileURL.path
-        try openedFiles?.record(key, as: .weights)
-        if let cached = cache[key] { return cached }
-        let file = try ModelFile(path: path, fallback: fallback)
+        if key != nil && !pyTorch {
+            throw RuntimeError("key= picks the state_dict inside a PyTorch checkpoint; `\(name)` is a safetensors file, which has one set of weights: remove key=")
+        }
+        let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+        try openedFiles?.record(standardized, as: .weights)
+        // One file can give several models: a checkpoint's `model` and `ema` weights, or one
+        // state_dict read as two architectures.
+        let cacheKey = pyTorch ? "\(standardized)|arch=\(fallback.map { "\($0)" } ?? "")|key=\(key ?? "")" : standardized
+        if let cached = cache[cacheKey] { return cached }
+        let file = pyTorch ? try ModelFile(pyTorchCheckpoint: path, architecture: fallback, key: key)
+                           : try ModelFile(path: path, fallback: fallback)
         let value = ModelValue(model: file.model, architecture: file.architecture, path: path, metadata: file.metadata)
-        cache[key] = value
+        cache[cacheKey] = value
         return value
     }
 

@@ -37,6 +37,35 @@ struct PoolingTests {
         try checkGradients([x], step: 1e-3, atol: 5e-3) { xs in try xs[0].maxPool2d(kernel: kernel, stride: stride) }
     }
 
+    /// Padded max pooling against the textbook loop over a −∞-padded copy of the input.
+    @Test(arguments: [(3, 2, 1), (3, 1, 1), (2, 2, 1), (5, 2, 2), (3, 3, 1)])
+    func paddedMaxPoolMatchesDirectLoopAndGradients(kernel: Int, stride: Int, padding: Int) throws {
+        let x = tieFreeTensor([2, 3, 7, 6], seed: 23)
+        let (n, c, h, w) = (2, 3, 7, 6)
+        let (ph, pw) = (h + 2 * padding, w + 2 * padding)
+        var padded = [Float](repeating: -.infinity, count: n * c * ph * pw)
+        for p in 0..<(n * c) { for y in 0..<h { for xx in 0..<w {
+            padded[p * ph * pw + (y + padding) * pw + xx + padding] = x.scalars[p * h * w + y * w + xx]
+        } } }
+        let expected = naivePool(try Tensor(shape: [n, c, ph, pw], scalars: padded), kernel: kernel, stride: stride, max: true)
+        let y = try x.maxPool2d(kernel: kernel, stride: stride, padding: padding)
+        #expect(y.shape == expected.shape)
+        #expect(y.scalars == expected.scalars)
+        try checkGradients([x], step: 1e-3, atol: 5e-3) { xs in try xs[0].maxPool2d(kernel: kernel, stride: stride, padding: padding) }
+    }
+
+    /// ResNet's stem pooling: 3×3, stride 2, padding 1 halves 112 to 56 (and 7 to 4).
+    @Test func resNetStemPoolShape() throws {
+        #expect(try Tensor.zeros([1, 2, 112, 112]).maxPool2d(kernel: 3, stride: 2, padding: 1).shape == [1, 2, 56, 56])
+        #expect(try Tensor.zeros([1, 2, 7, 7]).maxPool2d(kernel: 3, stride: 2, padding: 1).shape == [1, 2, 4, 4])
+    }
+
+    @Test func rejectsPaddingBeyondHalfTheKernel() {
+        let error = #expect(throws: TensorError.self) { try Tensor.zeros([1, 1, 5, 5]).maxPool2d(kernel: 3, padding: 2) }
+        #expect(error?.description.contains("padding") == true)
+        #expect(throws: TensorError.self) { try Tensor.zeros([1, 1, 5, 5]).maxPool2d(kernel: 3, padding: -1) }
+    }
+
     @Test(arguments: [(2, 2), (3, 1), (3, 2), (2, 3)])
     func avgPoolMatchesDirectLoopAndGradients(kernel: Int, stride: Int) throws {
         var random = TestRandom(seed: 22)
