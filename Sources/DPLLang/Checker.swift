@@ -457,35 +457,16 @@ public final class Checker {
     /// Matches arguments to parameter names, reporting unknown, duplicate and extra positional ones.
     private func bindArguments(_ call: StageCall, parameters: [Parameter], positional: [String],
                                in scope: CheckScope) -> [String: (value: StaticValue, span: SourceSpan)] {
+        let matching = ArgumentMatching(call, parameters: parameters.map(\.name), positional: positional)
         var values: [String: (value: StaticValue, span: SourceSpan)] = [:]
-        var positionalIndex = 0
-        for argument in call.arguments {
+        let names = Dictionary(matching.bindings.map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let problems = Dictionary(grouping: matching.problems, by: \.index)
+        // In call order: every argument's value is checked (also one that names no parameter),
+        // then what is wrong with the argument itself.
+        for (index, argument) in call.arguments.enumerated() {
             let value = evaluate(argument.value, in: scope, namesAllowed: true)
-            let name: String
-            if let label = argument.label {
-                guard parameters.contains(where: { $0.name == label }) else {
-                    let names = parameters.map(\.name)
-                    report("unknown parameter `\(label)` for stage `\(call.name)`", at: argument.labelSpan,
-                           fix: Suggestion.didYouMean(label, among: names)
-                               ?? (names.isEmpty ? "it takes no parameters" : "it takes " + names.map { "`\($0)`" }.joined(separator: ", ")))
-                    continue
-                }
-                name = label
-            } else {
-                guard positionalIndex < positional.count else {
-                    let allowed = positional.isEmpty ? "no positional arguments"
-                        : "\(positional.count) positional argument\(positional.count == 1 ? "" : "s") (\(positional.map { "`\($0)`" }.joined(separator: ", ")))"
-                    report("stage `\(call.name)` takes \(allowed); write the extra argument as `key=value`",
-                           at: argument.span)
-                    continue
-                }
-                name = positional[positionalIndex]
-                positionalIndex += 1
-            }
-            if values[name] != nil {
-                report("parameter `\(name)` is given twice to `\(call.name)`", at: argument.span)
-            }
-            values[name] = (value, argument.span)
+            for problem in problems[index] ?? [] { record(problem.diagnostic) }
+            if let name = names[index] { values[name] = (value, argument.span) }
         }
         return values
     }

@@ -195,27 +195,16 @@ final class Interpreter {
             throw RuntimeError("unknown stage `\(call.name)`", at: call.nameSpan)
         }
         let signature = entry.signature
+        let matching = ArgumentMatching(call, parameters: signature.parameters.map(\.name), positional: signature.positional)
+        if let problem = matching.problems.first { throw problem.runtimeError }
         var arguments: [String: Value] = [:]
-        var positionalIndex = 0
-        for argument in call.arguments {
-            let name: String
-            if let label = argument.label {
-                name = label
-            } else {
-                guard positionalIndex < signature.positional.count else {
-                    throw RuntimeError("stage `\(call.name)` takes at most \(signature.positional.count) positional arguments", at: argument.span)
-                }
-                name = signature.positional[positionalIndex]
-                positionalIndex += 1
-            }
-            guard let parameter = signature.parameter(name) else {
-                throw RuntimeError("unknown parameter `\(name)` for stage `\(call.name)`", at: argument.labelSpan)
-            }
-            let value = try evaluate(argument.value, in: environment, namesAllowed: true)
+        for binding in matching.bindings {
+            guard let parameter = signature.parameter(binding.name) else { continue }
+            let value = try evaluate(binding.argument.value, in: environment, namesAllowed: true)
             if let problem = TypeRules.mismatch(StaticValue(value), for: parameter) {
-                throw RuntimeError("parameter `\(name)` of `\(call.name)` \(problem.reason)", at: argument.value.span)
+                throw RuntimeError("parameter `\(binding.name)` of `\(call.name)` \(problem.reason)", at: binding.argument.value.span)
             }
-            arguments[name] = value
+            arguments[binding.name] = value
         }
         arguments = Self.fillingDefaults(arguments, of: signature)
         if let missing = signature.parameters.first(where: { $0.required && arguments[$0.name] == nil }) {
@@ -236,23 +225,12 @@ final class Interpreter {
     private func expand(_ userStage: UserStage, call: StageCall, in environment: Environment) throws -> (source: Value?, stages: [BoundStage]) {
         let definition = userStage.definition
         let scope = Environment(parent: userStage.closure)
+        let names = definition.parameters.map(\.name)
+        let matching = ArgumentMatching(call, parameters: names, positional: names)
+        if let problem = matching.problems.first { throw problem.runtimeError }
         var given: [String: Value] = [:]
-        var positionalIndex = 0
-        for argument in call.arguments {
-            let name: String
-            if let label = argument.label {
-                name = label
-            } else {
-                guard positionalIndex < definition.parameters.count else {
-                    throw RuntimeError("stage `\(call.name)` takes at most \(definition.parameters.count) positional arguments", at: argument.span)
-                }
-                name = definition.parameters[positionalIndex].name
-                positionalIndex += 1
-            }
-            guard definition.parameters.contains(where: { $0.name == name }) else {
-                throw RuntimeError("unknown parameter `\(name)` for stage `\(call.name)`", at: argument.labelSpan)
-            }
-            given[name] = try evaluate(argument.value, in: environment, namesAllowed: true)
+        for binding in matching.bindings {
+            given[binding.name] = try evaluate(binding.argument.value, in: environment, namesAllowed: true)
         }
         for parameter in definition.parameters {
             if let value = given[parameter.name] {
