@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "DPLDiffusionTests", dependencies: ["DPLDiffusion", "DPLTestSupport"]),
         .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks", "DPLData", "DPLTestSupport"]),
         .testTarget(name: "DPLLangTests", dependencies: ["DPLLang", "DPLLangTestSupport"]),
-        .testTarget(name: "DPLCommandLineTests", dependencies: ["DPLCommandLine", "DPLLangTestSupport"]),
+        .testTarget(name: "DPLCommandLineTests", dependencies: ["DPLCommandLine", "DPLLang", "DPLLangTestSupport"]),
         .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime", "DPLCommandLine"]),
         .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"]),
         .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),

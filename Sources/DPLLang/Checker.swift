@@ -439,9 +439,19 @@ public final class Checker {
                         ?? Suggestion.didYouMean(word, among: scope.variableNames)
                 }
                 report("parameter `\(name)` of `\(call.name)` \(problem.reason)", at: argument.value.span, fix: problem.fix)
+            } else if parameter.writesFile, case .string(let path?) = value.value,
+                      let refusal = registry.writePolicy.refusal(toWrite: path, scriptFolder: folder(of: argument.value.span)) {
+                report("`\(call.name)` cannot write \(refusal)", at: argument.value.span)
             }
         }
         return .kind(signature.output)
+    }
+
+    /// The folder of the script `span` lies in (the current directory for the command line,
+    /// standard input and the REPL): what relative paths it writes are resolved against.
+    private func folder(of span: SourceSpan) -> String {
+        if span.file.hasPrefix("<") { return loader.currentDirectory }
+        return (loader.resolve(span.file, relativeTo: "<command line>") as NSString).deletingLastPathComponent
     }
 
     private func checkInput(_ call: StageCall, rule: InputRule, input: StaticValue?, producer: String) {

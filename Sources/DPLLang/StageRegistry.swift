@@ -174,6 +174,10 @@ public struct StageRegistry {
     /// it after the `data` setting and a variable called `data`).
     public var defaultSource: DefaultSource?
 
+    /// Where scripts may write: the checker refuses literal paths outside it for parameters
+    /// that write files, and the runtime enforces the same policy on every write.
+    public var writePolicy = WritePolicy()
+
     /// An empty registry; the runtime layer registers the built-in stages into it.
     public init() {}
 

@@ -139,13 +139,17 @@ public struct Parameter: Sendable, Equatable {
     /// `save "out.txt"` is reported before the pipeline runs, not after a long attack. Empty
     /// for anything else.
     public var fileExtensions: [String]
+    /// Whether the value is a path the stage writes, which the session's `WritePolicy`
+    /// confines (a literal path is checked before anything runs).
+    public var writesFile: Bool
 
     /// Creates a parameter. A parameter with a default is never required.
     public init(_ name: String, _ type: ParameterType, default defaultValue: DefaultValue? = nil,
                 required: Bool = false, minimum: Double? = nil, maximum: Double? = nil, doc: String,
-                tooLargeHint: String? = nil, fileExtensions: [String] = []) {
+                tooLargeHint: String? = nil, fileExtensions: [String] = [], writesFile: Bool = false) {
         self.tooLargeHint = tooLargeHint
         self.fileExtensions = fileExtensions
+        self.writesFile = writesFile
         self.name = name
         self.type = type
         self.defaultValue = defaultValue

@@ -6,17 +6,20 @@ public enum BuiltinStages {
     /// A registry holding every built-in stage, sharing one runtime state (model cache,
     /// reported results, fresh-randomness counter, files read) for the session that uses it. Every body
     /// honours smoke mode (Support/SmokeMode.swift).
-    /// - Parameter outputRedirect: when given, every file the stages write goes under this
-    ///   folder, at the path the script names relative to its own folder (`dpl verify` reruns so).
-    public static func makeRegistry(outputRedirect: String? = nil) throws -> StageRegistry {
-        try makeRegistryWithResults(outputRedirect: outputRedirect).registry
+    /// - Parameters:
+    ///   - outputRedirect: when given, every file the stages write goes under this folder, at
+    ///     the path the script names relative to its own folder (`dpl verify` reruns so), and
+    ///     nowhere else.
+    ///   - writePolicy: otherwise, where scripts may write (`--allow-write` adds folders).
+    public static func makeRegistry(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy()) throws -> StageRegistry {
+        try makeRegistryWithResults(outputRedirect: outputRedirect, writePolicy: writePolicy).registry
     }
 
     /// A registry as `makeRegistry()` makes, and a view of the rows its `report` and `measure`
     /// stages add as the session runs — how a program embedding DPL reads results as values.
-    public static func makeRegistryWithResults(outputRedirect: String? = nil) throws
+    public static func makeRegistryWithResults(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy()) throws
         -> (registry: StageRegistry, results: ReportedResults) {
-        let state = RuntimeState(outputRedirect: outputRedirect)
+        let state = RuntimeState(outputRedirect: outputRedirect, writePolicy: writePolicy)
         return (try makeRegistry(state: state), ReportedResults(state: state))
     }
 
@@ -39,6 +42,9 @@ public enum BuiltinStages {
         wrapped.defaultSource = StageRegistry.DefaultSource(
             stage: "load", arguments: ["dataset": .name("fashion-mnist"), "split": .name("test")],
             description: "the Fashion-MNIST test split (10,000 images)")
+        // A rerun under a redirect writes only there; the checker judges literal paths against
+        // the script's folder either way (a path out of it is refused before anything runs).
+        wrapped.writePolicy = state.writePolicy
         return wrapped
     }
 }

@@ -10,17 +10,19 @@ import Foundation
 
 /// The stages `dpl` runs: DPL's built-in stages. A registration failure is a bug in DPL
 /// itself, reported plainly rather than crashing.
-func makeRegistry() -> StageRegistry {
+func makeRegistry(allowingWritesTo folders: [String] = []) -> StageRegistry {
+    // Folders are made absolute against the current directory, where the user typed them.
+    let absolute = folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     do {
-        return try BuiltinStages.makeRegistry()
+        return try BuiltinStages.makeRegistry(writePolicy: WritePolicy(allowedFolders: absolute))
     } catch {
         FileHandle.standardError.write(Data("dpl: internal error while registering the built-in stages: \(error)\n".utf8))
         return StageRegistry()
     }
 }
 
-func makeDriver() -> Driver {
-    Driver(registry: makeRegistry(),
+func makeDriver(allowingWritesTo folders: [String] = []) -> Driver {
+    Driver(registry: makeRegistry(allowingWritesTo: folders),
            output: { print($0); fflush(stdout) },
            errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
 }
@@ -42,6 +44,9 @@ func finish(_ result: CommandResult) throws -> Never {
 struct SettingOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: "Set a session setting before running (key=value).")
     var assignments: [String] = []
+
+    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Also let the script write under this folder (scripts write only under their own folder otherwise; docs/security.md).", valueName: "folder"))
+    var allowedFolders: [String] = []
 }
 
 struct DPL: ParsableCommand {
@@ -58,8 +63,11 @@ struct DPL: ParsableCommand {
     @OptionGroup var settings: SettingOptions
 
     func run() throws {
-        if let source { try finish(makeDriver().evaluate(source, settingAssignments: settings.assignments)) }
-        let session = LanguageREPLSession(registry: makeRegistry(), settingAssignments: settings.assignments)
+        if let source {
+            try finish(makeDriver(allowingWritesTo: settings.allowedFolders).evaluate(source, settingAssignments: settings.assignments))
+        }
+        let session = LanguageREPLSession(registry: makeRegistry(allowingWritesTo: settings.allowedFolders),
+                                          settingAssignments: settings.assignments)
         var configuration = REPLConfiguration()
         configuration.banner = "DPL \(DPLVersion.current) — :help for stages, :quit to leave"
         let summary = REPL(session: session, configuration: configuration).run()
@@ -92,9 +100,9 @@ struct Run: ParsableCommand {
     func run() throws {
         let assignments = settings.assignments + (smoke ? ["smoke=true"] : [])
         if let shard, let spec = try? ShardSpec(parsing: shard) {
-            try finish(makeDriver().run(path: file, settingAssignments: assignments, shard: spec))
+            try finish(makeDriver(allowingWritesTo: settings.allowedFolders).run(path: file, settingAssignments: assignments, shard: spec))
         }
-        try finish(makeDriver().run(path: file, settingAssignments: assignments))
+        try finish(makeDriver(allowingWritesTo: settings.allowedFolders).run(path: file, settingAssignments: assignments))
     }
 }
 
@@ -200,11 +208,14 @@ struct Check: ParsableCommand {
     @Argument(help: "The scripts to check.")
     var files: [String]
 
+    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Check as if run with --allow-write FOLDER.", valueName: "folder"))
+    var allowedFolders: [String] = []
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file to check") }
     }
 
-    func run() throws { try finish(makeDriver().check(paths: files)) }
+    func run() throws { try finish(makeDriver(allowingWritesTo: allowedFolders).check(paths: files)) }
 }
 
 struct Format: ParsableCommand {

@@ -46,7 +46,11 @@ struct ExampleScriptTests {
         #expect(files.count >= 3)
         for file in files {
             let path = root.appendingPathComponent(file).path
-            let session = Session(registry: try BuiltinStages.makeRegistry()) { _ in }
+            // The training scripts write the shipped weights, so they are run with
+            // `--allow-write models` (their header says so).
+            let models = BuiltinStagesTests.packageRoot.appendingPathComponent("models").path
+            let policy = WritePolicy(allowedFolders: file.hasPrefix("train/") ? [models] : [])
+            let session = Session(registry: try BuiltinStages.makeRegistry(writePolicy: policy)) { _ in }
             let text = try String(contentsOfFile: path, encoding: .utf8)
             let outcome = session.check(SourceFile(name: path, text: text))
             #expect(outcome.errorText == nil, "\(file): \(outcome.errorText ?? "")")

@@ -33,7 +33,11 @@ struct ExamplesSmokeTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-smoke-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let printed = LineBox()
-        let session = Session(registry: try BuiltinStages.makeRegistry()) { printed.lines.append($0) }
+        // As `dpl run X --smoke --set out=… --allow-write <out> --allow-write models`: the
+        // out folder is outside the examples, and the training scripts write models/.
+        let models = (Self.examplesFolder as NSString).deletingLastPathComponent + "/models"
+        let policy = WritePolicy(allowedFolders: [out, models])
+        let session = Session(registry: try BuiltinStages.makeRegistry(writePolicy: policy)) { printed.lines.append($0) }
         for assignment in ["smoke=true", "out=\"\(out)\""] {
             let outcome = session.applySetting(assignment)
             #expect(outcome.errorText == nil, "--set \(assignment): \(outcome.errorText ?? "")")

@@ -55,6 +55,20 @@ public struct ArtifactPacker {
         return .success
     }
 
+    /// `path` when it lies inside the pack folder `target` after `..` and links are resolved.
+    /// A results file is untrusted: a recorded path such as `a/../../../x.sh` must not make
+    /// `dpl pack` write outside its folder.
+    /// - Throws: `PackError` naming the recorded path.
+    private func confined(_ path: String, to target: String, recorded: String) throws -> String {
+        let destination = URL(fileURLWithPath: path).standardizedFileURL.path
+        let name = (destination as NSString).lastPathComponent
+        guard name != ".", name != "..", destination != target,
+              WritePolicy.contains(WritePolicy.realPath(target), WritePolicy.realPath(destination)) else {
+            throw PackError(description: "the results file records the path `\(recorded)`, which would be written outside the pack folder; the results file was altered or is not DPL's")
+        }
+        return destination
+    }
+
     /// Copies scripts, weights and results; returns the README text.
     private func writeContents(_ recorded: RecordedExperiment, into target: String) throws -> String {
         let fm = FileManager.default
@@ -64,7 +78,7 @@ public struct ArtifactPacker {
             // Imports inside the main script's folder keep their relative place so `import` lines work unchanged.
             let relative = script.path.hasPrefix(originalFolder + "/")
                 ? String(script.path.dropFirst(originalFolder.count + 1)) : (script.path as NSString).lastPathComponent
-            let destination = (target as NSString).appendingPathComponent(relative)
+            let destination = try confined((target as NSString).appendingPathComponent(relative), to: target, recorded: script.path)
             try fm.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try writeAtomically(Array(script.text.utf8), toFile: destination)
             scriptLines.append("| `\(relative)` | \(script.imported ? "imported" : "script") | `\(script.sha256)` |")
@@ -75,7 +89,7 @@ public struct ArtifactPacker {
             let source = recorded.candidates(for: file).first { (try? FileFingerprint.of(path: $0))?.sha256 == file.sha256 } ?? file.path
             if file.role == "weights" {
                 if file.size < Self.copyLimit {
-                    let destination = (target as NSString).appendingPathComponent("models/" + name)
+                    let destination = try confined((target as NSString).appendingPathComponent("models/" + name), to: target, recorded: file.path)
                     try fm.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                     if !fm.fileExists(atPath: destination) { try fm.copyItem(atPath: source, toPath: destination) }
                     weightLines.append("| `models/\(name)` | copied | \(file.size) | `\(file.sha256)` |")
@@ -149,4 +163,9 @@ enum DebianPackages {
         }
         return nil
     }
+}
+
+/// Why `dpl pack` refused to write something.
+struct PackError: Error, CustomStringConvertible {
+    let description: String
 }

@@ -57,7 +57,7 @@ enum AttackStage {
                 transferFrom: try args.text("against") == "classifier" ? setup.defense(transforms: []) : nil,
                 targetRule: try makeTargetRule(args), classes: setup.classifier.classCount,
                 seed: settings.seed, batchSize: settings.batchSize)
-            let journal = try makeJournal(evaluation, record: record, settings: settings, context: context)
+            let journal = try makeJournal(evaluation, record: record, settings: settings, context: context, state: state)
             let resumed = journal?.finishedBatches ?? 0
             let ranges = evaluation.batchRanges(count: record.count)
             if resumed > 0 { context.print("resuming attack \(attack.name) from batch \(resumed + 1)/\(ranges.count)") }
@@ -92,11 +92,13 @@ enum AttackStage {
     /// The journal of an evaluation of more than one batch, in `<out>/.dpl-journal/<key>`
     /// (`RobustnessEvaluation.journalKey`); `nil` for a single batch, which has nothing to resume.
     static func makeJournal(_ evaluation: RobustnessEvaluation, record: ImageRecord, settings: SessionSettings,
-                            context: StageContext) throws -> EvaluationJournal? {
+                            context: StageContext, state: RuntimeState) throws -> EvaluationJournal? {
         let batches = evaluation.batchRanges(count: record.count).count
         guard batches > 1 else { return nil }
         let key = try evaluation.journalKey(images: record.current, sampleIDs: record.sampleKeys, version: DPLVersion.current)
-        let output = LoadStage.resolve(settings.outputFolder, base: context.baseDirectory)
+        // Under the output folder as every write is: a `dpl verify` rerun journals in its own
+        // folder, so it never resumes from (or trusts) a journal shipped with an artifact.
+        let output = try state.writablePath(settings.outputFolder, base: context.baseDirectory)
         let journals = (output as NSString).appendingPathComponent(".dpl-journal")
         // Leave no empty `.dpl-journal`, nor an output folder only the journal needed.
         let outputExisted = FileManager.default.fileExists(atPath: output)

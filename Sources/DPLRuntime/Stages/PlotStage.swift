@@ -16,7 +16,7 @@ enum PlotStage {
         input: .nothing, output: .none,
         parameters: [
             Parameter("path", .string, required: true, doc: "The .svg file; relative paths are under the script's folder.",
-                      fileExtensions: ["svg"]),
+                      fileExtensions: ["svg"], writesFile: true),
             Parameter("y", .oneOf([.name, .list(.name)]), required: true, doc: "What to draw: a row field (clean_accuracy, robust_accuracy, attack_success, n) or measurement name, or a list of them."),
             Parameter("x", .name, default: .name("x"), doc: "The x coordinate: the rows' sweep value (`x=` on report or measure) or another field or measurement."),
             Parameter("title", .string, doc: "Title above the chart (default: y versus x)."),
@@ -27,7 +27,7 @@ enum PlotStage {
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { _, arguments, _, context in
             let args = ArgumentReader(stage: "plot", arguments: arguments)
-            let path = state.outputPath(try args.text("path"), base: context.baseDirectory)
+            let path = try state.writablePath(try args.text("path"), base: context.baseDirectory)
             guard (path as NSString).pathExtension.lowercased() == "svg" else {
                 throw RuntimeError("`plot` writes SVG; give it a file name ending in .svg")
             }

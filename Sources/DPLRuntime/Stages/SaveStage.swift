@@ -15,14 +15,14 @@ enum SaveStage {
         output: .any,
         parameters: [
             Parameter("path", .string, required: true, doc: "The file; relative paths are under the script's folder.",
-                      fileExtensions: ["safetensors", "json", "csv", "png"]),
+                      fileExtensions: ["safetensors", "json", "csv", "png"], writesFile: true),
             Parameter("n", .integer, default: .number(8), minimum: 1, doc: "Images per row in a .png grid."),
         ], positional: ["path"])
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { input, arguments, _, context in
             let args = ArgumentReader(stage: "save", arguments: arguments)
-            let given = state.outputPath(try args.text("path"), base: context.baseDirectory)
+            let given = try state.writablePath(try args.text("path"), base: context.baseDirectory)
             let ext = (given as NSString).pathExtension.lowercased()
             let shard = try SessionSettings(context).shard()
             // Every shard writes its own result files, so parallel shards never overwrite each other.

@@ -23,7 +23,7 @@ enum TrainStage {
             Parameter("max_t", .integer, default: .number(300), minimum: 1, maximum: 1000, doc: "diffusion: timesteps are drawn from 0..<max_t (purification uses the low-noise end)."),
             Parameter("ema", .number, default: .number(0.999), minimum: 0, maximum: 1, doc: "diffusion: decay of the saved weight average (0 saves the raw weights)."),
             Parameter("validate", .value(RuntimeKinds.dataset), doc: "A held-out dataset: accuracy after every epoch (classifier), denoising loss per noise level at the end (diffusion)."),
-            Parameter("checkpoint", .string, doc: "Checkpoint file (default: <out>/train-<arch>.checkpoint.safetensors)."),
+            Parameter("checkpoint", .string, doc: "Checkpoint file (default: <out>/train-<arch>.checkpoint.safetensors).", writesFile: true),
             Parameter("resume", .bool, default: .bool(false), doc: "Continue from the checkpoint instead of starting over."),
         ], positional: ["role"])
 
@@ -39,9 +39,9 @@ enum TrainStage {
             }
             let role = try args.text("role")
             let archName = args.optionalText("arch") ?? (role == "classifier" ? "cnn-small" : "unet-tiny")
-            let checkpoint = args.optionalText("checkpoint").map { state.outputPath($0, base: context.baseDirectory) }
-                ?? (state.outputPath(settings.outputFolder, base: context.baseDirectory) as NSString)
-                    .appendingPathComponent("train-\(archName).checkpoint.safetensors")
+            let checkpoint = try args.optionalText("checkpoint").map { try state.writablePath($0, base: context.baseDirectory) }
+                ?? state.writablePath((settings.outputFolder as NSString).appendingPathComponent("train-\(archName).checkpoint.safetensors"),
+                                      base: context.baseDirectory)
             let validation = args.value("validate")?.runtimeValue(as: DatasetValue.self)?.dataset
             let resume = try args.bool("resume") && FileManager.default.fileExists(atPath: checkpoint)
             if role == "diffusion" {

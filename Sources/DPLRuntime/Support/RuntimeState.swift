@@ -27,10 +27,34 @@ final class RuntimeState {
     /// Whether smoke mode's announcement was printed since smoke mode was switched on.
     var smokeAnnounced = false
 
-    /// A state whose stages write under `outputRedirect` when it is given.
-    init(outputRedirect: String? = nil) {
+    /// Where the script may write (its folder and the `--allow-write` folders).
+    let writePolicy: WritePolicy
+
+    /// A state whose stages write under `outputRedirect` when it is given, and otherwise only
+    /// where `writePolicy` allows.
+    init(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy()) {
         self.outputRedirect = outputRedirect
+        self.writePolicy = writePolicy
         models = ModelLibrary(openedFiles: openedFiles)
+    }
+
+    /// The path a stage writes for the path a script names (`outputPath`), refused when it
+    /// leaves the places the script may write: with an output redirect (`dpl verify`), the
+    /// redirect folder and nothing else; otherwise the write policy's folders. `..` and
+    /// symbolic links are resolved before judging.
+    /// - Throws: `RuntimeError` naming the path and the fix.
+    func writablePath(_ path: String, base: String) throws -> String {
+        let target = outputPath(path, base: base)
+        if let outputRedirect {
+            guard WritePolicy.contains(WritePolicy.realPath(outputRedirect), WritePolicy.realPath(target)) else {
+                throw RuntimeError("`\(path)` leads outside the rerun's folder \(outputRedirect); a verified rerun writes only there")
+            }
+            return target
+        }
+        if let refusal = writePolicy.refusal(toWrite: target, scriptFolder: base) {
+            throw RuntimeError("cannot write \(refusal)")
+        }
+        return target
     }
 
     /// Where a stage writes the file a script names `path`: resolved against the script's folder,
