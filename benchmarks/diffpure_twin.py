@@ -128,7 +128,7 @@ class KeyedIncrements:
     levy_area_approximation = property(lambda self: "none")
 
 
-def purify(runner_module, model, images, t, ids, adjoint=False):
+def purify(runner_module, model, images, t, ids):
     """runners/diffpure_sde.py `RevGuidedDiffusion.image_editing_sample` for one sample step,
     with DPL's keyed noise, on images in [0, 1] (eval_sde_adv.py's `(x − 0.5) · 2` and
     `(x + 1) · 0.5`). Returns (x_t, the reverse process's output on the [−1, 1] scale)."""
@@ -142,8 +142,9 @@ def purify(runner_module, model, images, t, ids, adjoint=False):
     ts = torch.linspace(t0, t1, 2)
     x_ = x.view(x.shape[0], -1)
     bm = KeyedIncrements(float(ts[0]), 1e-3, tuple(x_.shape), ids)
-    solve = torchsde.sdeint_adjoint if adjoint else torchsde.sdeint
-    xs_ = solve(rev, x_, ts, method="euler", bm=bm, dt=1e-3)
+    # DiffPure calls sdeint_adjoint; its forward pass is sdeint's (the adjoint differs only in
+    # how it backpropagates), and sdeint lets autograd differentiate the steps exactly.
+    xs_ = torchsde.sdeint(rev, x_, ts, method="euler", bm=bm, dt=1e-3)
     return x, xs_[-1].view(x.shape)
 
 
@@ -167,11 +168,18 @@ def main():
     model = mutils.get_model("ncsnpp")(config)
     randomize(model, seed=12)
     model.eval()
-    print(f"reduced (nf {config.model.nf}, {config.model.num_res_blocks} res block): {parameter_count(model)} parameters")
-
     g = torch.Generator().manual_seed(5)
     x = torch.randn((2, 3, 32, 32), generator=g) * 0.6
     labels = torch.tensor([0.1, 0.537], dtype=torch.float32) * 999
+    # A trained model predicts eps of unit size; scale the last convolution so this one does
+    # too, or the score would barely move the SDE and the twin would check little.
+    with torch.no_grad():
+        last = model.all_modules[-1]
+        gain = 1.0 / model(x, labels).std()
+        last.weight.mul_(gain)
+        last.bias.mul_(gain)
+    print(f"reduced (nf {config.model.nf}, {config.model.num_res_blocks} res block): {parameter_count(model)} parameters")
+
     with torch.no_grad():
         out = model(x, labels)
     print(f"network output: mean |eps| {out.abs().mean():.4f}")
@@ -184,17 +192,16 @@ def main():
           f"{(((rev20 + 1) * 0.5 - purified20) != 0).float().mean() * 100:.1f}% of values clamped")
 
     # The exact gradient of the discretized purification (backprop through the Euler steps),
-    # which is what DPL computes; DiffPure itself backpropagates with torchsde's adjoint.
+    # which is what DPL computes. DiffPure itself backpropagates with torchsde's adjoint, which
+    # solves an adjoint SDE backward on its own grid and asks the Brownian motion for other
+    # intervals than the forward steps; the keyed increments above answer only the forward
+    # steps' intervals, so the adjoint cannot be twinned with them.
     weights = torch.randn((2, 3, 32, 32), generator=g)
     leaf = images.clone().requires_grad_(True)
     _, rev3 = purify(runner, model, leaf, 3, SAMPLE_IDS)
     loss = (((rev3 + 1) * 0.5).clamp(0, 1) * weights).sum()
     grad3, = torch.autograd.grad(loss, leaf)
-    leaf = images.clone().requires_grad_(True)
-    _, rev3a = purify(runner, model, leaf, 3, SAMPLE_IDS, adjoint=True)
-    grad3a, = torch.autograd.grad((((rev3a + 1) * 0.5).clamp(0, 1) * weights).sum(), leaf)
-    print(f"t=3 gradient: norm {grad3.norm():.4f}; adjoint vs backprop relative L2 "
-          f"{(grad3a - grad3).norm() / grad3.norm():.2e}")
+    print(f"t=3 gradient: norm {grad3.norm():.4f}")
 
     if not args.write_fixtures:
         return
