@@ -25,6 +25,9 @@ extension Architecture {
         public static let widenFactor = 64
         /// Most residual blocks per level of an `ncsnpp` (DiffPure's has 8).
         public static let residualBlocks = 64
+        /// Largest resolution an `ncsnpp` may attend at: attention keeps a [pixels, pixels]
+        /// matrix per image, 64 MB at 64×64 (DiffPure's attends at 16×16).
+        public static let attentionResolution = 64
         /// Longest `sigmas` buffer of an `ncsnpp` (upstream's `num_scales`; DiffPure's is 1000).
         public static let scales = 100_000
     }
@@ -80,7 +83,7 @@ extension Architecture {
             try check.range("residualBlocks", c.residualBlocks, 1...Limits.residualBlocks)
             try check.count("attentionResolutions", c.attentionResolutions.count, 0...8)
             for (index, resolution) in c.attentionResolutions.enumerated() {
-                try check.range("attentionResolutions[\(index)]", resolution, 1...c.imageSize)
+                try check.range("attentionResolutions[\(index)]", resolution, 1...min(c.imageSize, Limits.attentionResolution))
             }
             try check.range("scales", c.scales, 1...Limits.scales)
             for (field, value) in [("sigmaMin", c.sigmaMin), ("sigmaMax", c.sigmaMax)] where !(value > 0 && value.isFinite) {

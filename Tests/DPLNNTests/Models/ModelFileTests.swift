@@ -119,6 +119,7 @@ struct ModelFileMetadataTests {
         #expect(try loadError("ncsnpp", #"{"scales":4611686018427387904}"#).contains("with `scales` = 4611686018427387904, which must be from 1 to 100000"))
         #expect(try loadError("ncsnpp", #"{"sigmaMin":0}"#).contains("with `sigmaMin` = 0.0, which must be a positive number"))
         #expect(try loadError("ncsnpp", #"{"channelMultipliers":[1,2,2,2,2,2,2,2,2]}"#).contains("whose `channelMultipliers` has 9 entries, which must be from 1 to 8"))
+        #expect(try loadError("ncsnpp", #"{"imageSize":4096,"attentionResolutions":[4096]}"#).contains("with `attentionResolutions[0]` = 4096, which must be from 1 to 64"))
         #expect(try loadError("ncsnpp", "{}").contains("describes a ncsnpp model of 106633579 weights, but holds 4"))
     }
 

@@ -64,6 +64,21 @@ struct NCSNppTests {
         #expect(Architecture(named: "ncsnpp") == .ncsnpp(.cifar10))
     }
 
+    /// The same bits for one and two engine threads, output and input gradient.
+    @Test func resultsDoNotDependOnTheThreadCount() throws {
+        let file = try fixture()
+        let model = try Self.twinModel()
+        let x = try file.tensor(named: "input.x"), labels = try file.tensor(named: "input.labels").scalars
+        func run() throws -> [Float] {
+            let leaf = x.requiringGrad()
+            let output = try withGradients { try model.predictNoise(leaf, timesteps: labels) }
+            return output.scalars + (try gradients(of: output, wrt: [leaf], seed: output.detached())[0].scalars)
+        }
+        let one = try EngineThreads.with(1) { try run() }
+        let two = try EngineThreads.with(2) { try run() }
+        #expect(one == two)
+    }
+
     @Test func sigmasAreTheGeometricNoiseLevels() throws {
         let file = try fixture()
         let model = try NCSNpp(Self.reduced, key: RandomKey(seed: 1, purpose: "test"))
