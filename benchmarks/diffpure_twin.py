@@ -148,6 +148,50 @@ def purify(runner_module, model, images, t, ids):
     return x, xs_[-1].view(x.shape)
 
 
+def adm_fixture(checkout, out_dir, write):
+    """guided-diffusion's UNetModel as DiffPure builds it for ImageNet (configs/imagenet.yml over
+    `model_and_diffusion_defaults()`), its full-size parameter count, and a reduced twin:
+    16×16, 32 channels, channel_mult (1, 2), one block per level, attention at 8 with 16
+    channels per head, learned sigma, scale-shift norm, residual up/down-sampling."""
+    from guided_diffusion.script_util import create_model, model_and_diffusion_defaults
+    keys = ("image_size", "num_channels", "num_res_blocks", "channel_mult", "learn_sigma", "class_cond",
+            "use_checkpoint", "attention_resolutions", "num_heads", "num_head_channels", "num_heads_upsample",
+            "use_scale_shift_norm", "dropout", "resblock_updown", "use_fp16", "use_new_attention_order")
+    imagenet = read_config(os.path.join(checkout, "configs", "imagenet.yml"))
+    full_args = model_and_diffusion_defaults()
+    full_args.update(vars(imagenet.model))
+    full_args["use_fp16"] = False
+    full = create_model(**{k: full_args[k] for k in keys})
+    full_params = parameter_count(full)
+    print(f"full ImageNet 256x256 ADM (configs/imagenet.yml): {full_params} parameters")
+    del full
+    small_args = dict(full_args, image_size=16, num_channels=32, num_res_blocks=1, channel_mult="1,2",
+                      attention_resolutions="8", num_head_channels=16)
+    model = create_model(**{k: small_args[k] for k in keys})
+    randomize(model, seed=21)
+    model.eval()
+    g = torch.Generator().manual_seed(8)
+    x = torch.randn((2, 3, 16, 16), generator=g) * 0.6
+    t = torch.tensor([3.0, 517.0])
+    with torch.no_grad():
+        last = model.out[2]
+        gain = 1.0 / model(x, t).std()
+        last.weight.mul_(gain)
+        last.bias.mul_(gain)
+        out = model(x, t)
+    print(f"reduced ADM: {parameter_count(model)} parameters, output {tuple(out.shape)}")
+    if not write:
+        return
+    from safetensors.torch import save_file
+    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    tensors.update({"input.x": x, "input.t": t, "output": out})
+    path = os.path.join(out_dir, "adm_twin.safetensors")
+    save_file(tensors, path, metadata={"upstream": f"NVlabs/DiffPure@{UPSTREAM_COMMIT}", "full_parameter_count": str(full_params),
+                                       "parameter_order": ",".join(n for n, _ in model.named_parameters()),
+                                       "made_by": "benchmarks/diffpure_twin.py"})
+    os.chmod(path, 0o644)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--diffpure", required=True, help=f"a checkout of NVlabs/DiffPure at {UPSTREAM_COMMIT}")
@@ -203,6 +247,7 @@ def main():
     grad3, = torch.autograd.grad(loss, leaf)
     print(f"t=3 gradient: norm {grad3.norm():.4f}")
 
+    adm_fixture(args.diffpure, args.out, args.write_fixtures)
     if not args.write_fixtures:
         return
     from safetensors.torch import save_file
