@@ -3,11 +3,12 @@ import DPLTensor
 
 // MARK: - DiffPure's full-size score model
 
-/// DiffPure's CIFAR-10 NCSN++ (`ncsnpp`, 106.6M parameters), freshly initialized: the cost of
+/// DiffPure's score models, freshly initialized: CIFAR-10 NCSN++ (`ncsnpp`, 106.6M parameters) and
+/// ImageNet ADM (552.8M). For NCSN++, the cost of
 /// one reverse SDE step is one of these forward passes per image, and an exact-gradient attack
 /// pays for the backward pass too (docs/models.md projects DiffPure's evaluation from them).
 enum ScoreModelWorkloads {
-    static let all: [Workload] = [ncsnppForward, ncsnppInputGradient]
+    static let all: [Workload] = [ncsnppForward, ncsnppInputGradient, admForward]
 
     /// ε̂ for a batch of 4 CIFAR-10 images at label 99.9 (τ = 0.1), no graph recorded.
     static let ncsnppForward = Workload("ncsnpp_cifar10_forward_b4") {
@@ -30,5 +31,14 @@ enum ScoreModelWorkloads {
             let output = try withGradients { try model.predictNoise(leaf, timesteps: [99.9]) }
             _ = try gradients(of: output, wrt: [leaf], seed: .ones(output.shape))
         }
+    }
+
+    /// DiffPure's ImageNet model (`ADMUNet`, 552.8M parameters, 2.2 GB) on one 256×256 image
+    /// at timestep 100, no graph recorded.
+    static let admForward = Workload("adm_imagenet256_forward_b1") {
+        let model = try ADMUNet(.imagenet256, key: RandomKey(seed: 1, purpose: "bench.adm"))
+        var random = BenchRandom(seed: 11)
+        let image = try random.tensor([1, 3, 256, 256])
+        return { _ = try withoutGradients { try model.predictNoise(image, timesteps: [100]) } }
     }
 }

@@ -95,6 +95,33 @@ extension Architecture {
             if let width = normed.first(where: { $0 % ncsnppGroups($0) != 0 }) {
                 throw check.error("nf", c.nf, "gives a layer of width \(width), which GroupNorm cannot split into \(ncsnppGroups(width)) groups; use an nf divisible by 4 (by 32 from 128 on)")
             }
+        case .adm(let c):
+            try check.range("imageChannels", c.imageChannels, 1...Limits.imageChannels)
+            try check.range("imageSize", c.imageSize, 1...Limits.imageSize)
+            try check.range("modelChannels", c.modelChannels, 32...Limits.width)
+            if c.modelChannels % 32 != 0 {
+                throw check.error("modelChannels", c.modelChannels, "must be a multiple of 32 (every GroupNorm has 32 groups)")
+            }
+            try check.count("channelMultipliers", c.channelMultipliers.count, 1...8)
+            for (index, multiplier) in c.channelMultipliers.enumerated() {
+                try check.range("channelMultipliers[\(index)]", multiplier, 1...max(1, Limits.width / c.modelChannels))
+            }
+            if c.imageSize % (1 << (c.channelMultipliers.count - 1)) != 0 {
+                throw check.error("imageSize", c.imageSize, "must be divisible by \(1 << (c.channelMultipliers.count - 1)) to go down \(c.channelMultipliers.count - 1) levels")
+            }
+            try check.range("residualBlocks", c.residualBlocks, 1...Limits.residualBlocks)
+            try check.count("attentionResolutions", c.attentionResolutions.count, 0...8)
+            for (index, resolution) in c.attentionResolutions.enumerated() {
+                try check.range("attentionResolutions[\(index)]", resolution, 1...min(c.imageSize, Limits.attentionResolution))
+            }
+            try check.range("headChannels", c.headChannels, 1...Limits.width)
+            // Heads split every attended width (the middle block's always attends).
+            let attended = c.channelMultipliers.enumerated()
+                .filter { c.attentionResolutions.contains(c.imageSize >> $0.offset) }.map { $0.element * c.modelChannels }
+                + [(c.channelMultipliers.last ?? 1) * c.modelChannels]
+            if let width = attended.first(where: { $0 % c.headChannels != 0 }) {
+                throw check.error("headChannels", c.headChannels, "must divide every attention block's width (\(width) is one)")
+            }
         }
     }
 
@@ -190,6 +217,9 @@ extension Architecture {
             total.add(2, plan.outputWidth)
             conv(plan.outputWidth, c.imageChannels, kernel: 3)
             total.add(c.scales)                       // the `sigmas` buffer
+        case .adm(let c):
+            guard let count = c.parameterCount else { return nil }
+            total.add(count)
         }
         return total.value
     }

@@ -103,8 +103,10 @@ enum TrainStage {
     static func trainDiffusion(data: Dataset, args: ArgumentReader, archName: String, checkpoint: String, resume: Bool,
                                validation: Dataset?, settings: SessionSettings, context: StageContext) throws -> Value {
         guard let architecture = Architecture(named: archName), case .unet(var configuration) = architecture else {
-            if case .ncsnpp = Architecture(named: archName) {
-                throw RuntimeError("`train diffusion` trains unet architectures only; `\(archName)` is for weights trained elsewhere (DiffPure's CIFAR-10 checkpoint, docs/models.md): load it with model \"file.safetensors\" arch=\(archName)")
+            switch Architecture(named: archName) {
+            case .ncsnpp, .adm:
+                throw RuntimeError("`train diffusion` trains unet architectures only; `\(archName)` is for weights trained elsewhere (DiffPure's checkpoints, docs/models.md): load it with model \"file.safetensors\" arch=\(archName)")
+            default: break
             }
             throw RuntimeError("`train diffusion` needs a U-Net architecture such as unet-tiny; `\(archName)` is a classifier")
         }

@@ -80,6 +80,7 @@ struct ModelFileMetadataTests {
         case "cnn": defaults = try encoder.encode(CNNClassifier.Configuration.small)
         case "unet": defaults = try encoder.encode(UNet.Configuration.tiny)
         case "ncsnpp": defaults = try encoder.encode(NCSNpp.Configuration.cifar10)
+        case "adm": defaults = try encoder.encode(ADMUNet.Configuration.imagenet256)
         default: defaults = try encoder.encode(WideResNet.Configuration.wrn28x10)
         }
         var fields = try JSONSerialization.jsonObject(with: defaults) as? [String: Any] ?? [:]
@@ -123,6 +124,14 @@ struct ModelFileMetadataTests {
         #expect(try loadError("ncsnpp", "{}").contains("describes a ncsnpp model of 106633579 weights, but holds 4"))
     }
 
+    @Test func admSizesAreFieldErrors() throws {
+        #expect(try loadError("adm", #"{"headChannels":0}"#).contains("with `headChannels` = 0, which must be from 1 to 16384"))
+        #expect(try loadError("adm", #"{"headChannels":48}"#).contains("with `headChannels` = 48, which must divide every attention block's width (512 is one)"))
+        #expect(try loadError("adm", #"{"modelChannels":40}"#).contains("with `modelChannels` = 40, which must be a multiple of 32"))
+        #expect(try loadError("adm", #"{"attentionResolutions":[128]}"#).contains("with `attentionResolutions[0]` = 128, which must be from 1 to 64"))
+        #expect(try loadError("adm", "{}").contains("describes a adm model of 552814086 weights, but holds 4"))
+    }
+
     /// Sizes within the bounds can still describe far more weights than a small file holds.
     @Test func architectureLargerThanTheFileIsRefusedBeforeAllocating() throws {
         let text = try loadError("wrn", #"{"depth":994,"widenFactor":64}"#)
@@ -142,6 +151,8 @@ struct ModelFileMetadataTests {
                           attentionResolutions: [8, 4], scales: 10)),
             .ncsnpp(.init(imageChannels: 1, imageSize: 8, nf: 12, channelMultipliers: [2, 1], residualBlocks: 1,
                           attentionResolutions: [], skipRescale: false, centered: false)),
+            .adm(.init(imageChannels: 3, imageSize: 8, modelChannels: 32, channelMultipliers: [1, 2], residualBlocks: 1,
+                       attentionResolutions: [4], headChannels: 16)),
         ]
         for architecture in architectures {
             try architecture.validate(path: "built")
