@@ -5,5 +5,5 @@
 
 enum WorkloadRegistry {
     /// Every workload `dpl-bench` knows, in the order the table lists them.
-    static let all: [Workload] = TensorWorkloads.all + ModelWorkloads.all + PurificationWorkloads.all + AttackWorkloads.all
+    static let all: [Workload] = TensorWorkloads.all + ModelWorkloads.all + PurificationWorkloads.all + AttackWorkloads.all + ScoreModelWorkloads.all
 }

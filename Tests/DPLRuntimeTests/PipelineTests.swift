@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import DPLNN
+import DPLTensor
 @testable import DPLRuntime
 
 /// End-to-end scripts through the built-in stages on a tiny dataset with tiny trained models.
@@ -124,6 +126,25 @@ struct PipelineTests {
         #expect(result.error == nil, "\(result.error ?? "")")
         #expect(result.output.contains("t=2") && result.output.contains("t=4"))
         #expect(result.output.contains("accuracy"))
+    }
+
+    /// score_sde's NCSN++ (here a tiny configuration for the fixture's 8×8 gray images) loads from
+    /// a weight file and serves as `purify sampler=sde`'s noise model through the language;
+    /// `train diffusion` refuses it with the way to load one instead.
+    @Test func ncsnppFileServesAsTheSDEPurifiersModel() throws {
+        let model = try NCSNpp(.init(imageChannels: 1, imageSize: 8, nf: 8, channelMultipliers: [1, 2], residualBlocks: 1,
+                                     attentionResolutions: [4]), key: RandomKey(seed: 3, purpose: "test"))
+        try ModelFile.write(model, to: fixture.folder + "/score.safetensors")
+        let result = fixture.run("""
+        load images path="$DIR/images" | purify t=5 sampler=sde model="$DIR/score.safetensors" | classify model="$DIR/cnn.safetensors" | report
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        #expect(result.output.contains("sampler=sde") && result.output.contains("score.safetensors"), "\(result.output)")
+        let refused = fixture.run("""
+        load images path="$DIR/images" | train diffusion arch=ncsnpp steps=1
+        """)
+        #expect(refused.error?.contains("`train diffusion` trains unet architectures only; `ncsnpp` is for weights trained elsewhere") == true,
+                "\(refused.error ?? "")")
     }
 
     @Test func missingModelFileNamesTheFix() {

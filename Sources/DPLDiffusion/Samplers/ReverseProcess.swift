@@ -67,7 +67,7 @@ public struct ReverseProcess {
                 throw DiffusionError("sde sampler", "the step size is \(stepSize); give a positive step size such as 0.001")
             }
             ddimIndices = []
-            sdeTimes = ReverseProcess.sdeTimes(start: Double(t) / Double(schedule.stepCount), stepSize: stepSize)
+            sdeTimes = try ReverseProcess.sdeTimes(start: Double(t) / Double(schedule.stepCount), stepSize: stepSize)
         }
     }
 

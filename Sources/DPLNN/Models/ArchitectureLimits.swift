@@ -23,6 +23,13 @@ extension Architecture {
         public static let wideResNetDepth = 1_000
         /// Largest WideResNet widening factor.
         public static let widenFactor = 64
+        /// Most residual blocks per level of an `ncsnpp` (DiffPure's has 8).
+        public static let residualBlocks = 64
+        /// Largest resolution an `ncsnpp` may attend at: attention keeps a [pixels, pixels]
+        /// matrix per image, 64 MB at 64×64 (DiffPure's attends at 16×16).
+        public static let attentionResolution = 64
+        /// Longest `sigmas` buffer of an `ncsnpp` (upstream's `num_scales`; DiffPure's is 1000).
+        public static let scales = 100_000
     }
 
     /// Checks every size of the configuration against `Limits` and the family's own rules.
@@ -76,6 +83,59 @@ extension Architecture {
             }
             for (index, value) in c.mean.enumerated() where !value.isFinite {
                 throw ModelFileError(path: path, "has a resnet `dpl.configuration` with `mean[\(index)]` = \(value), which must be a finite number; the file is damaged or was not made for this DPL")
+            }
+        case .ncsnpp(let c):
+            try check.range("imageChannels", c.imageChannels, 1...Limits.imageChannels)
+            try check.range("imageSize", c.imageSize, 1...Limits.imageSize)
+            try check.range("nf", c.nf, 4...Limits.width)
+            try check.count("channelMultipliers", c.channelMultipliers.count, 1...8)
+            for (index, multiplier) in c.channelMultipliers.enumerated() {
+                try check.range("channelMultipliers[\(index)]", multiplier, 1...max(1, Limits.width / c.nf))
+            }
+            if c.imageSize % (1 << (c.channelMultipliers.count - 1)) != 0 {
+                throw check.error("imageSize", c.imageSize, "must be divisible by \(1 << (c.channelMultipliers.count - 1)) to go down \(c.channelMultipliers.count - 1) levels")
+            }
+            try check.range("residualBlocks", c.residualBlocks, 1...Limits.residualBlocks)
+            try check.count("attentionResolutions", c.attentionResolutions.count, 0...8)
+            for (index, resolution) in c.attentionResolutions.enumerated() {
+                try check.range("attentionResolutions[\(index)]", resolution, 1...min(c.imageSize, Limits.attentionResolution))
+            }
+            try check.range("scales", c.scales, 1...Limits.scales)
+            for (field, value) in [("sigmaMin", c.sigmaMin), ("sigmaMax", c.sigmaMax)] where !(value > 0 && value.isFinite) {
+                throw ModelFileError(path: path, "has an ncsnpp `dpl.configuration` with `\(field)` = \(value), which must be a positive number; the file is damaged or was not made for this DPL")
+            }
+            // GroupNorm splits every width into min(width / 4, 32) groups, which must divide it.
+            let plan = c.plan()
+            let normed = plan.blocks.flatMap { [$0.input, $0.output] } + plan.attention + [plan.outputWidth]
+            if let width = normed.first(where: { $0 % ncsnppGroups($0) != 0 }) {
+                throw check.error("nf", c.nf, "gives a layer of width \(width), which GroupNorm cannot split into \(ncsnppGroups(width)) groups; use an nf divisible by 4 (by 32 from 128 on)")
+            }
+        case .adm(let c):
+            try check.range("imageChannels", c.imageChannels, 1...Limits.imageChannels)
+            try check.range("imageSize", c.imageSize, 1...Limits.imageSize)
+            try check.range("modelChannels", c.modelChannels, 32...Limits.width)
+            if c.modelChannels % 32 != 0 {
+                throw check.error("modelChannels", c.modelChannels, "must be a multiple of 32 (every GroupNorm has 32 groups)")
+            }
+            try check.count("channelMultipliers", c.channelMultipliers.count, 1...8)
+            for (index, multiplier) in c.channelMultipliers.enumerated() {
+                try check.range("channelMultipliers[\(index)]", multiplier, 1...max(1, Limits.width / c.modelChannels))
+            }
+            if c.imageSize % (1 << (c.channelMultipliers.count - 1)) != 0 {
+                throw check.error("imageSize", c.imageSize, "must be divisible by \(1 << (c.channelMultipliers.count - 1)) to go down \(c.channelMultipliers.count - 1) levels")
+            }
+            try check.range("residualBlocks", c.residualBlocks, 1...Limits.residualBlocks)
+            try check.count("attentionResolutions", c.attentionResolutions.count, 0...8)
+            for (index, resolution) in c.attentionResolutions.enumerated() {
+                try check.range("attentionResolutions[\(index)]", resolution, 1...min(c.imageSize, Limits.attentionResolution))
+            }
+            try check.range("headChannels", c.headChannels, 1...Limits.width)
+            // Heads split every attended width (the middle block's always attends).
+            let attended = c.channelMultipliers.enumerated()
+                .filter { c.attentionResolutions.contains(c.imageSize >> $0.offset) }.map { $0.element * c.modelChannels }
+                + [(c.channelMultipliers.last ?? 1) * c.modelChannels]
+            if let width = attended.first(where: { $0 % c.headChannels != 0 }) {
+                throw check.error("headChannels", c.headChannels, "must divide every attention block's width (\(width) is one)")
             }
         }
     }
@@ -177,6 +237,30 @@ extension Architecture {
                 }
             }
             linear(channels, c.classes)
+        case .ncsnpp(let c):
+            let timeWidth = 4 * c.nf
+            linear(c.nf, timeWidth)
+            linear(timeWidth, timeWidth)
+            conv(c.imageChannels, c.nf, kernel: 3)
+            let plan = c.plan()
+            for block in plan.blocks {
+                total.add(2, block.input)             // GroupNorm_0
+                conv(block.input, block.output, kernel: 3)
+                linear(timeWidth, block.output)       // Dense_0
+                total.add(2, block.output)            // GroupNorm_1
+                conv(block.output, block.output, kernel: 3)
+                if block.resamples { conv(block.input, block.output, kernel: 1) }
+            }
+            for channels in plan.attention {
+                total.add(2, channels)                // GroupNorm_0
+                total.add(4, channels + 1, channels)  // NIN_0…3: W [C, C] and b [C]
+            }
+            total.add(2, plan.outputWidth)
+            conv(plan.outputWidth, c.imageChannels, kernel: 3)
+            total.add(c.scales)                       // the `sigmas` buffer
+        case .adm(let c):
+            guard let count = c.parameterCount else { return nil }
+            total.add(count)
         }
         return total.value
     }

@@ -13,6 +13,10 @@ public enum Architecture: Equatable, Sendable {
     case wrn(WideResNet.Configuration)
     /// torchvision's bottleneck ResNet family (`resnet50`).
     case resnet(ResNet.Configuration)
+    /// score_sde's NCSN++ score network (`ncsnpp`: DiffPure's CIFAR-10 model by default).
+    case ncsnpp(NCSNpp.Configuration)
+    /// guided-diffusion's ADM U-Net (`adm-imagenet256`: DiffPure's ImageNet model by default).
+    case adm(ADMUNet.Configuration)
 
     /// The metadata value of `dpl.architecture`.
     public var familyName: String {
@@ -21,6 +25,8 @@ public enum Architecture: Equatable, Sendable {
         case .unet: return "unet"
         case .wrn: return "wrn"
         case .resnet: return "resnet"
+        case .ncsnpp: return "ncsnpp"
+        case .adm: return "adm"
         }
     }
 
@@ -31,6 +37,8 @@ public enum Architecture: Equatable, Sendable {
         case .unet(let configuration): return try UNet(configuration, key: key)
         case .wrn(let configuration): return try WideResNet(configuration, key: key)
         case .resnet(let configuration): return try ResNet(configuration, key: key)
+        case .ncsnpp(let configuration): return try NCSNpp(configuration, key: key)
+        case .adm(let configuration): return try ADMUNet(configuration, key: key)
         }
     }
 
@@ -40,19 +48,25 @@ public enum Architecture: Equatable, Sendable {
         else if let unet = model as? UNet { self = .unet(unet.configuration) }
         else if let wrn = model as? WideResNet { self = .wrn(wrn.configuration) }
         else if let resnet = model as? ResNet { self = .resnet(resnet.configuration) }
+        else if let ncsnpp = model as? NCSNpp { self = .ncsnpp(ncsnpp.configuration) }
+        else if let adm = model as? ADMUNet { self = .adm(adm.configuration) }
         else { return nil }
     }
 
     /// The architecture named on the command line or in a script: `cnn-small`, `unet-tiny`,
-    /// `unet` (base width 64, the larger variant), or `wrn-DEPTH-K` for any WideResNet
-    /// (`wrn-28-10`, `wrn-16-4`, …; CIFAR-10 shape: 3×32×32 images, 10 classes), or
-    /// `resnet50` (torchvision's, ImageNet: 1000 classes, any image size).
+    /// `unet` (base width 64, the larger variant), `wrn-DEPTH-K` for any WideResNet
+    /// (`wrn-28-10`, `wrn-16-4`, …; CIFAR-10 shape: 3×32×32 images, 10 classes), `resnet50`
+    /// (torchvision's, ImageNet: 1000 classes, any image size), `ncsnpp` (DiffPure's CIFAR-10
+    /// score model, configs/cifar10.yml), or `adm-imagenet256` (DiffPure's ImageNet score
+    /// model, configs/imagenet.yml).
     public init?(named name: String) {
         switch name {
         case "cnn-small", "cnn": self = .cnn(.small)
         case "unet-tiny": self = .unet(.tiny)
         case "unet": self = .unet(UNet.Configuration(baseWidth: 64, groups: 8))
         case "resnet50": self = .resnet(.resnet50)
+        case "ncsnpp": self = .ncsnpp(.cifar10)
+        case "adm-imagenet256": self = .adm(.imagenet256)
         default:
             let parts = name.split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count == 3, parts[0] == "wrn", let depth = Int(parts[1]), let widen = Int(parts[2]),
@@ -64,7 +78,7 @@ public enum Architecture: Equatable, Sendable {
 
     /// Names scripts may give as `arch=` (`init(named:)` accepts every `wrn-DEPTH-K`; these
     /// are the WideResNets of the robustness literature).
-    public static let names = ["cnn-small", "unet-tiny", "unet", "wrn-16-4", "wrn-28-10", "wrn-34-10", "wrn-70-16", "resnet50"]
+    public static let names = ["cnn-small", "unet-tiny", "unet", "wrn-16-4", "wrn-28-10", "wrn-34-10", "wrn-70-16", "resnet50", "ncsnpp", "adm-imagenet256"]
 }
 
 /// A model read from, or written to, a safetensors file whose metadata records the
@@ -108,7 +122,9 @@ public struct ModelFile {
             case "unet": architecture = .unet(try JSONDecoder().decode(UNet.Configuration.self, from: data))
             case "wrn": architecture = .wrn(try JSONDecoder().decode(WideResNet.Configuration.self, from: data))
             case "resnet": architecture = .resnet(try JSONDecoder().decode(ResNet.Configuration.self, from: data))
-            default: throw ModelFileError(path: path, "names the unknown architecture `\(family)`; known: cnn, unet, wrn, resnet")
+            case "ncsnpp": architecture = .ncsnpp(try JSONDecoder().decode(NCSNpp.Configuration.self, from: data))
+            case "adm": architecture = .adm(try JSONDecoder().decode(ADMUNet.Configuration.self, from: data))
+            default: throw ModelFileError(path: path, "names the unknown architecture `\(family)`; known: cnn, unet, wrn, resnet, ncsnpp, adm")
             }
         } catch let error as ModelFileError {
             throw error
@@ -172,6 +188,8 @@ public struct ModelFile {
         case .unet(let c): configuration = try encoder.encode(c)
         case .wrn(let c): configuration = try encoder.encode(c)
         case .resnet(let c): configuration = try encoder.encode(c)
+        case .ncsnpp(let c): configuration = try encoder.encode(c)
+        case .adm(let c): configuration = try encoder.encode(c)
         }
         all[configurationKey] = String(decoding: configuration, as: UTF8.self)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()

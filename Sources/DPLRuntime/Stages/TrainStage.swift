@@ -107,6 +107,11 @@ enum TrainStage {
     static func trainDiffusion(data: Dataset, args: ArgumentReader, archName: String, checkpoint: String, resume: Bool,
                                validation: Dataset?, settings: SessionSettings, context: StageContext) throws -> Value {
         guard let architecture = Architecture(named: archName), case .unet(var configuration) = architecture else {
+            switch Architecture(named: archName) {
+            case .ncsnpp, .adm:
+                throw RuntimeError("`train diffusion` trains unet architectures only; `\(archName)` is for weights trained elsewhere (DiffPure's checkpoints, docs/models.md): load it with model \"file.safetensors\" arch=\(archName)")
+            default: break
+            }
             throw RuntimeError("`train diffusion` needs a U-Net architecture such as unet-tiny; `\(archName)` is a classifier")
         }
         configuration.imageChannels = data.imageShape[0]

@@ -16,10 +16,16 @@ struct ReverseProcessTests {
         #expect(try ReverseProcess(sampler: .ddim(steps: 3), t: 10, model: model).ddimIndices == [9, 6, 2])
         let sde = try ReverseProcess(sampler: .sde(), t: 100, model: model)
         #expect(sde.stepCount == 100)
-        #expect(sde.sdeTimes.first == 0.1)
-        #expect(sde.sdeTimes.last == 1e-5)
-        #expect(abs(sde.sdeTimes[99] - 0.001) < 1e-12)
-        #expect(try ReverseProcess(sampler: .sde(stepSize: 0.02), t: 50, model: model).stepCount == 3)
+        // torchsde's float32 clock, as DiffPure runs it (values printed by torch 2.15 + torchsde 0.2.6).
+        #expect(sde.sdeTimes[0] == 0.10000002384185791)
+        #expect(sde.sdeTimes[1] == 0.09900003671646118)
+        #expect(sde.sdeTimes[99] == 0.0010012984275817871)
+        #expect(sde.sdeTimes[100] == 1.0013580322265625e-05)
+        let short = try ReverseProcess(sampler: .sde(), t: 3, model: model)
+        #expect(short.sdeTimes == [0.003000020980834961, 0.0020000338554382324, 0.001000046730041504, 1.0013580322265625e-05])
+        let coarse = try ReverseProcess(sampler: .sde(stepSize: 0.02), t: 50, model: model)
+        #expect(coarse.stepCount == 3)
+        #expect(coarse.sdeTimes == [0.050000011920928955, 0.030000030994415283, 0.010000050067901611, 1.0013580322265625e-05])
     }
 
     @Test("invalid settings name the problem")
@@ -30,6 +36,7 @@ struct ReverseProcessTests {
         #expect(throws: DiffusionError.self) { try ReverseProcess(sampler: .ddim(steps: 11), t: 10, model: model) }
         #expect(throws: DiffusionError.self) { try ReverseProcess(sampler: .ddim(steps: 5, eta: -1), t: 10, model: model) }
         #expect(throws: DiffusionError.self) { try ReverseProcess(sampler: .sde(stepSize: 0), t: 10, model: model) }
+        #expect(throws: DiffusionError.self) { try ReverseProcess(sampler: .sde(stepSize: 1e-9), t: 10, model: model) }
     }
 
     @Test("DDIM with eta = 1 and every step injects DDPM's β̃ and ends with the same noise-free step")

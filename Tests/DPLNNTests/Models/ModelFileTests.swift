@@ -79,6 +79,8 @@ struct ModelFileMetadataTests {
         switch family {
         case "cnn": defaults = try encoder.encode(CNNClassifier.Configuration.small)
         case "unet": defaults = try encoder.encode(UNet.Configuration.tiny)
+        case "ncsnpp": defaults = try encoder.encode(NCSNpp.Configuration.cifar10)
+        case "adm": defaults = try encoder.encode(ADMUNet.Configuration.imagenet256)
         default: defaults = try encoder.encode(WideResNet.Configuration.wrn28x10)
         }
         var fields = try JSONSerialization.jsonObject(with: defaults) as? [String: Any] ?? [:]
@@ -111,6 +113,25 @@ struct ModelFileMetadataTests {
         #expect(try loadError("cnn", #"{"widths":[],"poolAfter":[]}"#).contains("whose `widths` has 0 entries, which must be from 1 to 64"))
     }
 
+    @Test func ncsnppSizesAreFieldErrors() throws {
+        #expect(try loadError("ncsnpp", #"{"nf":18}"#).contains("with `nf` = 18, which gives a layer of width 18, which GroupNorm cannot split into 4 groups"))
+        #expect(try loadError("ncsnpp", #"{"residualBlocks":1000000}"#).contains("with `residualBlocks` = 1000000, which must be from 1 to 64"))
+        #expect(try loadError("ncsnpp", #"{"imageSize":36}"#).contains("with `imageSize` = 36, which must be divisible by 8"))
+        #expect(try loadError("ncsnpp", #"{"scales":4611686018427387904}"#).contains("with `scales` = 4611686018427387904, which must be from 1 to 100000"))
+        #expect(try loadError("ncsnpp", #"{"sigmaMin":0}"#).contains("with `sigmaMin` = 0.0, which must be a positive number"))
+        #expect(try loadError("ncsnpp", #"{"channelMultipliers":[1,2,2,2,2,2,2,2,2]}"#).contains("whose `channelMultipliers` has 9 entries, which must be from 1 to 8"))
+        #expect(try loadError("ncsnpp", #"{"imageSize":4096,"attentionResolutions":[4096]}"#).contains("with `attentionResolutions[0]` = 4096, which must be from 1 to 64"))
+        #expect(try loadError("ncsnpp", "{}").contains("describes a ncsnpp model of 106633579 weights, but holds 4"))
+    }
+
+    @Test func admSizesAreFieldErrors() throws {
+        #expect(try loadError("adm", #"{"headChannels":0}"#).contains("with `headChannels` = 0, which must be from 1 to 16384"))
+        #expect(try loadError("adm", #"{"headChannels":48}"#).contains("with `headChannels` = 48, which must divide every attention block's width (512 is one)"))
+        #expect(try loadError("adm", #"{"modelChannels":40}"#).contains("with `modelChannels` = 40, which must be a multiple of 32"))
+        #expect(try loadError("adm", #"{"attentionResolutions":[128]}"#).contains("with `attentionResolutions[0]` = 128, which must be from 1 to 64"))
+        #expect(try loadError("adm", "{}").contains("describes a adm model of 552814086 weights, but holds 4"))
+    }
+
     /// Sizes within the bounds can still describe far more weights than a small file holds.
     @Test func architectureLargerThanTheFileIsRefusedBeforeAllocating() throws {
         let text = try loadError("wrn", #"{"depth":994,"widenFactor":64}"#)
@@ -126,6 +147,12 @@ struct ModelFileMetadataTests {
             .cnn(.small), .cnn(.init(inputChannels: 3, imageSize: 32, widths: [8, 16], poolAfter: [true, false], hidden: 12, classes: 7)),
             .unet(.tiny), .unet(.init(imageChannels: 3, imageSize: 16, baseWidth: 8, channelMultipliers: [1, 3], groups: 4)),
             .wrn(.init(depth: 10, widenFactor: 1, imageSize: 8, classes: 4)), .wrn(.init(depth: 16, widenFactor: 2)),
+            .ncsnpp(.init(imageChannels: 3, imageSize: 16, nf: 8, channelMultipliers: [1, 2, 3], residualBlocks: 2,
+                          attentionResolutions: [8, 4], scales: 10)),
+            .ncsnpp(.init(imageChannels: 1, imageSize: 8, nf: 12, channelMultipliers: [2, 1], residualBlocks: 1,
+                          attentionResolutions: [], skipRescale: false, centered: false)),
+            .adm(.init(imageChannels: 3, imageSize: 8, modelChannels: 32, channelMultipliers: [1, 2], residualBlocks: 1,
+                       attentionResolutions: [4], headChannels: 16)),
         ]
         for architecture in architectures {
             try architecture.validate(path: "built")
