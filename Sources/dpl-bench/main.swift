@@ -25,6 +25,8 @@ func runBenchmarks() throws {
 
 // The same kernels `dpl` runs with (BLASKernel.swift).
 BLASKernel.selectFasterKernel()
+// The allocator settings `dpl` runs with (EngineMemory.swift).
+EngineMemory.keepFreedBuffers()
 do {
     try runBenchmarks()
 } catch let error as BenchmarkError {
