@@ -56,9 +56,10 @@ def timed(command, env=None):
     return result.stdout, peak_kb / 1024
 
 
-def run_dpl(binary, name, threads, repeats):
+def run_dpl(binary, name, threads, repeats, warmup):
     """(median seconds, FLOPs or None, peak RSS MB) of one dpl-bench workload."""
-    out, rss = timed([binary, "--filter", name, "--threads", str(threads), "--repeats", str(repeats)])
+    out, rss = timed([binary, "--filter", name, "--threads", str(threads), "--repeats", str(repeats)]
+                     + ([] if warmup else ["--warmup", "0"]))
     for line in out.splitlines():
         cells = line.split()
         if cells and cells[0] == name:
@@ -68,9 +69,9 @@ def run_dpl(binary, name, threads, repeats):
     sys.exit(f"side_by_side.py: dpl-bench printed no row for {name}:\n{out}")
 
 
-def run_torch(python, name, threads, repeats):
+def run_torch(python, name, threads, repeats, warmup):
     out, rss = timed([python, os.path.join(HERE, "torch_bench.py"), "--filter", name, "--threads", str(threads),
-                      "--repeats", str(repeats), "--json"])
+                      "--repeats", str(repeats), "--warmup", "1" if warmup else "0", "--json"])
     results = json.loads(out)
     if name not in results:
         sys.exit(f"side_by_side.py: torch_bench.py has no workload {name}")
@@ -87,23 +88,26 @@ def main():
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", nargs="*", default=DEFAULT_WORKLOADS)
     parser.add_argument("--slow-repeats", type=int, default=1,
-                        help="repeats for apgd20_eot4_purify_t20_b16 (minutes per run)")
+                        help="repeats for apgd20_eot4_purify_t20_b16 (minutes per run; no warm-up run)")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
 
     rows = []
     for name in args.only:
-        repeats = args.slow_repeats if name.startswith("apgd") else args.repeats
+        slow = name.startswith("apgd")
+        repeats, warmup = (args.slow_repeats, False) if slow else (args.repeats, True)
         load = load_average()
         base, dpl, torch = [], [], []
         flops = None
         for _ in range(args.rounds):
-            if args.baseline:
-                seconds, _, rss = run_dpl(args.baseline, name, args.threads, repeats)
+            # An older binary may not know --warmup 0, and a minute-long workload is not
+            # worth timing three ways: the baseline skips the slow workloads.
+            if args.baseline and warmup:
+                seconds, _, rss = run_dpl(args.baseline, name, args.threads, repeats, warmup)
                 base.append((seconds, rss))
-            seconds, flops, rss = run_dpl(args.dpl_bench, name, args.threads, repeats)
+            seconds, flops, rss = run_dpl(args.dpl_bench, name, args.threads, repeats, warmup)
             dpl.append((seconds, rss))
-            torch.append(run_torch(args.python, name, args.threads, repeats))
+            torch.append(run_torch(args.python, name, args.threads, repeats, warmup))
             print(f"{name}: round done, load {load_average():.1f}", file=sys.stderr)
         rows.append((name, flops, load, base, dpl, torch))
 
@@ -121,11 +125,11 @@ def main():
         d, t = median(dpl), median(torch)
         cells = [name, f"{flops / 1e9:.1f}" if flops else "-", f"{load:.1f}"]
         if args.baseline:
-            cells.append(f"{median(base):.4g}")
+            cells.append(f"{median(base):.4g}" if base else "-")
         cells += [f"{d:.4g}", f"{t:.4g}", f"{d / t:.2f}",
                   f"{flops / d / 1e9:.1f}" if flops else "-", f"{flops / t / 1e9:.1f}" if flops else "-"]
         if args.baseline:
-            cells.append(f"{peak(base):.0f}")
+            cells.append(f"{peak(base):.0f}" if base else "-")
         cells += [f"{peak(dpl):.0f}", f"{peak(torch):.0f}"]
         table.append(cells)
     if args.markdown:

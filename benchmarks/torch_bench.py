@@ -220,6 +220,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (0 for minute-long workloads)")
     parser.add_argument("--filter", default="")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--compare", nargs=2, metavar=("DPL_JSON", "TORCH_JSON"),
@@ -235,7 +236,8 @@ def main():
     for name, (fn, flops) in workloads().items():
         if args.filter not in name:
             continue
-        fn()  # warm-up
+        for _ in range(args.warmup):
+            fn()
         times = []
         for _ in range(args.repeats):
             start = time.perf_counter()
