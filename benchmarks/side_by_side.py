@@ -110,6 +110,8 @@ def main():
             torch.append(run_torch(args.python, name, args.threads, repeats, warmup))
             print(f"{name}: round done, load {load_average():.1f}", file=sys.stderr)
         rows.append((name, flops, load, base, dpl, torch))
+        # A partial table survives an interrupted run: each workload's raw numbers as it ends.
+        print(f"{name}: flops {flops} load {load} before {base} dpl {dpl} torch {torch}", file=sys.stderr)
 
     def median(pairs):
         return statistics.median(p[0] for p in pairs) if pairs else None
