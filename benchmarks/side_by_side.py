@@ -143,8 +143,10 @@ def main():
         widths = [max(len(r[i]) for r in [header] + table) for i in range(len(header))]
         for cells in [header] + table:
             print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))))
-    print(f"(threads {args.threads}, median of {args.repeats} runs per process, {args.rounds} round(s); "
-          f"load = 1-minute load average before the workload)")
+    slow = any(name.startswith("apgd") for name in args.only)
+    print(f"(threads {args.threads}, median of {args.repeats} runs per process after a warm-up"
+          + (f"; apgd: {args.slow_repeats} run(s), no warm-up" if slow else "")
+          + f"; {args.rounds} round(s); load = 1-minute load average before the workload)")
 
 
 if __name__ == "__main__":
