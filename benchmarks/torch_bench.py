@@ -125,6 +125,69 @@ def workloads():
         for p in unet.parameters():
             p.requires_grad_(True)
 
+    def purify_classify(x):
+        """Purification (t=20, fresh noise per call, as seed=random) then cnn-small logits."""
+        ab = alpha_bar[20]
+        xt = ab.sqrt() * (2 * x - 1) + (1 - ab).sqrt() * torch.randn(x.shape, generator=g)
+        purified = (reverse_ddpm(xt, 20).clamp(-1, 1) + 1) * 0.5
+        return cnn(purified)
+
+    y16 = torch.randint(0, 10, (16,), generator=g)
+
+    def apgd20_eot4():
+        """APGD-CE (Croce & Hein 2020: 20 iterations, momentum 0.75, step 2*eps halved at the
+        checkpoints, restart from the best point) with EOT over 4 draws through purification:
+        21 gradient evaluations x 4 draws, each a full backward through 20 reverse steps and
+        cnn-small, batch 16 -- the work of dpl-bench's apgd20_eot4_purify_t20_b16."""
+        eps, steps, rho = 8 / 255, 20, 0.75
+        for p in list(unet.parameters()) + list(cnn.parameters()):
+            p.requires_grad_(False)
+        clean = x16
+
+        def loss_and_grad(x):
+            total_loss = torch.zeros(x.shape[0])
+            total_grad = torch.zeros_like(x)
+            for _ in range(4):
+                xi = x.clone().requires_grad_(True)
+                losses = F.cross_entropy(purify_classify(xi), y16, reduction="none")
+                (grad,) = torch.autograd.grad(losses.sum(), xi)
+                total_loss += losses.detach()
+                total_grad += grad
+            return total_loss / 4, total_grad / 4
+
+        x = (clean + eps * torch.empty_like(clean).uniform_(-1, 1, generator=g)).clamp(0, 1)
+        loss, grad = loss_and_grad(x)
+        best_x, best_loss, best_grad = x.clone(), loss.clone(), grad.clone()
+        step = torch.full((16, 1, 1, 1), 2 * eps)
+        previous = x.clone()
+        checkpoints, interval, since, history = 0, max(int(0.22 * steps), 1), 0, [loss]
+        reduced = torch.ones(16, dtype=torch.bool)
+        best_at_checkpoint = best_loss.clone()
+        for it in range(steps):
+            weight = 0.75 if it > 0 else 1.0
+            z = torch.min(torch.max(x + step * grad.sign(), clean - eps), clean + eps).clamp(0, 1)
+            nxt = x + (z - x) * weight + (x - previous) * (1 - weight)
+            nxt = torch.min(torch.max(nxt, clean - eps), clean + eps).clamp(0, 1)
+            previous, x = x, nxt
+            loss, grad = loss_and_grad(x)
+            history.append(loss)
+            better = loss > best_loss
+            best_loss = torch.where(better, loss, best_loss)
+            best_x[better], best_grad[better] = x[better], grad[better]
+            since += 1
+            if since == interval:
+                increases = sum((history[-k] > history[-k - 1]).float() for k in range(1, interval + 1)
+                                if len(history) > k)
+                reduce = (increases <= interval * rho) | (~reduced & (best_at_checkpoint >= best_loss))
+                reduced = reduce
+                step[reduce] /= 2
+                x[reduce], grad[reduce] = best_x[reduce], best_grad[reduce]
+                best_at_checkpoint = best_loss.clone()
+                interval = max(interval - max(int(0.03 * steps), 1), max(int(0.06 * steps), 1))
+                since = 0
+        for p in list(unet.parameters()) + list(cnn.parameters()):
+            p.requires_grad_(True)
+
     return {
         "sgemm_512": (sgemm, 2 * 512 ** 3),
         "conv2d_32to64_28x28_b128_forward": (conv_forward, None),
@@ -136,6 +199,7 @@ def workloads():
         "pgd10_linf_cnn_b128": (pgd10, None),
         "purify_ddpm_t100_b64": (purify_t100, None),
         "purify_full_grad_t20_b16": (purify_grad_t20, None),
+        "apgd20_eot4_purify_t20_b16": (apgd20_eot4, None),
     }
 
 
@@ -156,6 +220,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (0 for minute-long workloads)")
     parser.add_argument("--filter", default="")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--compare", nargs=2, metavar=("DPL_JSON", "TORCH_JSON"),
@@ -171,7 +236,8 @@ def main():
     for name, (fn, flops) in workloads().items():
         if args.filter not in name:
             continue
-        fn()  # warm-up
+        for _ in range(args.warmup):
+            fn()
         times = []
         for _ in range(args.repeats):
             start = time.perf_counter()

@@ -13,7 +13,8 @@ enum AttackWorkloads {
 
     /// Ten L∞ PGD steps (ε = 8/255, step 2/255, random start) against `cnn-small`, batch 128:
     /// 10 forward+backward passes and one final forward.
-    static let pgdCNN = Workload("pgd10_linf_cnn_b128") {
+    static let pgdCNN = Workload("pgd10_linf_cnn_b128",
+                                 flops: 10 * WorkloadFlops.cnnInputGradient(batch: 128) + WorkloadFlops.cnnForward(batch: 128)) {
         let model = try CNNClassifier(.small, key: RandomKey(seed: 1, purpose: "bench.cnn"))
         let batch = try labelledBatch(size: 128, model: model)
         let pgd = try PGD(budget: AttackBudget(norm: .linf, epsilon: 8.0 / 255), steps: 10, stepSize: 2.0 / 255,
@@ -25,7 +26,9 @@ enum AttackWorkloads {
     /// APGD (20 iterations, ce loss, ε = 8/255) with EOT over 4 draws through `unet-tiny`
     /// DDPM purification at t = 20 (`seed=random`, `grad=full`, automatic checkpointing) and
     /// `cnn-small`, batch 16: 21 gradient evaluations × 4 draws = 84 purifications with backward.
-    static let apgdThroughPurification = Workload("apgd20_eot4_purify_t20_b16") {
+    static let apgdThroughPurification = Workload(
+        "apgd20_eot4_purify_t20_b16",
+        flops: 84 * (20 * WorkloadFlops.unetInputGradient(batch: 16) + WorkloadFlops.cnnInputGradient(batch: 16))) {
         let classifier = try CNNClassifier(.small, key: RandomKey(seed: 1, purpose: "bench.cnn"))
         let unet = try UNet(.tiny, key: RandomKey(seed: 1, purpose: "bench.unet"))
         let settings = PurificationSettings(t: 20, sampler: .ddpm, seed: .random(stream: SeedMode.defaultSeed), gradient: .full)

@@ -6,6 +6,8 @@ struct BenchmarkOptions {
     var filter: String?
     /// Timed runs per workload (after one untimed warm-up run).
     var repeats = 5
+    /// Untimed runs before the timed ones (0 for workloads that take minutes per run).
+    var warmups = 1
     /// The engine thread count; nil keeps the default (all cores).
     var threads: Int?
     /// Print one JSON object instead of the table.
@@ -14,10 +16,10 @@ struct BenchmarkOptions {
     var list = false
 
     static let usage = """
-        usage: dpl-bench [--filter SUBSTRING] [--repeats N] [--threads N] [--json] [--list]
+        usage: dpl-bench [--filter SUBSTRING] [--repeats N] [--warmup N] [--threads N] [--json] [--list]
 
         Runs the named workloads and reports the median seconds over N timed runs, after one
-        warm-up run. Progress goes to stderr; the table (or with --json, one JSON object
+        warm-up run (--warmup 0 skips it). Progress goes to stderr; the table (or with --json, one JSON object
         {"workload": median_seconds, ...}) goes to stdout.
         """
 
@@ -40,6 +42,12 @@ struct BenchmarkOptions {
             switch argument {
             case "--filter": filter = try value(for: argument)
             case "--repeats": repeats = try positiveInteger(for: argument)
+            case "--warmup":
+                let text = try value(for: argument)
+                guard let number = Int(text), number >= 0 else {
+                    throw BenchmarkError("--warmup needs a whole number of at least 0, not '\(text)'")
+                }
+                warmups = number
             case "--threads": threads = try positiveInteger(for: argument)
             case "--json": json = true
             case "--list": list = true

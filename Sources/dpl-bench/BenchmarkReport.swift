@@ -4,7 +4,7 @@ import Foundation
 
 enum BenchmarkReport {
     /// An aligned table: workload, median seconds, GFLOP/s where known.
-    static func table(_ results: [Measurement], threads: Int, repeats: Int) -> String {
+    static func table(_ results: [Measurement], threads: Int, repeats: Int, warmups: Int = 1) -> String {
         let header = ["workload", "median s", "GFLOP/s"]
         let rows = results.map { result in
             [result.name, String(format: "%.5f", result.medianSeconds),
@@ -21,7 +21,8 @@ enum BenchmarkReport {
             }.joined(separator: "  ")
         }
         let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
-        let footer = "(median of \(repeats) runs after a warm-up; engine threads: \(threads))"
+        let warmup = warmups == 0 ? "no warm-up" : warmups == 1 ? "after a warm-up" : "after \(warmups) warm-ups"
+        let footer = "(median of \(repeats) runs, \(warmup); engine threads: \(threads))"
         return ([line(header), rule] + rows.map(line) + [footer]).joined(separator: "\n")
     }
 

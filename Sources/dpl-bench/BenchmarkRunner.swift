@@ -16,18 +16,21 @@ struct Measurement {
     }
 }
 
-/// Runs each workload: prepare (untimed), one warm-up run, then `repeats` timed runs.
+/// Runs each workload: prepare (untimed), `warmups` warm-up runs, then `repeats` timed runs.
 /// Progress lines go to stderr so stdout stays clean for the table or the JSON.
 struct BenchmarkRunner {
     let repeats: Int
+    var warmups = 1
 
     func run(_ workloads: [Workload]) throws -> [Measurement] {
         var results: [Measurement] = []
         for (index, workload) in workloads.enumerated() {
             progress("[\(index + 1)/\(workloads.count)] \(workload.name): preparing")
             let body = try workload.prepare()
-            progress("[\(index + 1)/\(workloads.count)] \(workload.name): warm-up")
-            try body()
+            for _ in 0..<warmups {
+                progress("[\(index + 1)/\(workloads.count)] \(workload.name): warm-up")
+                try body()
+            }
             var times: [Double] = []
             for run in 1...repeats {
                 let start = DispatchTime.now().uptimeNanoseconds

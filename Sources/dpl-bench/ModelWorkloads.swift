@@ -11,7 +11,7 @@ enum ModelWorkloads {
     static let all: [Workload] = [cnnForward, cnnTrainStep, unetForward, unetTrainStep]
 
     /// `cnn-small` logits for a batch of 128, no graph recorded.
-    static let cnnForward = Workload("cnn_small_forward_b128") {
+    static let cnnForward = Workload("cnn_small_forward_b128", flops: WorkloadFlops.cnnForward(batch: 128)) {
         let model = try CNNClassifier(.small, key: RandomKey(seed: 1, purpose: "bench.cnn"))
         var random = BenchRandom(seed: 5)
         let images = try random.unitImages(batch: 128)
@@ -20,7 +20,7 @@ enum ModelWorkloads {
 
     /// One `cnn-small` training step on a batch of 128: forward, mean cross-entropy, backward
     /// to every parameter, and an Adam step (as `ClassifierTrainer` does it).
-    static let cnnTrainStep = Workload("cnn_small_train_step_b128") {
+    static let cnnTrainStep = Workload("cnn_small_train_step_b128", flops: WorkloadFlops.cnnTrainStep(batch: 128)) {
         let model = try CNNClassifier(.small, key: RandomKey(seed: 1, purpose: "bench.cnn"))
         var random = BenchRandom(seed: 6)
         let images = try random.unitImages(batch: 128)
@@ -34,7 +34,7 @@ enum ModelWorkloads {
     }
 
     /// `unet-tiny` noise prediction for a batch of 64 at timestep 100, no graph recorded.
-    static let unetForward = Workload("unet_tiny_forward_b64") {
+    static let unetForward = Workload("unet_tiny_forward_b64", flops: WorkloadFlops.unetForward(batch: 64)) {
         let model = try UNet(.tiny, key: RandomKey(seed: 1, purpose: "bench.unet"))
         var random = BenchRandom(seed: 7)
         let images = try random.tensor([64, 1, 28, 28])
@@ -46,7 +46,7 @@ enum ModelWorkloads {
     /// and Gaussian noise per image (drawn anew each run, keyed by the run), the ε-prediction
     /// loss `mse(ε_θ(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t), ε)`, backward, and an Adam step — the work of
     /// `DiffusionTrainer.trainStep` without its batch gather and weight average.
-    static let unetTrainStep = Workload("unet_tiny_train_step_b64") {
+    static let unetTrainStep = Workload("unet_tiny_train_step_b64", flops: WorkloadFlops.unetTrainStep(batch: 64)) {
         let model = try UNet(.tiny, key: RandomKey(seed: 1, purpose: "bench.unet"))
         var random = BenchRandom(seed: 8)
         let images = try random.tensor([64, 1, 28, 28])

@@ -10,14 +10,14 @@ enum PurificationWorkloads {
     static let all: [Workload] = [ddpmInference, fullGradient]
 
     /// 100 DDPM reverse steps on a batch of 64, no graph (an evaluation pass).
-    static let ddpmInference = Workload("purify_ddpm_t100_b64") {
+    static let ddpmInference = Workload("purify_ddpm_t100_b64", flops: 100 * WorkloadFlops.unetForward(batch: 64)) {
         let (purifier, images, ids) = try inputs(t: 100, batch: 64, gradient: .none)
         return { _ = try purifier.purify(images, sampleIDs: ids) }
     }
 
     /// The value and the input gradient through 20 DDPM reverse steps on a batch of 16
     /// (`grad=full`, automatic checkpointing): one step of an adaptive attack.
-    static let fullGradient = Workload("purify_full_grad_t20_b16") {
+    static let fullGradient = Workload("purify_full_grad_t20_b16", flops: 20 * WorkloadFlops.unetInputGradient(batch: 16)) {
         let (purifier, images, ids) = try inputs(t: 20, batch: 16, gradient: .full)
         var random = BenchRandom(seed: 4)
         let cotangent = try random.tensor(images.shape)

@@ -18,13 +18,16 @@ func runBenchmarks() throws {
         throw BenchmarkError("no workload name contains '\(options.filter ?? "")'; run with --list to see them")
     }
     if let threads = options.threads { EngineThreads.count = threads }
-    let results = try BenchmarkRunner(repeats: options.repeats).run(selected)
+    let results = try BenchmarkRunner(repeats: options.repeats, warmups: options.warmups).run(selected)
     print(options.json ? BenchmarkReport.json(results)
-                       : BenchmarkReport.table(results, threads: EngineThreads.count, repeats: options.repeats))
+                       : BenchmarkReport.table(results, threads: EngineThreads.count, repeats: options.repeats,
+                                                    warmups: options.warmups))
 }
 
 // The same kernels `dpl` runs with (BLASKernel.swift).
 BLASKernel.selectFasterKernel()
+// The allocator settings `dpl` runs with (EngineMemory.swift).
+EngineMemory.keepFreedBuffers()
 do {
     try runBenchmarks()
 } catch let error as BenchmarkError {

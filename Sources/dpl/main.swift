@@ -288,4 +288,6 @@ struct Pack: ParsableCommand {
 
 // Before anything else: OpenBLAS picks its kernels when it loads (BLASKernel.swift).
 BLASKernel.selectFasterKernel()
+// Freed activations stay in the heap instead of page-faulting again (EngineMemory.swift).
+EngineMemory.keepFreedBuffers()
 DPL.main()

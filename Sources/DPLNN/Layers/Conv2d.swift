@@ -31,4 +31,11 @@ public final class Conv2d: Module {
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         try Tensor.conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
     }
+
+    /// `self(x) + shift.reshaped([N, out, 1, 1])` for `shift [N, out]`, as one fused op (the
+    /// U-Net's time embedding added after a block's first convolution): the same values and
+    /// gradients, one activation fewer.
+    public func callAsFunction(_ x: Tensor, addingPerSample shift: Tensor) throws -> Tensor {
+        try Tensor.conv2d(x, weight: weight.value, bias: bias?.value, channelShift: shift, stride: stride, padding: padding)
+    }
 }

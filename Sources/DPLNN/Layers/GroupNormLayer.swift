@@ -30,4 +30,10 @@ public final class GroupNorm: Module {
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         try x.groupNorm(groups: groups, gamma: weight.value, beta: bias.value, eps: eps)
     }
+
+    /// `self(x).silu()` as one fused op (the pre-activation pattern of the U-Net's blocks):
+    /// the same values and gradients, one pass fewer each way and one tensor fewer on the tape.
+    public func thenSiLU(_ x: Tensor) throws -> Tensor {
+        try x.groupNormSiLU(groups: groups, gamma: weight.value, beta: bias.value, eps: eps)
+    }
 }

@@ -38,10 +38,9 @@ public final class ResidualBlock: Module {
 
     /// `x [N, Cin, H, W]`, `activatedTime` = SiLU(temb) `[N, timeWidth]` → `[N, Cout, H, W]`.
     func callAsFunction(_ x: Tensor, activatedTime: Tensor) throws -> Tensor {
-        var h = try conv1(norm1(x).silu())
-        let t = try timeProjection(activatedTime)
-        h = try h + t.reshaped([t.shape[0], t.shape[1], 1, 1])
-        h = try conv2(norm2(h).silu())
+        // conv1's output plus the time projection, per sample and channel, in one op.
+        var h = try conv1(norm1.thenSiLU(x), addingPerSample: timeProjection(activatedTime))
+        h = try conv2(norm2.thenSiLU(h))
         return try (skip.map { try $0(x) } ?? x) + h
     }
 }

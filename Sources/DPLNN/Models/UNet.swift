@@ -183,6 +183,6 @@ public final class UNet: Module, NoisePredictor {
             h = try level.block(Tensor.concat([h, skips[levelIndex]], axis: 1), activatedTime: activatedTime)
             if let upsample = level.upsample { h = try upsample(h.upsampleNearest(scale: 2)) }
         }
-        return try outConv(outNorm(h).silu())
+        return try outConv(outNorm.thenSiLU(h))
     }
 }

@@ -60,8 +60,11 @@ private func columns(of n: Int, _ problem: ConvProblem, input: UnsafePointer<Flo
 // MARK: - Forward
 
 /// `output[N, O, H', W'] = conv(input[N, C, H, W], weight[O, C, kh, kw]) + bias[O]`.
+/// With `channelShift [N, O]`, `channelShift[n, o]` is then added to every position of
+/// channel o of sample n, right after that sample's product (its output is still in cache).
 func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        channelShift: UnsafePointer<Float>? = nil,
                         output: UnsafeMutablePointer<Float>) {
     let g = problem.geometry
     let plane = g.outputPlane
@@ -79,6 +82,12 @@ func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
             }
             sgemm(transposeA: false, transposeB: false, m: problem.outChannels, n: plane, k: g.patchSize,
                   a: weight, b: cols, beta: bias == nil ? 0 : 1, c: out)
+            if let channelShift {
+                for o in 0..<problem.outChannels {
+                    let row = out + o * plane, shift = channelShift[n * problem.outChannels + o]
+                    for i in 0..<plane { row[i] += shift }
+                }
+            }
         }
     }
 }

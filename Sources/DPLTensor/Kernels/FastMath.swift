@@ -74,7 +74,7 @@ private let vectorMapChunk = 1 << 16
 
 /// Loads eight floats from `p`, or the first `count` of them padded with zeros.
 @inline(__always)
-private func load8(_ p: UnsafePointer<Float>, count: Int) -> SIMD8<Float> {
+func load8(_ p: UnsafePointer<Float>, count: Int) -> SIMD8<Float> {
     if count >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
     var v = SIMD8<Float>()
     for i in 0..<count { v[i] = p[i] }
@@ -83,7 +83,7 @@ private func load8(_ p: UnsafePointer<Float>, count: Int) -> SIMD8<Float> {
 
 /// Stores the first `min(count, 8)` lanes of `v` at `p`.
 @inline(__always)
-private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
     if count >= 8 {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
         return

@@ -11,47 +11,85 @@ extension Tensor {
     ///   `padding < 0`, or the kernel is larger than the padded input.
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                               stride: Int = 1, padding: Int = 0) throws -> Tensor {
+        try conv2d(input, weight: weight, bias: bias, channelShift: nil, stride: stride, padding: padding)
+    }
+
+    /// `conv2d(input, weight:, bias:, stride:, padding:)` plus a per-sample shift of each
+    /// output channel: `channelShift [N, O]` is added to every position of channel o of
+    /// sample n — `conv2d(…) + channelShift.reshaped([N, O, 1, 1])` as one op. The U-Net adds
+    /// its time embedding this way after every block's first convolution; fused, the shift is
+    /// added while each sample's output is still in cache, and no second activation is
+    /// allocated or kept on the tape.
+    ///
+    /// Values and gradients are bit-identical to the two-op form (the same additions, and the
+    /// shift's gradient is the same reduction the broadcasting `+` uses).
+    /// - Throws: as `conv2d`, and when `channelShift` is not `[N, O]`.
+    public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, channelShift: Tensor?,
+                              stride: Int = 1, padding: Int = 0) throws -> Tensor {
         let problem = try convolutionProblem(input: input, weight: weight, bias: bias,
                                              stride: stride, padding: padding)
         let g = problem.geometry
         let outputShape = [problem.batch, problem.outChannels, g.outputHeight, g.outputWidth]
+        if let channelShift, channelShift.shape != [problem.batch, problem.outChannels] {
+            throw TensorError("conv2d", "channelShift must have shape [\(problem.batch), \(problem.outChannels)] (batch, output channels) for input \(shapeString(input.shape)) and weight \(shapeString(weight.shape)) but has shape \(shapeString(channelShift.shape))")
+        }
         if input.count == 0 || weight.count == 0 {
-            return try emptyConvolution(input: input, weight: weight, bias: bias, outputShape: outputShape)
+            let empty = try emptyConvolution(input: input, weight: weight, bias: bias, outputShape: outputShape)
+            guard let channelShift else { return empty }
+            return try empty + channelShift.reshaped([problem.batch, problem.outChannels, 1, 1])
         }
         let result = Tensor.uninitialized(shape: outputShape) { output in
             input.withUnsafeScalars { x in
                 weight.withUnsafeScalars { w in
                     withOptionalScalars(bias) { b in
-                        convolutionForward(problem, input: x.baseAddress!, weight: w.baseAddress!,
-                                           bias: b, output: output.baseAddress!)
+                        withOptionalScalars(channelShift) { shift in
+                            convolutionForward(problem, input: x.baseAddress!, weight: w.baseAddress!,
+                                               bias: b, channelShift: shift, output: output.baseAddress!)
+                        }
                     }
                 }
             }
         }
-        let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        let inputs = [input, weight] + (bias.map { [$0] } ?? []) + (channelShift.map { [$0] } ?? [])
+        let hasShift = channelShift != nil
         return record(result, op: "conv2d", inputs: inputs) { gradOutput, needs in
-            var gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?
-            // The kernels overwrite every gradient they are given: no zero fill needed.
-            if needs[0] { gradInput = overwritableTensor(input.shape) }
-            if needs[1] { gradWeight = overwritableTensor(weight.shape) }
-            if needs.count > 2, needs[2] { gradBias = overwritableTensor([problem.outChannels]) }
-            input.withUnsafeScalars { x in
-                weight.withUnsafeScalars { w in
-                    gradOutput.withUnsafeScalars { dy in
-                        withOptionalMutableScalars(&gradInput) { dx in
-                            withOptionalMutableScalars(&gradWeight) { dw in
-                                withOptionalMutableScalars(&gradBias) { db in
-                                    convolutionBackward(problem, input: x.baseAddress!, weight: w.baseAddress!,
-                                                        gradOutput: dy.baseAddress!,
-                                                        gradInput: dx, gradWeight: dw, gradBias: db)
-                                }
+            var grads = convolutionGradients(problem, input: input, weight: weight, hasBias: bias != nil,
+                                                 gradOutput: gradOutput, needs: needs)
+            if hasShift {
+                // The reduction the broadcasting `+` applies to a [N, O, 1, 1] operand.
+                grads.append(needs[inputs.count - 1]
+                    ? gradOutput.reducingSum(over: [false, false, true, true], resultShape: [problem.batch, problem.outChannels])
+                    : nil)
+            }
+            return grads
+        }
+    }
+
+    /// The gradients of a convolution for its input, weight and (when it has one) bias, each
+    /// only when `needs` asks for it.
+    private static func convolutionGradients(_ problem: ConvProblem, input: Tensor, weight: Tensor, hasBias: Bool,
+                                             gradOutput: Tensor, needs: [Bool]) -> [Tensor?] {
+        var gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?
+        // The kernels overwrite every gradient they are given: no zero fill needed.
+        if needs[0] { gradInput = overwritableTensor(input.shape) }
+        if needs[1] { gradWeight = overwritableTensor(weight.shape) }
+        if hasBias, needs[2] { gradBias = overwritableTensor([problem.outChannels]) }
+        input.withUnsafeScalars { x in
+            weight.withUnsafeScalars { w in
+                gradOutput.withUnsafeScalars { dy in
+                    withOptionalMutableScalars(&gradInput) { dx in
+                        withOptionalMutableScalars(&gradWeight) { dw in
+                            withOptionalMutableScalars(&gradBias) { db in
+                                convolutionBackward(problem, input: x.baseAddress!, weight: w.baseAddress!,
+                                                    gradOutput: dy.baseAddress!,
+                                                    gradInput: dx, gradWeight: dw, gradBias: db)
                             }
                         }
                     }
                 }
             }
-            return bias == nil ? [gradInput, gradWeight] : [gradInput, gradWeight, gradBias]
         }
+        return hasBias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight]
     }
 
     /// A convolution with no batch, no channels or no output channels: every output is its

@@ -93,6 +93,45 @@ struct ConvolutionTests {
         #expect(throws: TensorError.self) { try Tensor.conv2d(.zeros([1, 4, 4]), weight: .zeros([2, 1, 3, 3])) }
     }
 
+    // MARK: channelShift
+
+    @Test(arguments: [(1, 1, true), (2, 1, true), (1, 0, false)])
+    func channelShiftIsBitIdenticalToConvolutionPlusBroadcastAdd(stride: Int, padding: Int, withBias: Bool) throws {
+        var random = TestRandom(seed: 61)
+        let x = random.tensor([3, 4, 7, 7]), w = random.tensor([5, 4, 3, 3]), b = random.tensor([5])
+        let shift = random.tensor([3, 5])
+        let outSide = (7 + 2 * padding - 3) / stride + 1
+        let seed = random.tensor([3, 5, outSide, outSide])
+        func run(fused: Bool) throws -> [[UInt32]] {
+            let leaves = [x.requiringGrad(), w.requiringGrad(), b.requiringGrad(), shift.requiringGrad()]
+            let bias = withBias ? leaves[2] : nil
+            let y = fused
+                ? try Tensor.conv2d(leaves[0], weight: leaves[1], bias: bias, channelShift: leaves[3], stride: stride, padding: padding)
+                : try Tensor.conv2d(leaves[0], weight: leaves[1], bias: bias, stride: stride, padding: padding)
+                    + leaves[3].reshaped([3, 5, 1, 1])
+            let wrt = withBias ? leaves : [leaves[0], leaves[1], leaves[3]]
+            return ([y] + (try gradients(of: y, wrt: wrt, seed: seed))).map { $0.scalars.map(\.bitPattern) }
+        }
+        #expect(try run(fused: true) == run(fused: false))
+    }
+
+    @Test func channelShiftGradientsMatchFiniteDifferences() throws {
+        var random = TestRandom(seed: 62)
+        let inputs = [random.tensor([2, 3, 5, 5]), random.tensor([4, 3, 3, 3]), random.tensor([4]), random.tensor([2, 4])]
+        try checkGradients(inputs) { xs in
+            try Tensor.conv2d(xs[0], weight: xs[1], bias: xs[2], channelShift: xs[3], padding: 1)
+        }
+    }
+
+    @Test func channelShiftOfTheWrongShapeIsRejected() throws {
+        let error = #expect(throws: TensorError.self) {
+            try Tensor.conv2d(.zeros([2, 3, 5, 5]), weight: .zeros([4, 3, 3, 3]), channelShift: .zeros([4]))
+        }
+        #expect(error?.description.contains("[2, 4]") == true)
+        let empty = try Tensor.conv2d(.zeros([0, 3, 5, 5]), weight: .zeros([4, 3, 3, 3]), channelShift: .zeros([0, 4]))
+        #expect(empty.shape == [0, 4, 3, 3])
+    }
+
     @Test func emptyBatchGivesEmptyOutput() throws {
         let y = try Tensor.conv2d(.zeros([0, 2, 4, 4]), weight: .ones([3, 2, 3, 3]), bias: .ones([3]), padding: 1)
         #expect(y.shape == [0, 3, 4, 4])

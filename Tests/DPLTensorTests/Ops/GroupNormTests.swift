@@ -45,6 +45,43 @@ struct GroupNormTests {
         for (a, b) in zip(one, two) { #expect(a.map(\.bitPattern) == b.map(\.bitPattern)) }
     }
 
+    // MARK: groupNormSiLU
+
+    @Test(arguments: [([2, 4, 7, 7], 2), ([3, 6, 5], 3), ([2, 8, 4, 4], 4), ([1, 4, 3, 2], 1)])
+    func fusedSiLUIsBitIdenticalToTheTwoOps(shape: [Int], groups: Int) throws {
+        var random = TestRandom(seed: 44)
+        let x = random.tensor(shape, -3, 3), gamma = random.tensor([shape[1]]), beta = random.tensor([shape[1]])
+        let seed = random.tensor(shape)
+        func run(fused: Bool) throws -> [[UInt32]] {
+            let leaves = [x.requiringGrad(), gamma.requiringGrad(), beta.requiringGrad()]
+            let y = fused ? try leaves[0].groupNormSiLU(groups: groups, gamma: leaves[1], beta: leaves[2])
+                          : try leaves[0].groupNorm(groups: groups, gamma: leaves[1], beta: leaves[2]).silu()
+            return ([y] + (try gradients(of: y, wrt: leaves, seed: seed))).map { $0.scalars.map(\.bitPattern) }
+        }
+        #expect(try run(fused: true) == run(fused: false))
+    }
+
+    @Test(arguments: [([2, 4, 3, 3], 2), ([1, 4, 3, 2], 4)])
+    func fusedSiLUGradientsMatchFiniteDifferences(shape: [Int], groups: Int) throws {
+        var random = TestRandom(seed: 45)
+        let inputs = [random.tensor(shape, -2, 3), random.tensor([shape[1]]), random.tensor([shape[1]])]
+        try checkGradients(inputs, step: 5e-3) { xs in try xs[0].groupNormSiLU(groups: groups, gamma: xs[1], beta: xs[2]) }
+    }
+
+    @Test func fusedSiLUBitIdenticalForOneAndTwoThreads() throws {
+        var random = TestRandom(seed: 46)
+        let x = random.tensor([5, 8, 16, 16]), gamma = random.tensor([8]), beta = random.tensor([8])
+        let seed = random.tensor([5, 8, 16, 16])
+        func run() throws -> [[Float]] {
+            let leaves = [x.requiringGrad(), gamma.requiringGrad(), beta.requiringGrad()]
+            let y = try leaves[0].groupNormSiLU(groups: 4, gamma: leaves[1], beta: leaves[2])
+            return [y.scalars] + (try gradients(of: y, wrt: leaves, seed: seed)).map(\.scalars)
+        }
+        let one = try EngineThreads.with(1) { try run() }
+        let two = try EngineThreads.with(2) { try run() }
+        for (a, b) in zip(one, two) { #expect(a.map(\.bitPattern) == b.map(\.bitPattern)) }
+    }
+
     @Test func rejectsBadShapes() {
         let error = #expect(throws: TensorError.self) { try Tensor.zeros([1, 6, 2, 2]).groupNorm(groups: 4, gamma: .ones([6]), beta: .zeros([6])) }
         #expect(error?.description.contains("[1, 6, 2, 2]") == true)
