@@ -11,18 +11,38 @@ import Foundation
 public struct WritePolicy: Sendable, Equatable {
     /// Folders the user allowed besides the script's own (absolute, as given).
     public var allowedFolders: [String]
+    /// When set (`dpl verify`'s rerun), every write goes under this folder instead — a
+    /// relative path at the same place under it, an absolute path by its file name — and
+    /// nothing may leave it; `allowedFolders` are then ignored.
+    public var redirect: String?
 
-    /// A policy allowing the script's folder and `allowedFolders`.
-    public init(allowedFolders: [String] = []) {
+    /// A policy allowing the script's folder and `allowedFolders`, or, with `redirect`, only
+    /// that folder.
+    public init(allowedFolders: [String] = [], redirect: String? = nil) {
         self.allowedFolders = allowedFolders
+        self.redirect = redirect
+    }
+
+    /// Where a write of `path` (absolute, or relative to `scriptFolder`) lands: the path
+    /// itself, or its place under the redirect folder.
+    public func destination(of path: String, scriptFolder: String) -> String {
+        guard let redirect else {
+            let absolute = path.hasPrefix("/") ? path : (scriptFolder as NSString).appendingPathComponent(path)
+            return URL(fileURLWithPath: absolute).standardizedFileURL.path
+        }
+        let relative = path.hasPrefix("/") ? (path as NSString).lastPathComponent : path
+        return URL(fileURLWithPath: (redirect as NSString).appendingPathComponent(relative)).standardizedFileURL.path
     }
 
     /// Why writing `path` (absolute or relative to `scriptFolder`) is refused — "`path`: it is
-    /// outside …; write under it, or …" — or nil when it lies under `scriptFolder` or an
-    /// allowed folder.
+    /// outside …; write under it, or …" — or nil when its destination lies under
+    /// `scriptFolder` or an allowed folder (with a redirect: under the redirect folder).
     public func refusal(toWrite path: String, scriptFolder: String) -> String? {
-        let absolute = path.hasPrefix("/") ? path : (scriptFolder as NSString).appendingPathComponent(path)
-        let target = Self.realPath(absolute)
+        let target = Self.realPath(destination(of: path, scriptFolder: scriptFolder))
+        if let redirect {
+            if Self.contains(Self.realPath(redirect), target) { return nil }
+            return "`\(path)`: it leads outside the rerun's folder \(redirect), and a verified rerun writes only there"
+        }
         let folders = [scriptFolder] + allowedFolders
         if folders.contains(where: { Self.contains(Self.realPath($0), target) }) { return nil }
         return "`\(path)`: it is outside the script's folder \(scriptFolder)\(allowedFolders.isEmpty ? "" : " and the folders allowed with --allow-write"), and a script writes only there; write under it, or run with --allow-write \((target as NSString).deletingLastPathComponent) if you trust this script"

@@ -88,7 +88,9 @@ struct ExamplesSmokeTests {
                             to: folder + "/wrn.safetensors")
 
         let printed = LineBox()
-        let session = Session(registry: try BuiltinStages.makeRegistry()) { printed.lines.append($0) }
+        // As `dpl run … --allow-write <folder>`: the out folder is outside the examples.
+        let policy = WritePolicy(allowedFolders: [folder])
+        let session = Session(registry: try BuiltinStages.makeRegistry(writePolicy: policy)) { printed.lines.append($0) }
         for assignment in ["smoke=true", "out=\"\(folder)/out\"", "data=load cifar10 path=\"\(folder)/cifar\" split=test n=4",
                            "diffusion=model \"\(folder)/score.safetensors\"", "classifier=model \"\(folder)/wrn.safetensors\""] {
             let outcome = session.applySetting(assignment)

@@ -27,14 +27,17 @@ final class RuntimeState {
     /// Whether smoke mode's announcement was printed since smoke mode was switched on.
     var smokeAnnounced = false
 
-    /// Where the script may write (its folder and the `--allow-write` folders).
+    /// Where the script may write (its folder and the `--allow-write` folders, or only the
+    /// output redirect).
     let writePolicy: WritePolicy
 
     /// A state whose stages write under `outputRedirect` when it is given, and otherwise only
     /// where `writePolicy` allows.
     init(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy()) {
         self.outputRedirect = outputRedirect
-        self.writePolicy = writePolicy
+        var policy = writePolicy
+        policy.redirect = outputRedirect
+        self.writePolicy = policy
         models = ModelLibrary(openedFiles: openedFiles)
     }
 
@@ -44,26 +47,17 @@ final class RuntimeState {
     /// symbolic links are resolved before judging.
     /// - Throws: `RuntimeError` naming the path and the fix.
     func writablePath(_ path: String, base: String) throws -> String {
-        let target = outputPath(path, base: base)
-        if let outputRedirect {
-            guard WritePolicy.contains(WritePolicy.realPath(outputRedirect), WritePolicy.realPath(target)) else {
-                throw RuntimeError("`\(path)` leads outside the rerun's folder \(outputRedirect); a verified rerun writes only there")
-            }
-            return target
-        }
-        if let refusal = writePolicy.refusal(toWrite: target, scriptFolder: base) {
+        if let refusal = writePolicy.refusal(toWrite: path, scriptFolder: base) {
             throw RuntimeError("cannot write \(refusal)")
         }
-        return target
+        return outputPath(path, base: base)
     }
 
     /// Where a stage writes the file a script names `path`: resolved against the script's folder,
     /// or, with an output redirect, the same relative path under the redirect folder (an absolute
-    /// path keeps only its file name).
+    /// path keeps only its file name) — `WritePolicy.destination`.
     func outputPath(_ path: String, base: String) -> String {
-        guard let outputRedirect else { return LoadStage.resolve(path, base: base) }
-        let relative = path.hasPrefix("/") ? (path as NSString).lastPathComponent : path
-        return URL(fileURLWithPath: (outputRedirect as NSString).appendingPathComponent(relative)).standardizedFileURL.path
+        writePolicy.destination(of: path, scriptFolder: base)
     }
 
     /// A call index never handed out before in this session.
