@@ -121,7 +121,10 @@ public struct Driver {
                 continue
             }
             do {
-                try formatted.write(toFile: loader.resolve(path, relativeTo: "<command line>"), atomically: true, encoding: .utf8)
+                // Through a symbolic link, the file it points to is rewritten and the link stays
+                // (an atomic write to the link's own path would replace the link with a file).
+                let target = WritePolicy.realPath(loader.resolve(path, relativeTo: "<command line>"))
+                try formatted.write(toFile: target, atomically: true, encoding: .utf8)
             } catch {
                 errors("dpl: cannot write `\(path)`: \(error.localizedDescription)")
                 worst = max(worst, ExitStatus.runtimeFailure)

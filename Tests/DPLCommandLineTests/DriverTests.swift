@@ -67,6 +67,18 @@ import DPLLangTestSupport
         #expect(driver.format(paths: [path], checkOnly: true) == 0)
     }
 
+    /// `dpl fmt` through a symbolic link rewrites the file it points to and keeps the link
+    /// (issue 17: it replaced the link with a file).
+    @Test func formatFollowsASymbolicLink() throws {
+        let driver = makeDriver(Capture())
+        let path = try temporaryFile("load d|classify\n")
+        let link = (path as NSString).deletingLastPathComponent + "/link.dpl"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        #expect(driver.format(paths: [link], checkOnly: false) == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "load d | classify\n")
+    }
+
     @Test func help() {
         let capture = Capture()
         let driver = makeDriver(capture)

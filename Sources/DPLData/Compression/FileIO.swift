@@ -70,6 +70,7 @@ public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
         throw DataError(path: path, "cannot write: folder \(folder.path) does not exist; create it first")
     }
+    removeAbandonedTemporaries(of: url.lastPathComponent, in: folder.path)
     let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
     do {
         try Data(bytes).write(to: temporary)
@@ -80,5 +81,22 @@ public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let reason = String(cString: strerror(errno))
         try? FileManager.default.removeItem(at: temporary)
         throw DataError(path: path, "cannot replace the file: \(reason)")
+    }
+}
+
+/// Deletes `.<name>.<pid>.<random>.tmp` files in `folder` left by a writer of `name` that was
+/// killed before its rename (kill -9 during a save): their process no longer exists, so no
+/// one will finish or remove them. A temporary of a live process (another run writing the same
+/// file) is left alone.
+func removeAbandonedTemporaries(of name: String, in folder: String) {
+    let prefix = ".\(name)."
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+    for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
+        let middle = entry.dropFirst(prefix.count).dropLast(".tmp".count).split(separator: ".")
+        guard middle.count == 2, let pid = Int32(middle[0]), UInt32(middle[1]) != nil, pid > 0 else { continue }
+        // kill(pid, 0) fails with ESRCH exactly when no such process exists.
+        if kill(pid, 0) != 0 && errno == ESRCH {
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(entry))
+        }
     }
 }
