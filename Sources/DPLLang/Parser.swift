@@ -404,6 +404,11 @@ public struct Parser {
             let close = try expect(.rightParen, "`)` to close the parenthesis")
             nesting -= 1
             return Expression(.group(inner), span: open.span.through(close.span))
+        case .pipe:
+            // Pasting the continuation lines of a pipeline without its first line.
+            report("expected a value, found `|`; a line starting with `|` continues the pipeline on the line above it, so start the pipeline with its source first (e.g. `data` or `load fashion-mnist split=test`)",
+                   at: token.span)
+            throw Unwind()
         default:
             report("expected a value, found \(describe(token))", at: token.span)
             throw Unwind()

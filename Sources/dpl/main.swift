@@ -235,15 +235,27 @@ struct Format: ParsableCommand {
 }
 
 struct Describe: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "help", abstract: "Describe the stages and settings.")
+    static let configuration = CommandConfiguration(commandName: "help", abstract: "Describe the stages and settings, or a dpl command.")
 
-    @Argument(help: "A stage to describe.")
+    @Argument(help: "A stage to describe, or a command (run, check, fmt, merge, verify, pack, submit).")
     var stage: String?
 
     @Flag(help: "Print docs/builtins.md, generated from the stage registry.")
     var markdown = false
 
-    func run() throws { try finish(makeDriver().help(stage: stage, markdown: markdown)) }
+    /// `dpl --help` points to `dpl help <subcommand>`, so the commands answer here too.
+    static let commands: [String: ParsableCommand.Type] = [
+        "run": Run.self, "check": Check.self, "fmt": Format.self, "merge": Merge.self,
+        "verify": Verify.self, "pack": Pack.self, "submit": Submit.self, "help": Describe.self,
+    ]
+
+    func run() throws {
+        if !markdown, let stage, let command = Self.commands[stage] {
+            print(DPL.helpMessage(for: command))
+            try finish(ExitStatus.success)
+        }
+        try finish(makeDriver().help(stage: stage, markdown: markdown))
+    }
 }
 
 struct Verify: ParsableCommand {

@@ -149,6 +149,12 @@ import DPLLangTestSupport
         #expect(parseMessages("load x\n}\nload y") == ["2:1 unexpected `}` with no `{` to close"])
     }
 
+    /// A pipeline pasted without its first line (issue 14) says how `|` lines continue.
+    @Test func aLeadingPipeIsExplained() {
+        let messages = parseMessages("  | purify t=100\n  | classify")
+        #expect(messages.first?.hasPrefix("1:3 expected a value, found `|`; a line starting with `|` continues the pipeline on the line above it") == true, "\(messages)")
+    }
+
     @Test func missingLetIsExplained() {
         #expect(parseMessages("x = 3") == ["1:3 `=` outside a stage argument; write `let x = …` to bind a name"])
     }

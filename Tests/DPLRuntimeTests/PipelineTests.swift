@@ -155,6 +155,18 @@ struct PipelineTests {
         #expect(result.error?.contains("was not found") == true)
     }
 
+    /// Images the shipped default classifier cannot take name that model and the fix (issue 14:
+    /// it said only "expects [N, 1, 28, 28]").
+    @Test func imagesOfAnotherShapeThroughTheDefaultClassifierNameItAndTheFix() {
+        for script in ["load images path=\"$DIR/images\" | classify | report",
+                       "load images path=\"$DIR/images\" | attack fgsm | classify | report"] {
+            let result = fixture.run(script)
+            #expect(result.error?.contains("these images are 1×8×8, but with no model= `classify` uses the shipped Fashion-MNIST classifier") == true,
+                    "\(result.error ?? "")")
+            #expect(result.error?.contains("classify model=") == true)
+        }
+    }
+
     @Test func trainingResumesFromItsCheckpoint() {
         let result = fixture.run("""
         load images path="$DIR/images" | train classifier epochs=15 batch=4 lr=3e-3 checkpoint="$DIR/cnn.ckpt.safetensors" resume=true

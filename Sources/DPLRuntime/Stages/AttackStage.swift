@@ -49,6 +49,7 @@ enum AttackStage {
             }
             let transforms = defended.pendingTransforms
             let setup = try ClassifierSetup(arguments: downstream[classifyIndex].arguments, context: context, state: state)
+            try setup.requireInput(record.current)
             let defense = setup.defense(transforms: transforms)
             let args = ArgumentReader(stage: "attack", arguments: arguments)
             let attack = try makeAttack(args, seed: settings.seed)

@@ -19,6 +19,7 @@ enum ClassifyStage {
         try registry.register(signature) { input, arguments, _, context in
             let record = try ImageRecord.from(input, stage: "classify")
             let setup = try ClassifierSetup(arguments: arguments, context: context, state: state)
+            try setup.requireInput(record.current)
             let settings = SessionSettings(context)
             // The first clean-evaluation draw is also the `purified` snapshot: compute it once
             // per batch and let the defense reuse it instead of purifying twice.
@@ -80,6 +81,22 @@ struct ClassifierSetup {
         self.classifier = classifier
         self.modelDescription = model.path.map { ($0 as NSString).lastPathComponent } ?? model.architecture.familyName
         self.rule = SmokeMode.limit(try parseEvaluationRule(try args.text("eval")), in: context)
+        isShippedDefault = args.value("model") == nil && context.settings["classifier"] == nil
+        architecture = model.architecture
+    }
+
+    /// Whether no classifier was named, so the shipped Fashion-MNIST model is used.
+    let isShippedDefault: Bool
+    /// The classifier's architecture.
+    let architecture: Architecture
+
+    /// Refuses images the shipped default classifier cannot take, saying which model that is
+    /// and how to name another: its own shape error does not say that the model was chosen
+    /// for the user (a CIFAR-shaped input through it reported only "expects [N, 1, 28, 28]").
+    func requireInput(_ images: Tensor) throws {
+        guard isShippedDefault, images.rank == 4, case .cnn(let c) = architecture,
+              images.shape[1] != c.inputChannels || images.shape[2] != c.imageSize || images.shape[3] != c.imageSize else { return }
+        throw RuntimeError("these images are \(images.shape[1])×\(images.shape[2])×\(images.shape[3]), but with no model= `classify` uses the shipped Fashion-MNIST classifier \(modelDescription), which takes \(c.inputChannels)×\(c.imageSize)×\(c.imageSize) images; give a classifier for these images with classify model=\"file\" (or set classifier = \"file\")")
     }
 
     /// The defense: the transforms, then the classifier. With `reusing`, a transform output
