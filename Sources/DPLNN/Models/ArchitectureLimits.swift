@@ -88,18 +88,8 @@ extension Architecture {
             try check.range("imageChannels", c.imageChannels, 1...Limits.imageChannels)
             try check.range("imageSize", c.imageSize, 1...Limits.imageSize)
             try check.range("nf", c.nf, 4...Limits.width)
-            try check.count("channelMultipliers", c.channelMultipliers.count, 1...8)
-            for (index, multiplier) in c.channelMultipliers.enumerated() {
-                try check.range("channelMultipliers[\(index)]", multiplier, 1...max(1, Limits.width / c.nf))
-            }
-            if c.imageSize % (1 << (c.channelMultipliers.count - 1)) != 0 {
-                throw check.error("imageSize", c.imageSize, "must be divisible by \(1 << (c.channelMultipliers.count - 1)) to go down \(c.channelMultipliers.count - 1) levels")
-            }
-            try check.range("residualBlocks", c.residualBlocks, 1...Limits.residualBlocks)
-            try check.count("attentionResolutions", c.attentionResolutions.count, 0...8)
-            for (index, resolution) in c.attentionResolutions.enumerated() {
-                try check.range("attentionResolutions[\(index)]", resolution, 1...min(c.imageSize, Limits.attentionResolution))
-            }
+            try check.levels(imageSize: c.imageSize, baseWidth: c.nf, multipliers: c.channelMultipliers,
+                             residualBlocks: c.residualBlocks, attentionResolutions: c.attentionResolutions)
             try check.range("scales", c.scales, 1...Limits.scales)
             for (field, value) in [("sigmaMin", c.sigmaMin), ("sigmaMax", c.sigmaMax)] where !(value > 0 && value.isFinite) {
                 throw ModelFileError(path: path, "has an ncsnpp `dpl.configuration` with `\(field)` = \(value), which must be a positive number; the file is damaged or was not made for this DPL")
@@ -117,18 +107,8 @@ extension Architecture {
             if c.modelChannels % 32 != 0 {
                 throw check.error("modelChannels", c.modelChannels, "must be a multiple of 32 (every GroupNorm has 32 groups)")
             }
-            try check.count("channelMultipliers", c.channelMultipliers.count, 1...8)
-            for (index, multiplier) in c.channelMultipliers.enumerated() {
-                try check.range("channelMultipliers[\(index)]", multiplier, 1...max(1, Limits.width / c.modelChannels))
-            }
-            if c.imageSize % (1 << (c.channelMultipliers.count - 1)) != 0 {
-                throw check.error("imageSize", c.imageSize, "must be divisible by \(1 << (c.channelMultipliers.count - 1)) to go down \(c.channelMultipliers.count - 1) levels")
-            }
-            try check.range("residualBlocks", c.residualBlocks, 1...Limits.residualBlocks)
-            try check.count("attentionResolutions", c.attentionResolutions.count, 0...8)
-            for (index, resolution) in c.attentionResolutions.enumerated() {
-                try check.range("attentionResolutions[\(index)]", resolution, 1...min(c.imageSize, Limits.attentionResolution))
-            }
+            try check.levels(imageSize: c.imageSize, baseWidth: c.modelChannels, multipliers: c.channelMultipliers,
+                             residualBlocks: c.residualBlocks, attentionResolutions: c.attentionResolutions)
             try check.range("headChannels", c.headChannels, 1...Limits.width)
             // Heads split every attended width (the middle block's always attends).
             let attended = c.channelMultipliers.enumerated()
@@ -305,6 +285,27 @@ private struct FieldCheck {
         guard allowed.contains(count) else {
             let expected = allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "from \(allowed.lowerBound) to \(allowed.upperBound)"
             throw ModelFileError(path: path, "has a \(family) `dpl.configuration` whose `\(field)` has \(count) entries, which must be \(expected); the file is damaged or was not made for this DPL")
+        }
+    }
+}
+
+extension FieldCheck {
+    /// The level structure NCSN++ and ADM share: a channel multiplier per resolution level
+    /// (the image halves at each, so its size must divide by 2^(levels − 1)), residual blocks
+    /// per level, and attention at some of the resolutions.
+    func levels(imageSize: Int, baseWidth: Int, multipliers: [Int], residualBlocks: Int,
+                attentionResolutions: [Int]) throws {
+        try count("channelMultipliers", multipliers.count, 1...8)
+        for (index, multiplier) in multipliers.enumerated() {
+            try range("channelMultipliers[\(index)]", multiplier, 1...max(1, Architecture.Limits.width / baseWidth))
+        }
+        if imageSize % (1 << (multipliers.count - 1)) != 0 {
+            throw error("imageSize", imageSize, "must be divisible by \(1 << (multipliers.count - 1)) to go down \(multipliers.count - 1) levels")
+        }
+        try range("residualBlocks", residualBlocks, 1...Architecture.Limits.residualBlocks)
+        try count("attentionResolutions", attentionResolutions.count, 0...8)
+        for (index, resolution) in attentionResolutions.enumerated() {
+            try range("attentionResolutions[\(index)]", resolution, 1...min(imageSize, Architecture.Limits.attentionResolution))
         }
     }
 }
