@@ -1,6 +1,7 @@
 import Foundation
 import DPLLang
 import DPLNN
+import DPLTensor
 
 /// Finds and caches models: the shipped defaults, files named in scripts, and models given as
 /// values. Each file is read once per session.
@@ -102,6 +103,11 @@ final class ModelLibrary {
         if let cached = cache[cacheKey] { return cached }
         let file = pyTorch ? try ModelFile(pyTorchCheckpoint: path, architecture: fallback, key: key)
                            : try ModelFile(path: path, fallback: fallback)
+        // NaN weights (a file saved from a diverged training) give NaN logits, whose arg-max is
+        // an arbitrary class: every number computed with them would look valid and mean nothing.
+        for (tensorName, tensor) in file.model.stateDict() where !tensor.withUnsafeScalars({ $0.allSatisfy(\.isFinite) }) {
+            throw RuntimeError("`\(name)` holds weights that are not finite numbers (NaN or infinity) in `\(tensorName)`: it was saved from a training that diverged, and every result computed with it would be meaningless; retrain it (with a lower learning rate) or use another file")
+        }
         let value = ModelValue(model: file.model, architecture: file.architecture, path: path, metadata: file.metadata)
         cache[cacheKey] = value
         return value
