@@ -173,6 +173,8 @@ public final class Session {
         interpreter.settings = settingsRegistry.defaults
         interpreter.imported = []
         interpreter.log.reset()
+        // The stages' own memory too: `results` after `:reset` must not show older rows.
+        registry.onReset?()
     }
 
     /// The global variables and their values, for `:vars`.

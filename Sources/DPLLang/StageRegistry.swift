@@ -178,6 +178,10 @@ public struct StageRegistry {
     /// that write files, and the runtime enforces the same policy on every write.
     public var writePolicy = WritePolicy()
 
+    /// What the stages forget when the session is reset (the REPL's `:reset`): the runtime's
+    /// reported results, cached models and datasets.
+    public var onReset: (() -> Void)?
+
     /// An empty registry; the runtime layer registers the built-in stages into it.
     public init() {}
 

@@ -45,6 +45,7 @@ public enum BuiltinStages {
         // A rerun under a redirect writes only there; the checker judges literal paths against
         // the script's folder either way (a path out of it is refused before anything runs).
         wrapped.writePolicy = state.writePolicy
+        wrapped.onReset = { [state] in state.reset() }
         return wrapped
     }
 }

@@ -48,18 +48,7 @@ final class LanguageREPLSession: REPLSession {
         let before = context.textBeforeCursor
         // Inside a string: complete file paths.
         if before.filter({ $0 == "\"" }).count % 2 == 1 { return pathCompletions(context.word) }
-        let segment = before.split(separator: "|", omittingEmptySubsequences: false).last.map(String.init) ?? before
-        let words = segment.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        let typingFirstWord = words.isEmpty || (words.count == 1 && !segment.hasSuffix(" "))
-        var candidates: [String] = []
-        if typingFirstWord || (words.first == "let" && words.count <= 3) {
-            candidates = session.stageNames + session.variableNames + ["let", "set", "def", "for", "import", "require"]
-        } else if words.first == "set" {
-            candidates = session.settingNames
-        } else if let stage = words.first {
-            candidates = session.parameterNames(ofStage: stage).map { $0 + "=" } + session.variableNames
-        }
-        return candidates.filter { $0.hasPrefix(context.word) }.sorted()
+        return session.completions(before: before, word: context.word)
     }
 
     private func pathCompletions(_ word: String) -> [String] {

@@ -176,3 +176,20 @@ struct PipelineTests {
         #expect(!result.output.contains("epoch 1:"), "a finished run must not train again: \(result.output)")
     }
 }
+
+/// `:reset` in the REPL forgets the stages' memory too (issue 14: `results` kept old rows).
+@Suite struct SessionResetTests {
+    @Test func resetForgetsReportedResults() throws {
+        let fixture = try ScriptFixture.withClassifier()
+        let first = fixture.run("""
+        load images path="$DIR/images" n=4 | classify model="$DIR/cnn.safetensors" | report as "before reset"
+        results
+        """)
+        #expect(first.error == nil, "\(first.error ?? "")")
+        #expect(first.output.components(separatedBy: "before reset").count == 3, "\(first.output)")
+        fixture.session.reset()
+        let after = fixture.run("results")
+        #expect(!after.output.contains("before reset") && !(after.error ?? "").contains("before reset"),
+                "\(after.output) \(after.error ?? "")")
+    }
+}
