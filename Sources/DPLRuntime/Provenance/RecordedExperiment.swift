@@ -31,6 +31,8 @@ struct RecordedExperiment {
     let document: [String: Any]
     let version: String
     let scripts: [Script]
+    /// The shard the results are of, when they came from `dpl run --shard K/N`.
+    let shard: ShardSpec?
     let files: [File]
     let settingAssignments: [String]
     /// The path the script gave `save`, as written.
@@ -63,6 +65,11 @@ struct RecordedExperiment {
         }
         settingAssignments = provenance["set_assignments"] as? [String] ?? []
         savedAs = (document["run"] as? [String: Any])?["file"] as? String ?? (resultsPath as NSString).lastPathComponent
+        if let fields = document["shard"] as? [String: Any], let index = fields["index"] as? Int, let count = fields["count"] as? Int {
+            shard = try? ShardSpec(index: index, count: count)
+        } else {
+            shard = nil
+        }
         guard !mainScripts.isEmpty else {
             throw Problem(description: "`\(resultsPath)` records no script text, so there is nothing to rerun")
         }
@@ -136,7 +143,11 @@ struct RecordedExperiment {
             return try String(contentsOfFile: path, encoding: .utf8)
         }
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
-        let session = Session(registry: try BuiltinStages.makeRegistry(outputRedirect: outputFolder), loader: loader, output: output)
+        // A shard's results record `--shard K/N` as a setting that only a sharded run registers.
+        var settings = SettingsRegistry.standard
+        if let shard { settings.register(ShardSpec.setting) }
+        let session = Session(registry: try BuiltinStages.makeRegistry(outputRedirect: outputFolder), settings: settings,
+                              loader: loader, output: output)
         for assignment in settingAssignments {
             if let text = session.applySetting(assignment).errorText { throw Problem(description: text) }
         }
@@ -144,7 +155,9 @@ struct RecordedExperiment {
             let name = script.path.hasPrefix("<") ? script.path : relocated(script.path)
             if let text = session.run(SourceFile(name: name, text: script.text)).errorText { throw Problem(description: text) }
         }
-        let relative = savedAs.hasPrefix("/") ? (savedAs as NSString).lastPathComponent : savedAs
+        let given = savedAs.hasPrefix("/") ? (savedAs as NSString).lastPathComponent : savedAs
+        // A shard wrote `x.shard-K-of-N.json` for `save "x.json"`, and so does its rerun.
+        let relative = shard.map { $0.fileName(for: given) } ?? given
         let produced = (outputFolder as NSString).appendingPathComponent(relative)
         guard let data = FileManager.default.contents(atPath: produced),
               let json = try? JSONSerialization.jsonObject(with: data) else {

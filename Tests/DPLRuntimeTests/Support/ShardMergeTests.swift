@@ -55,7 +55,7 @@ struct ShardMergeTests {
         let shard = try String(contentsOfFile: shardPath(2, of: 3), encoding: .utf8)
         #expect(shard.contains("\"shard\""), "a shard's JSON says which shard it is")
         #expect(unsharded.contains("compression_random_pairs") && unsharded.contains("\"samples\""))
-        let merged = fixture.folder + "/merged/r.json"
+        let merged = fixture.folder + "/merged/any-name.json"
         try ShardMerge.merge(paths: [3, 1, 2].map { shardPath($0, of: 3) }, into: merged)
         let text = try String(contentsOfFile: merged, encoding: .utf8)
         // `run` (times, host) differs between any two runs; the rest must match to the byte.
@@ -67,6 +67,14 @@ struct ShardMergeTests {
         let run = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["run"] as? [String: Any]
         #expect(run?["file"] as? String == "out/r.json")
         #expect((run?["shards"] as? [[String: Any]])?.count == 3)
+
+        // `dpl verify` reruns a shard as that shard, and a merged file (under any name) as the
+        // unsharded script, and both reproduce bit for bit (issues 14 and 17).
+        for path in [shardPath(2, of: 3), merged] {
+            var lines: [String] = []
+            let verified = ResultVerifier(output: { lines.append($0) }, errors: { lines.append($0) }).verify(resultsPath: path)
+            #expect(verified == .success, "\(path): \(lines.joined(separator: "\n"))")
+        }
 
         // Merge errors, each refusing to write anything.
         let partial = fixture.folder + "/merged/partial.json"
