@@ -193,3 +193,30 @@ struct PipelineTests {
                 "\(after.output) \(after.error ?? "")")
     }
 }
+
+/// Adversarial and purified images leave DPL as tensors a PyTorch user loads (issue 14: only
+/// PNG grids could be saved).
+@Suite struct ImageTensorSaveTests {
+    @Test func aBatchIsSavedAsSafetensorsWithItsSnapshotsLabelsAndIds() throws {
+        let fixture = try ScriptFixture.withClassifier()
+        let result = fixture.run("""
+        load images path="$DIR/images" n=4 | attack fgsm eps=0.1 | classify model="$DIR/cnn.safetensors" | save "out/adv.safetensors"
+        """)
+        #expect(result.error == nil, "\(result.error ?? "")")
+        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: fixture.folder + "/out/adv.safetensors"))
+        let tensors = Dictionary(try file.tensors().map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        let clean = try #require(tensors["clean"]), adversarial = try #require(tensors["adversarial"])
+        #expect(clean.shape == [4, 1, 8, 8] && adversarial.shape == [4, 1, 8, 8])
+        #expect(zip(clean.scalars, adversarial.scalars).allSatisfy { abs($0 - $1) <= 0.1 + 1e-6 })
+        #expect(tensors["labels"]?.shape == [4])
+        #expect(file.metadata["dpl.content"]?.contains("clean, adversarial") == true)
+        #expect(file.metadata["dpl.sample_ids"]?.split(separator: ",").count == 4)
+        #expect(file.metadata["dpl.provenance"]?.contains("\"scripts\"") == true)
+        // A results table is not images: the error says what .safetensors takes.
+        let table = fixture.run("""
+        load images path="$DIR/images" n=4 | classify model="$DIR/cnn.safetensors" | report as "r"
+        results | save "out/r.safetensors"
+        """)
+        #expect(table.error?.contains("only a model or images") == true, "\(table.error ?? "")")
+    }
+}

@@ -6,11 +6,13 @@ import DPLNN
 import DPLTensor
 
 /// `save "file"` — writes what is piped in, by the file's extension: a model to `.safetensors`;
-/// results or a table to `.json` or `.csv` (with per-sample rows); images to `.png` as a grid
-/// with one row per snapshot (clean, adversarial, purified). Every write is atomic.
+/// images (a dataset or a batch) to `.safetensors` as tensors a PyTorch user loads with
+/// `safetensors.torch.load_file`, or to `.png` as a grid with one row per snapshot (clean,
+/// adversarial, purified); results or a table to `.json` or `.csv` (with per-sample rows).
+/// Every write is atomic.
 enum SaveStage {
     static let signature = StageSignature(
-        name: "save", doc: "Writes a model (.safetensors), results (.json, .csv) or an image grid (.png) atomically; passes its input on.",
+        name: "save", doc: "Writes a model or images as tensors (.safetensors), results (.json, .csv) or an image grid (.png) atomically; passes its input on.",
         input: .kinds([RuntimeKinds.model, RuntimeKinds.results, RuntimeKinds.table, RuntimeKinds.batch, RuntimeKinds.dataset]),
         output: .any,
         parameters: [
@@ -33,6 +35,9 @@ enum SaveStage {
             case ("safetensors", .runtime(let value as ModelValue)):
                 try ModelFile.write(value.model, metadata: value.metadata, to: path)
                 value.path = path
+            case ("safetensors", _):
+                let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
+                try writeImages(input, to: path, provenance: ProvenanceDocument.compactJSON(provenance), context: context)
             case ("png", _):
                 try writeGrid(input, to: path, columns: try args.integer("n"), context: context)
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
@@ -49,9 +54,9 @@ enum SaveStage {
                     : ResultWriter.csv(rows, provenance: provenance)
                 try writeAtomically(Array(text.utf8), to: path)
             case ("", _):
-                throw RuntimeError("`\(try args.text("path"))` has no file extension, which says what `save` writes; add .safetensors for a model, .json or .csv for results, .png for images")
+                throw RuntimeError("`\(try args.text("path"))` has no file extension, which says what `save` writes; add .safetensors for a model or images, .json or .csv for results, .png for an image grid")
             default:
-                throw RuntimeError("cannot save \(input.kind.name) as `.\(ext)`; use .safetensors for a model, .json or .csv for results, .png for images")
+                throw RuntimeError("cannot save \(input.kind.name) as `.\(ext)`; use .safetensors for a model or images, .json or .csv for results, .png for an image grid")
             }
             context.print("saved \(path)")
             return input
@@ -64,6 +69,27 @@ enum SaveStage {
             return [ReportStage.makeRow(record: record, evaluation: evaluation, label: nil)]
         }
         throw RuntimeError("only classified results or a table can be saved as .json or .csv; put `classify` (and `report`) before `save`")
+    }
+
+    /// Writes the images of a dataset or batch as float32 tensors `[N, C, H, W]` in [0, 1]:
+    /// `clean`, one per snapshot (`adversarial`, `purified`, …) and `current` when it is none of
+    /// those, with `labels` `[N]` (float32, exact for class numbers below 2^24); the sample ids (64
+    /// bits, more than a float holds) and the provenance go in the metadata.
+    static func writeImages(_ input: Value, to path: String, provenance: String, context: StageContext) throws {
+        let record: ImageRecord
+        if let dataset = input.runtimeValue(as: DatasetValue.self) { record = ImageRecord(dataset: dataset.dataset) }
+        else if let given = input.runtimeValue(as: ImageRecord.self) { record = ImageRecord(copying: given) }
+        else { throw RuntimeError("only a model or images (a dataset or a batch) can be saved as .safetensors; save results as .json or .csv") }
+        try record.materialize(batchSize: SessionSettings(context).batchSize, call: DefenseCallIndex.make(.analysis))
+        var tensors: [(name: String, tensor: Tensor)] = [("clean", record.clean)]
+        tensors += record.snapshots.map { ($0.name, $0.images) }
+        if !tensors.contains(where: { $0.tensor.scalars == record.current.scalars }) { tensors.append(("current", record.current)) }
+        tensors.append(("labels", try Tensor(shape: [record.count], scalars: record.labels.map(Float.init))))
+        try SafetensorsWriter.write(tensors, metadata: [
+            "dpl.content": "images [N, C, H, W] in [0, 1]: " + tensors.map(\.name).joined(separator: ", "),
+            "dpl.sample_ids": record.sampleKeys.map(String.init).joined(separator: ","),
+            "dpl.provenance": provenance,
+        ], to: URL(fileURLWithPath: path))
     }
 
     static func writeGrid(_ input: Value, to path: String, columns: Int, context: StageContext) throws {
