@@ -114,22 +114,15 @@ enum MeasureStage {
         if !transforms.isRandomized {
             context.print("note: the purification uses fixed randomness, so all \(draws) draws are the same and the spread is 0")
         }
-        var pixelSpread: [Float] = [], agreement: [Float] = [], entropy: [Float] = []
-        let keys = record.sampleKeys
         let progress = ProgressReporter("measure spread", total: record.count, unit: "img", quiet: record.count < 2 * settings.batchSize)
         defer { progress.close() }
-        for range in record.batchRanges(size: settings.batchSize) {
-            try context.checkCancellation()
-            let measured = try measureSpread(
-                images: try ImageRecord.rows(source, range), sampleIDs: Array(keys[range]), draws: draws,
-                purify: { images, ids, call in try transforms.apply(images, sampleIDs: ids, call: call) },
-                classify: { images in try setup.classifier.logits(images) })
-            pixelSpread += measured.pixelStandardDeviation
-            agreement += measured.agreement
-            entropy += measured.predictionEntropy
-            progress.update(range.upperBound)
-        }
-        for (name, values) in [("pixel_std", pixelSpread), ("agreement", agreement), ("entropy", entropy)] {
+        let measured = try measureSpread(
+            images: source, sampleIDs: record.sampleKeys, batchSize: settings.batchSize, draws: draws,
+            purify: { images, ids, call in try transforms.apply(images, sampleIDs: ids, call: call) },
+            classify: { images in try setup.classifier.logits(images) },
+            progress: { progress.update($0) }, checkCancellation: { try context.checkCancellation() })
+        for (name, values) in [("pixel_std", measured.pixelStandardDeviation), ("agreement", measured.agreement),
+                               ("entropy", measured.predictionEntropy)] {
             row.sampleMeasurements.add(name, values)
         }
         row.label = "spread of \(sourceName) draws=\(draws)"
@@ -151,68 +144,19 @@ enum MeasureStage {
         let radius = args.optionalNumber("radius") ?? 8.0 / 255.0
         let pairs = try args.optionalInteger("pairs") ?? 4
         let adversarial = record.images(named: "adversarial")
-        var adversarialRatios: [Float?] = [], randomRatios: [[Float?]] = []
-        let keys = record.sampleKeys
         let call = DefenseCallIndex.make(.analysis)
         let progress = ProgressReporter("measure compression", total: record.count, unit: "img", quiet: record.count < 2 * settings.batchSize)
         defer { progress.close() }
-        for range in record.batchRanges(size: settings.batchSize) {
-            try context.checkCancellation()
-            let measured = try measureCompression(
-                clean: try ImageRecord.rows(record.clean, range), adversarial: try adversarial.map { try ImageRecord.rows($0, range) },
-                sampleIDs: Array(keys[range]), radius: Float(radius), pairsPerSample: pairs, seed: settings.seed, norm: norm,
-                purify: { images, ids in try transforms.apply(images, sampleIDs: ids, call: call) })
-            adversarialRatios += measured.adversarialRatios
-            randomRatios += measured.randomRatios
-            progress.update(range.upperBound)
-        }
+        let measured = try measureCompression(
+            clean: record.clean, adversarial: adversarial, sampleIDs: record.sampleKeys, batchSize: settings.batchSize,
+            radius: Float(radius), pairsPerSample: pairs, seed: settings.seed, norm: norm,
+            purify: { images, ids in try transforms.apply(images, sampleIDs: ids, call: call) },
+            progress: { progress.update($0) }, checkCancellation: { try context.checkCancellation() })
+        let (adversarialRatios, randomRatios) = (measured.adversarialRatios, measured.randomRatios)
         if adversarial != nil { row.sampleMeasurements.add("compression_adversarial", adversarialRatios) }
         if pairs > 0 { row.sampleMeasurements.add("compression_random", pairs: randomRatios) }
         // Pairs at distance 0 have no ratio; the summaries count them (`compression_skipped`).
         row.sampleMeasurements.skippedName = SampleMeasurements.compressionSkipped
         row.label = "compression \(normName) r=\(Value.format(radius)) pairs=\(pairs)"
     }
-
-    // MARK: - Shared helpers
-
-    /// The row's context: the record's evaluation when it was classified (without the
-    /// per-sample attack rows, which `report` already gives), else just the defense.
-    static func baseRow(_ record: ImageRecord) -> ResultRow {
-        var row: ResultRow
-        if let evaluation = record.evaluation {
-            row = ReportStage.makeRow(record: record, evaluation: evaluation, label: nil)
-            row.samples = []
-        } else {
-            let defense = record.pendingTransforms.isEmpty ? "none" : record.pendingTransforms.map(\.description).joined(separator: " | ")
-            row = ResultRow(label: "", dataset: record.datasetName, defense: defense, rule: nil, cleanAccuracy: nil,
-                            robustAccuracy: nil, attackSuccess: nil, threatModel: nil, attack: nil, flags: [], samples: [])
-        }
-        row.measuredCount = record.count
-        row.sampleMeasurements = SampleMeasurements(sampleIDs: record.sampleKeys, labels: record.labels)
-        return row
-    }
-
-    /// The purification an analysis reruns: the pending one, else the defense `classify` ran.
-    static func purification(of record: ImageRecord, for analysis: String) throws -> (transforms: [DefenseTransform], pending: Bool) {
-        if !record.pendingTransforms.isEmpty { return (record.pendingTransforms, true) }
-        if !record.defenseTransforms.isEmpty { return (record.defenseTransforms, false) }
-        throw RuntimeError("`measure \(analysis)` needs a purification to run; put it after `purify` (data | purify t=100 | measure \(analysis)) or after a `classify` that follows `purify`")
-    }
-
-    /// The images called `name`, or an error listing the names the record has.
-    static func images(named name: String, in record: ImageRecord) throws -> Tensor {
-        if let images = record.images(named: name) { return images }
-        let hint = name == "adversarial" ? " (`attack` takes the adversarial snapshot; put one before `classify`)"
-            : name == "purified" ? " (`purify` followed by `classify` takes the purified snapshot)" : ""
-        throw RuntimeError("`measure` found no images called `\(name)` in this batch; it has \(record.imageNames.joined(separator: ", "))\(hint)")
-    }
-
-    /// `p=2` or `p=inf`, and the prefix measurement names use.
-    static func readNorm(_ args: ArgumentReader) throws -> (AttackNorm, String) {
-        guard let value = args.value("p") else { return (.l2, "l2") }
-        if value.textValue == "inf" { return (.linf, "linf") }
-        if value.integerValue == 2 { return (.l2, "l2") }
-        throw RuntimeError("`measure` takes p=2 or p=inf, not p=\(value.literal)")
-    }
-
 }
