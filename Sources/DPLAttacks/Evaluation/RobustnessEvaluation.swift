@@ -77,6 +77,8 @@ public struct RobustnessEvaluation {
     ///     evaluation goes on without it.
     ///   - progress: called after each batch with the number of samples done.
     ///   - batchFinished: called after each computed batch is journaled, with its index.
+    ///   - activity: called before every defense call of a computed batch with the batch's
+    ///     index and how many calls it has made so far, so a long batch shows it is moving.
     ///   - checkCancellation: runs before every call of the defense; what it throws ends the
     ///     evaluation unchanged (the journal keeps the finished batches).
     /// - Throws: `AttackError` for inconsistent inputs, a target rule with nothing to attack, a
@@ -84,6 +86,7 @@ public struct RobustnessEvaluation {
     ///   defense and of `checkCancellation`.
     public func run(images: Tensor, labels: [Int], sampleIDs: [UInt64], journal: EvaluationJournal? = nil,
                     progress: (Int) -> Void = { _ in }, batchFinished: (Int) -> Void = { _ in },
+                    activity: @escaping (_ batch: Int, _ calls: Int) -> Void = { _, _ in },
                     journalFailed: (EvaluationJournal, Error) -> Void = { _, _ in },
                     checkCancellation: @escaping () throws -> Void = {}) throws -> Outcome {
         guard images.rank == 4, images.shape[0] == labels.count, labels.count == sampleIDs.count else {
@@ -107,7 +110,13 @@ public struct RobustnessEvaluation {
             if let journal, index < resumed {
                 piece = try read(batch: index, of: batch, from: journal)
             } else {
-                piece = try evaluate(batch, checkCancellation: checkCancellation)
+                // Every defense call passes through the cancellation check first: count them there.
+                var calls = 0
+                piece = try evaluate(batch, checkCancellation: {
+                    try checkCancellation()
+                    calls += 1
+                    activity(index, calls)
+                })
                 if let writing = journal {
                     do {
                         try writing.write(batch: index, piece.entry)

@@ -68,6 +68,9 @@ enum AttackStage {
             let outcome = try evaluation.run(
                 images: record.current, labels: record.labels, sampleIDs: record.sampleKeys, journal: journal,
                 progress: { progress.update($0) }, batchFinished: { state.journaledBatch?($0) },
+                activity: { batch, calls in
+                    progress.update(ranges[batch].lowerBound, detail: "batch \(batch + 1)/\(ranges.count): \(calls) defense call\(calls == 1 ? "" : "s")", moving: true)
+                },
                 journalFailed: { journal, error in
                     context.print("note: cannot write the journal \(journal.folder) (\(error)); this attack will not be resumable")
                 },

@@ -25,9 +25,11 @@ final class ProgressReporter {
     }
 
     /// Reports that `done` units are finished; `detail` is shown after the numbers (a loss).
-    func update(_ done: Int, detail: String = "") {
+    /// With `moving`, the line is drawn even when no unit finished since the start — work inside
+    /// the first unit (an attack's first batch) shows it is alive.
+    func update(_ done: Int, detail: String = "", moving: Bool = false) {
         // Batches replayed from a journal report counts the reporter already started from.
-        guard !quiet, done > baseline || done >= total else { return }
+        guard !quiet, done > baseline || done >= total || moving else { return }
         let now = Date()
         let complete = done >= total
         let interval = isTerminal ? 0.1 : 5.0
@@ -38,7 +40,7 @@ final class ProgressReporter {
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let fraction = Double(done) / Double(total)
         let numbers = "\(done)/\(total) \(unit) \(String(format: "%.2f", rate)) \(unit)/s " +
-            (complete ? "in \(Self.clock(elapsed))" : "ETA \(Self.clock(remaining))") +
+            (complete ? "in \(Self.clock(elapsed))" : rate > 0 ? "ETA \(Self.clock(remaining))" : "ETA –") +
             (detail.isEmpty ? "" : " \(detail)")
         if isTerminal {
             let width = 24

@@ -51,6 +51,20 @@ import Testing
         #expect(Array(split.result.rows[0..<3]) == byHand.rows)
     }
 
+    /// A long batch shows it is moving (issue 14: a one-batch attack showed nothing for 30 s).
+    @Test func activityCountsEveryDefenseCallOfEachBatch() throws {
+        let s = samples()
+        var seen: [Int: [Int]] = [:]
+        _ = try evaluation(batchSize: 4).run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs,
+                                             activity: { batch, calls in seen[batch, default: []].append(calls) })
+        #expect(seen.keys.sorted() == [0, 1])
+        for calls in seen.values {
+            #expect(calls == Array(1...calls.count), "counted 1, 2, 3, … within the batch")
+            // PGD-3 with EOT 2: at least its 3 × 2 gradient draws, then the verdicts.
+            #expect(calls.count >= 6)
+        }
+    }
+
     @Test func aTransferEvaluationAttacksTheClassifierAndJudgesTheDefense() throws {
         let s = samples()
         let outcome = try evaluation(batchSize: 4, transfer: true).run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs)
