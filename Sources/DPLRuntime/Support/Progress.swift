@@ -8,6 +8,9 @@ final class ProgressReporter {
     private let unit: String
     private let start = Date()
     private var lastDraw = Date.distantPast
+    private var lastMovingDraw = Date.distantPast
+    /// The units done when the last progress (not merely moving) line was drawn.
+    private var drawnDone = 0
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var finished = false
     private let quiet: Bool
@@ -33,8 +36,11 @@ final class ProgressReporter {
         let now = Date()
         let complete = done >= total
         let interval = isTerminal ? 0.1 : 5.0
-        guard complete || now.timeIntervalSince(lastDraw) >= interval else { return }
-        lastDraw = now
+        // Lines that only show work is moving keep their own clock, so they never hold back
+        // the line of a finished unit (a log shows every batch that ends 5 s after the last).
+        let moved = moving && !(done > drawnDone)
+        guard complete || now.timeIntervalSince(moved ? lastMovingDraw : lastDraw) >= interval else { return }
+        if moved { lastMovingDraw = now } else { lastDraw = now; drawnDone = done }
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done - baseline) / elapsed : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
