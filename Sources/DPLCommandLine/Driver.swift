@@ -33,6 +33,18 @@ public struct Driver {
         Session(registry: registry, settings: settings, loader: loader, output: output)
     }
 
+    /// A session with `--set` assignments applied, or nil after reporting the first that fails.
+    private func makeSession(applying assignments: [String]) -> Session? {
+        let session = makeSession()
+        for assignment in assignments {
+            let outcome = session.applySetting(assignment)
+            if case .success = outcome { continue }
+            if let text = outcome.errorText { errors(text) }
+            return nil
+        }
+        return session
+    }
+
     private func report(_ outcome: Outcome) -> Int32 {
         if let text = outcome.errorText { errors(text) }
         return ExitStatus.of(outcome)
@@ -52,14 +64,7 @@ public struct Driver {
 
     /// `dpl run FILE [--set key=value …]`.
     public func run(path: String, settingAssignments: [String] = []) -> Int32 {
-        guard let source = readSource(path) else { return ExitStatus.usage }
-        let session = makeSession()
-        for assignment in settingAssignments {
-            let outcome = session.applySetting(assignment)
-            if case .success = outcome { continue }
-            if let text = outcome.errorText { errors(text) }
-            return ExitStatus.usage
-        }
+        guard let source = readSource(path), let session = makeSession(applying: settingAssignments) else { return ExitStatus.usage }
         return report(session.run(source))
     }
 
@@ -74,13 +79,7 @@ public struct Driver {
 
     /// `dpl -e 'source'`.
     public func evaluate(_ text: String, settingAssignments: [String] = []) -> Int32 {
-        let session = makeSession()
-        for assignment in settingAssignments {
-            let outcome = session.applySetting(assignment)
-            if case .success = outcome { continue }
-            if let text = outcome.errorText { errors(text) }
-            return ExitStatus.usage
-        }
+        guard let session = makeSession(applying: settingAssignments) else { return ExitStatus.usage }
         return report(session.run(SourceFile(name: "<command line>", text: text)))
     }
 
