@@ -37,21 +37,21 @@ enum SaveStage {
                 value.path = path
             case ("safetensors", _):
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
-                try writeImages(input, to: path, provenance: ProvenanceDocument.compactJSON(provenance), context: context)
+                try writeImages(input, to: path, provenance: try JSONCoding.line(provenance), context: context)
             case ("png", _):
                 try writeGrid(input, to: path, columns: try args.integer("n"), context: context)
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
                 if let tagged = ProvenanceEmbedding.png(try readFileBytes(path), texts: [
-                    (ProvenanceEmbedding.provenanceKeyword, ProvenanceDocument.compactJSON(provenance)),
-                    (ProvenanceEmbedding.runKeyword, ProvenanceDocument.compactJSON(ProvenanceDocument.run(file: try args.text("path"), started: state.started))),
+                    (ProvenanceEmbedding.provenanceKeyword, try JSONCoding.line(provenance)),
+                    (ProvenanceEmbedding.runKeyword, try JSONCoding.line(ProvenanceDocument.run(file: try args.text("path"), started: state.started))),
                 ]) { try writeAtomically(tagged, to: path) }
             case ("json", _), ("csv", _):
                 let rows = try resultRows(input)
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
                 let text = ext == "json"
-                    ? ResultWriter.json(rows, shard: shard, provenance: provenance,
-                                        run: ProvenanceDocument.run(file: try args.text("path"), started: state.started))
-                    : ResultWriter.csv(rows, provenance: provenance)
+                    ? try ResultWriter.json(rows, shard: shard, provenance: provenance,
+                                            run: ProvenanceDocument.run(file: try args.text("path"), started: state.started))
+                    : try ResultWriter.csv(rows, provenance: provenance)
                 try writeAtomically(Array(text.utf8), to: path)
             case ("", _):
                 throw RuntimeError("`\(try args.text("path"))` has no file extension, which says what `save` writes; add .safetensors for a model or images, .json or .csv for results, .png for an image grid")
