@@ -210,6 +210,11 @@ final class Interpreter {
         if let missing = signature.parameters.first(where: { $0.required && arguments[$0.name] == nil }) {
             throw RuntimeError("stage `\(call.name)` needs the argument `\(missing.name)`", at: call.nameSpan)
         }
+        for binding in matching.bindings {
+            guard let parameter = signature.parameter(binding.name), let condition = parameter.appliesWhen,
+                  let message = signature.misapplied(parameter, deciding: arguments[condition.parameter]?.textValue) else { continue }
+            throw RuntimeError(message, at: binding.argument.labelSpan)
+        }
         return (nil, [BoundStage(signature: signature, arguments: arguments, span: call.span, body: entry.body)])
     }
 

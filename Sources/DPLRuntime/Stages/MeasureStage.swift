@@ -15,26 +15,28 @@ import DPLTensor
 enum MeasureStage {
     static let analyses = ["distance", "spread", "compression"]
 
-    /// Which analyses each optional parameter applies to; giving it to another is an error
-    /// rather than silently ignored.
-    static let appliesTo: [String: [String]] = [
-        "from": ["distance"], "to": ["distance"], "p": ["distance", "compression"], "draws": ["spread"],
-        "of": ["spread"], "model": ["spread"], "radius": ["compression"], "pairs": ["compression"],
-    ]
+    /// Where a parameter applies: giving it to another analysis is an error (at check time
+    /// for a literal `what`) rather than silently ignored.
+    private static func only(_ analyses: String...) -> ParameterCondition { ParameterCondition("what", in: analyses) }
 
     static let signature = StageSignature(
         name: "measure", doc: "Measures distances between snapshots, spread across random draws, or compression under fixed randomness, and adds the summaries to the session's results.",
         input: .kinds([RuntimeKinds.batch, RuntimeKinds.results]), output: RuntimeKinds.table,
         parameters: [
             Parameter("what", .choice(analyses), required: true, doc: "distance, spread or compression (definitions in docs/analyses.md)."),
-            Parameter("from", .name, doc: "distance: the images measured from (default clean)."),
-            Parameter("to", .oneOf([.name, .list(.name)]), doc: "distance: the images measured to, or a list of them (default purified)."),
-            Parameter("p", .oneOf([.integer, .choice(["inf"])]), minimum: 2, maximum: 2, doc: "distance, compression: the norm, 2 or inf (default 2)."),
-            Parameter("draws", .integer, minimum: 1, maximum: Double(DefenseCallIndex.maxDraw + 1), doc: "spread: random draws of the purification per input (default 8)."),
-            Parameter("of", .name, doc: "spread: the images purified (default: current before classify; after it the defense's input, adversarial or clean)."),
-            Parameter("model", .any, doc: "spread: the classifier (default: the one classify used, else the `classifier` setting, else the shipped one)."),
-            Parameter("radius", .number, minimum: 0, doc: "compression: length of the random perturbations, in the norm p (default 8/255; set it to the attack's eps)."),
-            Parameter("pairs", .integer, minimum: 0, doc: "compression: random pairs per sample (default 4)."),
+            Parameter("from", .name, doc: "distance: the images measured from (default clean).", appliesWhen: only("distance")),
+            Parameter("to", .oneOf([.name, .list(.name)]), doc: "distance: the images measured to, or a list of them (default purified).", appliesWhen: only("distance")),
+            Parameter("p", .oneOf([.integer, .choice(["inf"])]), minimum: 2, maximum: 2, doc: "distance, compression: the norm, 2 or inf (default 2).", appliesWhen: only("distance", "compression")),
+            Parameter("draws", .integer, minimum: 1, maximum: Double(DefenseCallIndex.maxDraw + 1), doc: "spread: random draws of the purification per input (default 8).",
+                      appliesWhen: only("spread"), smoke: .atMost(SmokeMode.spreadDraws, whenAbsent: true)),
+            Parameter("of", .name, doc: "spread: the images purified (default: current before classify; after it the defense's input, adversarial or clean).",
+                      appliesWhen: only("spread")),
+            Parameter("model", .any, doc: "spread: the classifier (default: the one classify used, else the `classifier` setting, else the shipped one).",
+                      appliesWhen: only("spread")),
+            Parameter("radius", .number, minimum: 0, doc: "compression: length of the random perturbations, in the norm p (default 8/255; set it to the attack's eps).",
+                      appliesWhen: only("compression")),
+            Parameter("pairs", .integer, minimum: 0, doc: "compression: random pairs per sample (default 4).",
+                      appliesWhen: only("compression"), smoke: .atMost(SmokeMode.compressionPairs, whenAbsent: true)),
             Parameter("as", .string, doc: "Title of the result row (default: the analysis and its settings)."),
             Parameter("x", .number, doc: "The row's sweep value, the x coordinate `plot` uses (x=t inside `for t in …`)."),
             Parameter("series", .string, doc: "The plot line the row belongs to (series=\"fixed\"); rows without one share one line."),
@@ -45,9 +47,6 @@ enum MeasureStage {
             let record = try ImageRecord.from(input, stage: "measure")
             let args = ArgumentReader(stage: "measure", arguments: arguments)
             let what = try args.text("what")
-            for (name, analyses) in appliesTo.sorted(by: { $0.key < $1.key }) where arguments[name] != nil && !analyses.contains(what) {
-                throw RuntimeError("`measure \(what)` takes no `\(name)=`; it belongs to `measure \(analyses.joined(separator: "` and `measure "))`")
-            }
             let settings = SessionSettings(context)
             var row = baseRow(record)
             switch what {

@@ -15,16 +15,19 @@ enum TrainStage {
         parameters: [
             Parameter("role", .choice(["classifier", "diffusion"]), required: true, doc: "What to train."),
             Parameter("arch", .choice(Architecture.names), doc: "The architecture (default: cnn-small for a classifier, unet-tiny for diffusion)."),
-            Parameter("epochs", .integer, default: .number(5), minimum: 1, doc: "classifier: passes over the data."),
-            Parameter("steps", .integer, default: .number(4000), minimum: 1, doc: "diffusion: optimizer steps."),
+            Parameter("epochs", .integer, default: .number(5), minimum: 1, doc: "classifier: passes over the data.", smoke: .atMost(SmokeMode.classifierEpochs)),
+            Parameter("steps", .integer, default: .number(4000), minimum: 1, doc: "diffusion: optimizer steps.", smoke: .atMost(SmokeMode.diffusionSteps)),
             Parameter("lr", .number, minimum: 0, doc: "Adam's learning rate (default: 1e-3 classifier, 2e-4 diffusion)."),
             Parameter("weight_decay", .number, default: .number(0), minimum: 0, doc: "classifier: decoupled weight decay (AdamW) when > 0."),
-            Parameter("batch", .integer, minimum: 1, doc: "Images per optimizer step (default: 128 classifier, 32 diffusion)."),
+            Parameter("batch", .integer, minimum: 1, doc: "Images per optimizer step (default: 128 classifier, 32 diffusion).",
+                      smoke: .atMost(SmokeMode.trainingBatch, whenAbsent: true)),
             Parameter("max_t", .integer, default: .number(300), minimum: 1, maximum: 1000, doc: "diffusion: timesteps are drawn from 0..<max_t (purification uses the low-noise end)."),
             Parameter("ema", .number, default: .number(0.999), minimum: 0, maximum: 1, doc: "diffusion: decay of the saved weight average (0 saves the raw weights)."),
             Parameter("validate", .value(RuntimeKinds.dataset), doc: "A held-out dataset: accuracy after every epoch (classifier), denoising loss per noise level at the end (diffusion)."),
             Parameter("checkpoint", .string, doc: "Checkpoint file (default: <out>/train-<arch>.checkpoint.safetensors).", writesFile: true),
-            Parameter("resume", .bool, default: .bool(false), doc: "Continue from the checkpoint instead of starting over."),
+            Parameter("resume", .bool, default: .bool(false), doc: "Continue from the checkpoint instead of starting over.",
+                      // A smoke run always trains, even after an earlier one left a finished checkpoint.
+                      smoke: .always(.bool(false))),
         ], positional: ["role"])
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
