@@ -64,12 +64,20 @@ final class Interpreter {
 
     // MARK: Statements
 
+    /// Whether the pipeline's last stage is a built-in that says itself what it did (`save`
+    /// prints `saved x.json`), so the value it passes on is not printed again.
+    private func endsInStageThatReports(_ pipeline: Pipeline, in environment: Environment) -> Bool {
+        guard let last = pipeline.allStages.last, environment.userStage(last.name) == nil,
+              environment.lookup(last.name) == nil || !pipeline.stages.isEmpty else { return false }
+        return registry.signature(named: last.name)?.reportsItself == true
+    }
+
     private func execute(_ statement: Statement, in environment: Environment) throws {
         if cancellation.isCancelled { throw CancellationError() }
         switch statement {
         case .pipeline(let pipeline):
             let value = try evaluate(pipeline, in: environment)
-            if !value.isNone { output(value.description) }
+            if !value.isNone && !endsInStageThatReports(pipeline, in: environment) { output(value.description) }
         case .letBinding(let binding):
             environment.define(binding.name, try evaluate(binding.value, in: environment))
         case .setting(let setting):

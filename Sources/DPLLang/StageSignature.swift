@@ -301,10 +301,15 @@ public struct StageSignature: Sendable {
     /// Whether the stage receives the rest of its pipeline and runs it itself, as `attack` does
     /// to optimize against the composition of everything after it.
     public var attacksDownstream: Bool
+    /// Whether the stage prints what it did (`saved x.json`), so a statement ending in it does
+    /// not print the value it passes on (`results | save "r.json"` shows one line, not the table again).
+    public var reportsItself: Bool
 
     /// Creates a signature.
     public init(name: String, doc: String, input: InputRule, output: DataKind,
-                parameters: [Parameter] = [], positional: [String] = [], attacksDownstream: Bool = false) {
+                parameters: [Parameter] = [], positional: [String] = [], attacksDownstream: Bool = false,
+                reportsItself: Bool = false) {
+        self.reportsItself = reportsItself
         self.name = name
         self.doc = doc
         self.input = input

@@ -27,6 +27,10 @@ extension ResultRecord {
                        adversarialPrediction: sample.adversarialPrediction, cleanCorrect: sample.cleanCorrect,
                        robustCorrect: sample.robustCorrect, linf: Double(sample.linfDistance), l2: Double(sample.l2Distance),
                        target: sample.target, hasTarget: row.targetRule != nil)
+            },
+            predictions: row.predictions.isEmpty ? nil : row.predictions.map { p in
+                Prediction(id: String(p.sampleID), label: p.label, prediction: p.prediction, correct: p.correct,
+                           draws: p.drawPredictions.isEmpty ? nil : p.drawPredictions)
             })
     }
 
@@ -58,6 +62,10 @@ extension ResultRecord {
             label: label, dataset: dataset, defense: defense, rule: rule, cleanAccuracy: cleanAccuracy?.proportion,
             robustAccuracy: attackSummary?.robustAccuracy?.proportion, attackSuccess: attackSummary?.attackSuccess?.proportion,
             threatModel: attackSummary?.threatModel, attack: attackSummary?.attack, flags: flags, samples: samples)
+        row.predictions = try (predictions ?? []).map { p in
+            PredictionRow(sampleID: try sampleID(p.id), label: p.label, prediction: p.prediction, correct: p.correct,
+                          drawPredictions: p.draws ?? [])
+        }
         row.measurements = measurements.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         row.sampleMeasurements = try SampleMeasurement.columns(of: sampleMeasurements ?? [], sampleID: sampleID, error: malformed)
         if row.measurements.contains(where: { $0.name == SampleMeasurements.compressionSkipped }) {

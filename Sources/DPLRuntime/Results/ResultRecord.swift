@@ -114,6 +114,18 @@ public struct ResultRecord: Codable, Equatable, Sendable {
         }
     }
 
+    /// One sample of a clean evaluation: the defense's prediction (and each draw's, when the
+    /// rule drew several times).
+    public struct Prediction: Codable, Equatable, Sendable {
+        /// The sample's 64-bit id as a decimal string.
+        public var id: String
+        public var label: Int
+        public var prediction: Int
+        public var correct: Bool
+        /// Each draw's class under `vote:K` or `worst:K`; absent for one draw.
+        public var draws: [Int]?
+    }
+
     /// One sample's values of the `measure` stages: a key per quantity (null where undefined)
     /// and, for quantities with several values per sample, `NAME_pairs` lists.
     public struct SampleMeasurement: Codable, Equatable, Sendable {
@@ -173,19 +185,23 @@ public struct ResultRecord: Codable, Equatable, Sendable {
     /// The sweep value (`x=t`) and the plot line (`series="fixed"`).
     public var x: Double?
     public var series: String?
-    /// One row per evaluated sample.
+    /// One row per attacked sample.
     public var samples: [Sample]
+    /// One row per sample of a clean evaluation; absent after an attack (and in DPL 0.2 files).
+    public var predictions: [Prediction]?
 
     enum CodingKeys: String, CodingKey {
         case label, dataset, defense, n, evaluation, cleanAccuracy = "clean_accuracy", flags, measurements
-        case sampleMeasurements = "sample_measurements", x, series, samples
+        case sampleMeasurements = "sample_measurements", x, series, samples, predictions
         case robustAccuracy = "robust_accuracy", attackSuccess = "attack_success", threatModel = "threat_model"
         case attack, targetRule = "target_rule", targetedSuccess = "targeted_success"
     }
 
     public init(label: String, dataset: String, defense: String, n: Int, evaluation: String?, cleanAccuracy: ProportionRecord?,
                 attackSummary: AttackSummary?, flags: [Flag], measurements: [String: Double],
-                sampleMeasurements: [SampleMeasurement]?, x: Double?, series: String?, samples: [Sample]) {
+                sampleMeasurements: [SampleMeasurement]?, x: Double?, series: String?, samples: [Sample],
+                predictions: [Prediction]? = nil) {
+        self.predictions = predictions
         self.label = label
         self.dataset = dataset
         self.defense = defense
@@ -215,6 +231,7 @@ public struct ResultRecord: Codable, Equatable, Sendable {
         x = try c.decodeIfPresent(Double.self, forKey: .x)
         series = try c.decodeIfPresent(String.self, forKey: .series)
         samples = try c.decodeIfPresent([Sample].self, forKey: .samples) ?? []
+        predictions = try c.decodeIfPresent([Prediction].self, forKey: .predictions)
         let attackKeys: [CodingKeys] = [.robustAccuracy, .attackSuccess, .threatModel, .attack, .targetRule, .targetedSuccess]
         if attackKeys.contains(where: c.contains) {
             attackSummary = AttackSummary(
@@ -241,6 +258,7 @@ public struct ResultRecord: Codable, Equatable, Sendable {
         try c.encodeIfPresent(x, forKey: .x)
         try c.encodeIfPresent(series, forKey: .series)
         try c.encode(samples, forKey: .samples)
+        try c.encodeIfPresent(predictions, forKey: .predictions)
         if let summary = attackSummary {
             try c.encodeIfPresent(summary.robustAccuracy, forKey: .robustAccuracy)
             try c.encodeIfPresent(summary.attackSuccess, forKey: .attackSuccess)

@@ -119,6 +119,7 @@ public enum ShardMerge {
     private static func merge(_ rows: [ResultRow]) throws -> ResultRow {
         var merged = rows[0]
         merged.samples = rows.flatMap(\.samples)
+        merged.predictions = rows.flatMap(\.predictions)
         merged.cleanAccuracy = try sum(rows.map(\.cleanAccuracy), "clean accuracy", merged.label)
         merged.robustAccuracy = try sum(rows.map(\.robustAccuracy), "robust accuracy", merged.label)
         merged.attackSuccess = try sum(rows.map(\.attackSuccess), "attack success", merged.label)
@@ -126,8 +127,8 @@ public enum ShardMerge {
         merged.measuredCount = rows.reduce(0) { $0 + $1.measuredCount }
         merged.flags = SanityFlag.combining(rows.map(\.flags), n: merged.n)
         var ids = Set<UInt64>()
-        for sample in merged.samples where !ids.insert(sample.sampleID).inserted {
-            throw RuntimeError("sample \(sample.sampleID) of result \"\(merged.label)\" appears in two shards; were the shards run with different batch settings?")
+        for sample in merged.samples.map(\.sampleID) + merged.predictions.map(\.sampleID) where !ids.insert(sample).inserted {
+            throw RuntimeError("sample \(sample) of result \"\(merged.label)\" appears in two shards; were the shards run with different batch settings?")
         }
         var measured = rows[0].sampleMeasurements
         for row in rows.dropFirst() { measured = try measured.appending(row.sampleMeasurements) }
