@@ -15,6 +15,7 @@ enum ProvenanceDocument {
         let log = context.log
         var settings: [String: String] = [:]
         for (name, value) in context.settings { settings[name] = value.literal }
+        let outside = files.entries.filter(\.outsideUsualFolders).map(\.fingerprint.path)
         return ProvenanceRecord(
             dplVersion: DPLVersion.current,
             sourceCommit: SourceCommit.current,
@@ -31,7 +32,8 @@ enum ProvenanceDocument {
                 .init(role: entry.role.rawValue, path: entry.fingerprint.path, sha256: entry.fingerprint.sha256, size: entry.fingerprint.size)
             },
             threads: EngineThreads.count,
-            machine: .init(cpu: MachineDescription.cpuModel, os: MachineDescription.operatingSystem, cores: MachineDescription.coreCount))
+            machine: .init(cpu: MachineDescription.cpuModel, os: MachineDescription.operatingSystem, cores: MachineDescription.coreCount),
+            readsOutside: outside.isEmpty ? nil : outside)
     }
 
     /// The `run` record: what differs between two runs of one experiment, and `file`, the path

@@ -74,6 +74,13 @@ struct RecordedExperiment {
                 (resultsFolder as NSString).appendingPathComponent(name)]
     }
 
+    /// Where each recorded file was found with its recorded hash: what a rerun may read.
+    func matchedInputs() -> [String] {
+        files.compactMap { file in
+            candidates(for: file).first { FileManager.default.fileExists(atPath: $0) && (try? FileFingerprint.of(path: $0))?.sha256 == file.sha256 }
+        }
+    }
+
     /// One line per recorded file that is missing or whose hash changed; empty when all match.
     func fileProblems() -> [String] {
         var problems: [String] = []
@@ -125,15 +132,21 @@ struct RecordedExperiment {
         }
         var texts: [String: String] = [:]
         for script in scripts { texts[relocated(script.path)] = script.text }
+        // Only the recorded scripts: a rerun never reads a script from disk that the results
+        // file does not hold.
         let loader = SourceLoader(currentDirectory: folder) { path in
-            if let text = texts[path] { return text }
-            return try String(contentsOfFile: path, encoding: .utf8)
+            guard let text = texts[path] else {
+                throw Problem(description: "the rerun imports `\(path)`, whose text the results file does not record; a verification reruns only recorded scripts")
+            }
+            return text
         }
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
         // A shard's results record `--shard K/N` as a setting that only a sharded run registers.
         var settings = SettingsRegistry.standard
         if let shard { settings.register(ShardSpec.setting) }
-        let session = Session(registry: try BuiltinStages.makeRegistry(outputRedirect: outputFolder), settings: settings,
+        // Sandboxed: the rerun may read only the inputs whose recorded hashes were just checked.
+        let reads = ReadPolicy(sandboxed: true, allowedFiles: Set(matchedInputs()))
+        let session = Session(registry: try BuiltinStages.makeRegistry(outputRedirect: outputFolder, readPolicy: reads), settings: settings,
                               loader: loader, output: output)
         for assignment in settingAssignments {
             if let text = session.applySetting(assignment).errorText { throw Problem(description: text) }

@@ -69,14 +69,19 @@ public struct ProvenanceRecord: Codable, Equatable, Sendable {
     public var machine: Machine
     /// Set by `dpl merge` when the shards ran on different machines: each shard's machine.
     public var shardMachines: [Machine]?
+    /// Files read from outside the script's folder, the model folders and the dataset folder
+    /// (`ReadPolicy`), so a reviewer sees them; absent when there were none.
+    public var readsOutside: [String]?
 
     enum CodingKeys: String, CodingKey {
         case dplVersion = "dpl_version", sourceCommit = "source_commit", scripts, setAssignments = "set_assignments"
-        case settings, stages, files, threads, machine, shardMachines = "shard_machines"
+        case settings, stages, files, threads, machine, shardMachines = "shard_machines", readsOutside = "reads_outside"
     }
 
     public init(dplVersion: String, sourceCommit: String, scripts: [Script], setAssignments: [String], settings: [String: String],
-                stages: [Stage], files: [File], threads: Int, machine: Machine, shardMachines: [Machine]? = nil) {
+                stages: [Stage], files: [File], threads: Int, machine: Machine, shardMachines: [Machine]? = nil,
+                readsOutside: [String]? = nil) {
+        self.readsOutside = readsOutside
         self.dplVersion = dplVersion
         self.sourceCommit = sourceCommit
         self.scripts = scripts
@@ -104,6 +109,7 @@ public struct ProvenanceRecord: Codable, Equatable, Sendable {
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? 0
         machine = try c.decodeIfPresent(Machine.self, forKey: .machine) ?? Machine(cpu: "unknown", os: "unknown", cores: 0)
         shardMachines = try c.decodeIfPresent([Machine].self, forKey: .shardMachines)
+        readsOutside = try c.decodeIfPresent([String].self, forKey: .readsOutside)
     }
 
     /// This record without what only says where a run happened (machine and thread count):
