@@ -68,11 +68,27 @@ enum AttackStage {
             let progress = ProgressReporter("attack \(attack.name)", total: record.count, unit: "img",
                                             alreadyDone: resumed > 0 ? ranges[resumed - 1].upperBound : 0)
             defer { progress.close() }
+            // Inside a batch: where the attack is (step, loss, fooled) and the defense calls made,
+            // which move even within one step through a long purification.
+            var lastStep: AttackStep?
+            let showBatch = { (batch: Int, calls: Int) in
+                let range = ranges[batch]
+                progress.update(range.lowerBound, partial: (lastStep?.completed ?? 0) * Double(range.count),
+                                detail: "batch \(batch + 1)/\(ranges.count): " + (lastStep.map(Self.describe) ?? "")
+                                    + "\(calls) defense call\(calls == 1 ? "" : "s")", moving: true)
+            }
+            var callsInBatch = (batch: -1, calls: 0)
             let outcome = try evaluation.run(
                 images: record.current, labels: record.labels, sampleIDs: record.sampleKeys, journal: journal,
                 progress: { progress.update($0) }, batchFinished: { state.journaledBatch?($0) },
                 activity: { batch, calls in
-                    progress.update(ranges[batch].lowerBound, detail: "batch \(batch + 1)/\(ranges.count): \(calls) defense call\(calls == 1 ? "" : "s")", moving: true)
+                    if callsInBatch.batch != batch { lastStep = nil }
+                    callsInBatch = (batch, calls)
+                    showBatch(batch, calls)
+                },
+                step: { batch, step in
+                    lastStep = step
+                    showBatch(batch, callsInBatch.batch == batch ? callsInBatch.calls : 0)
                 },
                 journalFailed: { journal, error in
                     context.print("note: cannot write the journal \(journal.folder) (\(error)); this attack will not be resumable")
@@ -92,6 +108,13 @@ enum AttackStage {
             output.evaluation = .robustness(outcome.result)
             return try BoundStage.runChain(Array(downstream[(classifyIndex + 1)...]), input: .runtime(output), context: context)
         }
+    }
+
+    /// `restart 1/2 step 7/11, loss 1.42, fooled 5/64, ` (the restart only when there are several).
+    static func describe(_ step: AttackStep) -> String {
+        let restart = step.restarts > 1 ? "restart \(step.restart + 1)/\(step.restarts) " : ""
+        return restart + "step \(step.iteration + 1)/\(step.iterations), loss \(String(format: "%.3g", step.meanLoss)), "
+            + "fooled \(step.fooled)/\(step.samples), "
     }
 
     // MARK: - Journal
