@@ -87,7 +87,8 @@ public struct Driver {
     /// FLOPs and the predicted run time on this machine, without running it (ScriptEstimator).
     public func estimate(path: String, settingAssignments: [String] = []) -> Int32 {
         guard let source = readSource(path) else { return ExitStatus.usage }
-        switch ScriptEstimator.estimate(source, settingAssignments: settingAssignments, settings: settings, loader: loader) {
+        switch ScriptEstimator.estimate(source, settingAssignments: settingAssignments, settings: settings, loader: loader,
+                                               writePolicy: registry.writePolicy) {
         case .success(let estimate):
             output(estimate.rendered)
             return ExitStatus.success

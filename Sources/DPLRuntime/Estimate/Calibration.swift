@@ -45,19 +45,34 @@ enum Calibration {
         }
         // A first pass on one image touches the weights and the allocator, as a run's first batch does.
         _ = try withoutGradients { try run(Tensor.zeros([1] + model.imageShape)) }
-        let forward = try seconds { _ = try withoutGradients { try run(images) } }
-        let leaf = images.requiringGrad()
-        var output: Tensor?
-        let recorded = try seconds { output = try withGradients { try run(leaf) } }
-        let backward = try seconds {
-            guard let output else { return }
-            _ = try gradients(of: output.sum(), wrt: [leaf])
+        var forwards: [Double] = [], backwards: [Double] = []
+        // Other processes on a shared machine make single timings jumpy: a short pass is
+        // timed three times and the median kept; a long one once, to keep the estimate quick.
+        while forwards.count < (forwards.first.map { $0 < quickPass ? 3 : 1 } ?? 1) {
+            let forward = try seconds { _ = try withoutGradients { try run(images) } }
+            let leaf = images.requiringGrad()
+            var output: Tensor?
+            let recorded = try seconds { output = try withGradients { try run(leaf) } }
+            let backward = try seconds {
+                guard let output else { return }
+                _ = try gradients(of: output.sum(), wrt: [leaf])
+            }
+            forwards.append(forward)
+            // The recorded forward pass is what an attack's gradient calls run; charge its
+            // extra time (keeping the graph) to the backward pass that needs it.
+            backwards.append(backward + max(0, recorded - forward))
         }
         let total = model.flopsPerImage * Double(size)
-        // The recorded forward pass is what an attack's gradient calls run; charge its extra
-        // time (keeping the graph) to the backward pass that needs it.
-        let backwardSeconds = backward + max(0, recorded - forward)
-        return ModelSpeed(batch: size, forwardRate: total / max(forward, 1e-9), backwardRate: total / max(backwardSeconds, 1e-9))
+        return ModelSpeed(batch: size, forwardRate: total / max(median(forwards), 1e-9),
+                          backwardRate: total / max(median(backwards), 1e-9))
+    }
+
+    /// A forward pass shorter than this is timed three times.
+    static let quickPass = 0.3
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
     private static func seconds(_ body: () throws -> Void) rethrows -> Double {

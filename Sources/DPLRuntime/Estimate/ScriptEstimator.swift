@@ -21,11 +21,13 @@ public enum ScriptEstimator {
     /// and settings.
     public static func estimate(_ source: SourceFile, settingAssignments: [String] = [], prelude: [SourceFile] = [],
                                 settings: SettingsRegistry = .standard, loader: SourceLoader = .fileSystem,
+                                writePolicy: WritePolicy = WritePolicy(),
                                 calibrate: Bool = true) -> Result<ScriptEstimate, EstimateFailure> {
         let planner: EstimatePlanner
         let registry: StageRegistry
         do {
-            planner = try EstimatePlanner(state: RuntimeState())
+            // The run's write policy, so a script checks as it would before `dpl run`.
+            planner = try EstimatePlanner(state: RuntimeState(writePolicy: writePolicy))
             registry = try planner.makeRegistry()
         } catch {
             return .failure(EstimateFailure(description: "internal error while preparing the estimate: \(error)"))

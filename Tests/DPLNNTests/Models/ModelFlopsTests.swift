@@ -27,6 +27,12 @@ struct ModelFlopsTests {
         #expect(try ModelFlops.forward(of: .cnn(.small), imageShape: [1, 28, 28]) == Double(2 * macs))
     }
 
+    /// The PyTorch twin of `unet-tiny`, counted with forward hooks on every conv and linear
+    /// layer (benchmarks/torch_reference_models.py), makes 17,099,784,192 FLOPs per 64 images.
+    @Test func unetTinyMatchesThePyTorchTwinsCount() throws {
+        #expect(try ModelFlops.forward(of: .unet(.tiny), imageShape: [1, 28, 28]) == 17_099_784_192.0 / 64)
+    }
+
     @Test func countsAreLinearInTheBatch() throws {
         let model = try CNNClassifier(Self.small, key: RandomKey(seed: 1, purpose: "test"))
         let perImage = try ModelFlops.forward(of: model, imageShape: [3, 8, 8])
