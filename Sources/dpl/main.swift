@@ -262,14 +262,27 @@ struct Describe: ParsableCommand {
     @Flag(help: "Print docs/builtins.md, generated from the stage registry.")
     var markdown = false
 
-    /// `dpl --help` points to `dpl help <subcommand>`, so the commands answer here too.
-    static let commands: [String: ParsableCommand.Type] = [
-        "run": Run.self, "estimate": Estimate.self, "check": Check.self, "fmt": Format.self, "merge": Merge.self,
-        "verify": Verify.self, "pack": Pack.self, "submit": Submit.self, "help": Describe.self,
-    ]
+    @Flag(help: "Print the man page docs/dpl.1, generated from this help text (man ./docs/dpl.1).")
+    var man = false
+
+    /// `dpl --help` points to `dpl help <subcommand>`, so every command answers here too.
+    static func command(named name: String) -> ParsableCommand.Type? {
+        orderedCommands.first { $0.name == name }?.type
+    }
+
+    /// Every command in the order `dpl --help` lists them.
+    static var orderedCommands: [(name: String, type: ParsableCommand.Type)] {
+        DPL.configuration.subcommands.map { ($0.configuration.commandName ?? String(describing: $0).lowercased(), $0) }
+    }
 
     func run() throws {
-        if !markdown, let stage, let command = Self.commands[stage] {
+        if man {
+            let commands = Self.orderedCommands.map { (name: $0.name, help: DPL.helpMessage(for: $0.type, columns: 80)) }
+            print(ManualPage.render(version: DPLVersion.current, abstract: DPL.configuration.abstract,
+                                    overview: DPL.helpMessage(columns: 80), commands: commands), terminator: "")
+            try finish(ExitStatus.success)
+        }
+        if !markdown, let stage, let command = Self.command(named: stage) {
             print(DPL.helpMessage(for: command))
             try finish(ExitStatus.success)
         }
