@@ -32,7 +32,9 @@ import Testing
     static func subcommands() throws -> [String] {
         let help = try dpl("--help").output
         guard let start = help.range(of: "SUBCOMMANDS:\n") else { return [] }
-        return help[start.upperBound...].split(separator: "\n").compactMap { line in
+        // The list ends at the first blank line (a "See 'dpl help …'" line follows it).
+        let section = help[start.upperBound...].components(separatedBy: "\n\n").first ?? ""
+        return section.split(separator: "\n").compactMap { line in
             // Entries are indented two spaces; wrapped abstracts are indented further.
             guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
             return line.split(separator: " ").first.map(String.init)
