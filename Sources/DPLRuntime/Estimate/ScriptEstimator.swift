@@ -61,13 +61,19 @@ public enum ScriptEstimator {
     /// The planner's counts with every model timed (when `calibrate`).
     private static func finish(_ planner: EstimatePlanner, calibrate: Bool) throws -> ScriptEstimate {
         var speeds: [EstimatedModel: ModelSpeed] = [:]
-        if calibrate {
-            for work in planner.stages {
-                for entry in work.passes where entry.model.flopsPerImage > 0 && speeds[entry.model] == nil {
-                    guard let module = planner.modules[entry.model.identity] else { continue }
-                    speeds[entry.model] = try Calibration.measure(module, entry.model, batch: planner.batchSize)
-                }
-            }
+        guard calibrate else {
+            return ScriptEstimate(stages: planner.stages, speeds: speeds, unpredicted: planner.unpredicted, batchSize: planner.batchSize)
+        }
+        // Each model is timed at the largest batch a stage runs it on (a smoke run's 4 images
+        // are one batch of 4, however large the `batch` setting; training has its own batch).
+        var batches: [EstimatedModel: Int] = [:]
+        for work in planner.stages where work.batches > 0 {
+            let batch = (work.images + work.batches - 1) / work.batches
+            for entry in work.passes where entry.model.flopsPerImage > 0 { batches[entry.model] = max(batches[entry.model] ?? 1, batch) }
+        }
+        for (model, batch) in batches {
+            guard let module = planner.modules[model.identity] else { continue }
+            speeds[model] = try Calibration.measure(module, model, batch: batch)
         }
         return ScriptEstimate(stages: planner.stages, speeds: speeds, unpredicted: planner.unpredicted, batchSize: planner.batchSize)
     }
