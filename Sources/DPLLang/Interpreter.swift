@@ -167,7 +167,10 @@ final class Interpreter {
             } else if let fallback = registry.defaultSource, let entry = registry.entry(named: fallback.stage) {
                 let arguments = Self.fillingDefaults(fallback.arguments, of: entry.signature)
                 stages.insert(BoundStage(signature: entry.signature, arguments: arguments, span: first.span, body: entry.body), at: 0)
-                output("no input piped in and no `data` set: reading the default source, \(fallback.description) (`set data = …` or `let data = …` to choose)")
+                let context = StageContext(settings: settings, baseDirectory: loader.baseDirectory(of: pipeline.span.file),
+                                           cancellation: cancellation, log: ScriptLog(), output: { _ in })
+                let predicted = fallback.predict?(stages, context).map { ", \($0)" } ?? ""
+                output("no input piped in and no `data` set: reading the default source, \(fallback.description)\(predicted) (`set data = …` or `let data = …` to choose)")
             } else {
                 throw RuntimeError("stage `\(first.name)` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
                                    at: first.span)

@@ -22,6 +22,8 @@ public final class REPL {
     public let configuration: REPLConfiguration
 
     private var pendingLines: [String] = []
+    /// The last statement run, which `:estimate` alone estimates.
+    private var lastStatement: String?
     /// Follows `pendingLines` as they arrive; made afresh for each statement.
     private var inputTracker: (any InputTracker)?
     /// A line read ahead to see whether it continues the statement before it.
@@ -144,6 +146,7 @@ public final class REPL {
         // A statement typed over several lines (a `for` loop, a pipeline continued after `|`)
         // is recalled as one entry, so Up brings back the whole statement.
         historyReader?.recordHistory(source)
+        lastStatement = source
         return execute(source, origin: "<repl>", interrupts)
     }
 
@@ -196,6 +199,12 @@ public final class REPL {
                 return .proceed
             }
             if execute(source, origin: path, interrupts) == .interrupted { return .interrupted }
+        case .estimate(let given):
+            guard let source = given ?? lastStatement else {
+                output.writeErrorLine("nothing to estimate yet; give a statement, e.g. `:estimate attack pgd | purify t=100 | classify`.")
+                return .proceed
+            }
+            output.writeLine(session.estimate(source))
         case .reset:
             session.reset()
             output.writeLine("session reset: variables, definitions and settings are back to their defaults.")

@@ -44,7 +44,8 @@ public enum BuiltinStages {
         // With nothing piped in and no `data`, a pipeline reads the shipped dataset's test split.
         wrapped.defaultSource = StageRegistry.DefaultSource(
             stage: "load", arguments: ["dataset": .name("fashion-mnist"), "split": .name("test")],
-            description: "the Fashion-MNIST test split (10,000 images)")
+            description: "the Fashion-MNIST test split (10,000 images)",
+            predict: { stages, context in ScriptEstimator.predict(stages, context: context) })
         // A rerun under a redirect writes only there; the checker judges literal paths against
         // the script's folder either way (a path out of it is refused before anything runs).
         wrapped.writePolicy = state.writePolicy
