@@ -30,9 +30,27 @@ public protocol NoisePredictor: AnyObject {
     /// purification can decide whether a short reverse process fits in memory without
     /// checkpoints; nil when unknown (then it always checkpoints).
     var recordedBytesPerImage: Int? { get }
+    /// ε̂ and, for a model that predicts its reverse-step variance (guided-diffusion's
+    /// `learn_sigma=True`, whose output has twice the image channels), the variance values v
+    /// of the same forward pass, shaped like `x`: guided-diffusion's `model_var_values`
+    /// (gaussian_diffusion.py, `p_mean_variance`, `LEARNED_RANGE`), where v = −1 asks for the
+    /// posterior variance β̃ and v = 1 for β. nil for a model that predicts ε alone.
+    func predictNoiseAndVariance(_ x: Tensor, timesteps: [Float]) throws -> (noise: Tensor, varianceValues: Tensor?)
+    /// The height and width the model takes (square images), or nil when it takes any size.
+    /// Purification can resize to it (`purify size=model`), as DiffPure resizes ImageNet's
+    /// 224×224 images to its 256×256 model.
+    var inputSize: Int? { get }
 }
 
 extension NoisePredictor {
     /// Unknown unless the model says.
     public var recordedBytesPerImage: Int? { nil }
+
+    /// ε̂ alone: the model predicts no variance.
+    public func predictNoiseAndVariance(_ x: Tensor, timesteps: [Float]) throws -> (noise: Tensor, varianceValues: Tensor?) {
+        (try predictNoise(x, timesteps: timesteps), nil)
+    }
+
+    /// Any size, unless the model says.
+    public var inputSize: Int? { nil }
 }
