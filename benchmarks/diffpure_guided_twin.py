@@ -6,7 +6,9 @@ from reading NVlabs/DiffPure and the guided-diffusion it vendors; this script ru
 code itself and writes what it computes, so a Swift test (no Python, no torch) can check DPL:
 
     Tests/Fixtures/diffpure_guided_twin.safetensors   images, the upstream purification at
-                                                      t = 10 and the input gradient through t = 3
+                                                      t = 10 and the input gradient through t = 3;
+                                                      under `sde.`, the same with
+                                                      runners/diffpure_sde.py (t = 20 and 3)
 
 The model is the reduced ADM of Tests/Fixtures/adm_twin.safetensors (made by
 benchmarks/diffpure_twin.py: 32 channels, channel_mult (1, 2), one block per level, learned
@@ -55,7 +57,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dpl_keyed_random import keyed_normal  # noqa: E402
-from diffpure_twin import read_config  # noqa: E402
+from diffpure_twin import KeyedIncrements, import_upstream as import_sde_runner, read_config  # noqa: E402
 
 UPSTREAM_COMMIT = "985703facc13da38d84bcaf52b3bc5b2ef9906f1"
 SAMPLE_IDS = [2001, 2002]
@@ -142,6 +144,29 @@ def defended(runner, images, t, ids, grad):
     return (x_re + 1) * 0.5
 
 
+def sde_defended(runner_module, model, images, t, ids):
+    """The same forward with runners/diffpure_sde.py instead — the runner DiffPure's published
+    ImageNet scripts use (`--diffusion_type sde`): `RevVPSDE(score_type='guided_diffusion')`
+    calls the ADM at ⌊τ·1000⌋ and keeps its ε half, through torchsde's Euler steps with DPL's
+    keyed increments (as benchmarks/diffpure_twin.py does for CIFAR-10). Returns the reverse
+    process's output at 32×32 on the [−1, 1] scale, and the images after upstream's resize back
+    with DPL's documented clamp to [0, 1] applied before it (eval_sde_adv.py does not clamp)."""
+    import torchsde
+    x = F.interpolate(images, size=(MODEL_SIZE, MODEL_SIZE), mode="bilinear", align_corners=False)
+    rev = runner_module.RevVPSDE(model=model, score_type="guided_diffusion", img_shape=(3, MODEL_SIZE, MODEL_SIZE))
+    x0 = (x - 0.5) * 2
+    e = torch.from_numpy(keyed_normal(tuple(x0.shape), 0, "purify.diffuse", ids, step=t, call=0))
+    a = (1 - rev.discrete_betas.float()).cumprod(dim=0)
+    xt = x0 * a[t - 1].sqrt() + e * (1.0 - a[t - 1]).sqrt()
+    ts = torch.linspace(1 - t * 1. / 1000, 1 - 1e-5, 2)
+    flat = xt.view(xt.shape[0], -1)
+    bm = KeyedIncrements(float(ts[0]), 1e-3, tuple(flat.shape), ids)
+    # sdeint's forward pass is sdeint_adjoint's; autograd differentiates its steps exactly.
+    reverse = torchsde.sdeint(rev, flat, ts, method="euler", bm=bm, dt=1e-3)[-1].view(xt.shape)
+    clamped = ((reverse + 1) * 0.5).clamp(0, 1)
+    return reverse, F.interpolate(clamped, size=(IMAGE_SIZE, IMAGE_SIZE), mode="bilinear", align_corners=False)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--diffpure", required=True, help=f"a checkout of NVlabs/DiffPure at {UPSTREAM_COMMIT}")
@@ -167,12 +192,24 @@ def main():
     grad3, = torch.autograd.grad((purified3 * weights).sum(), leaf)
     print(f"t=3: gradient norm {grad3.norm():.4f}")
 
+    _, sde_runner = import_sde_runner(args.diffpure)
+    with torch.no_grad():
+        sde_reverse20, sde_purified20 = sde_defended(sde_runner, runner.model, images, 20, SAMPLE_IDS)
+    print(f"sde t=20: mean |purified - images| {(sde_purified20 - images).abs().mean():.4f}, "
+          f"{((sde_reverse20 < -1) | (sde_reverse20 > 1)).float().mean() * 100:.1f}% of values clamped")
+    sde_leaf = images.clone().requires_grad_(True)
+    _, sde_purified3 = sde_defended(sde_runner, runner.model, sde_leaf, 3, SAMPLE_IDS)
+    sde_grad3, = torch.autograd.grad((sde_purified3 * weights).sum(), sde_leaf)
+    print(f"sde t=3: gradient norm {sde_grad3.norm():.4f}")
+
     if not args.write_fixtures:
         return
     from safetensors.torch import save_file
     path = os.path.join(args.out, "diffpure_guided_twin.safetensors")
     save_file({"images": images, "t10.purified": purified10, "t3.purified": purified3.detach(),
-               "t3.weights": weights, "t3.input_gradient": grad3},
+               "t3.weights": weights, "t3.input_gradient": grad3,
+               "sde.t20.reverse": sde_reverse20, "sde.t20.purified": sde_purified20,
+               "sde.t3.purified": sde_purified3.detach(), "sde.t3.input_gradient": sde_grad3},
               path, metadata={"upstream": f"NVlabs/DiffPure@{UPSTREAM_COMMIT}", "made_by": "benchmarks/diffpure_guided_twin.py",
                               "sample_ids": ",".join(map(str, SAMPLE_IDS)), "model": "adm_twin.safetensors at 32x32",
                               "model_size": str(MODEL_SIZE)})

@@ -40,6 +40,32 @@ public protocol NoisePredictor: AnyObject {
     /// Purification can resize to it (`purify size=model`), as DiffPure resizes ImageNet's
     /// 224×224 images to its 256×256 model.
     var inputSize: Int? { get }
+    /// How a continuous-time sampler (DiffPure's reverse VP-SDE) labels time τ ∈ (0, 1] when
+    /// it calls this model.
+    var continuousTimeLabel: ContinuousTimeLabel { get }
+}
+
+/// The timestep a model is called with at continuous time τ ∈ (0, 1] of a T-step schedule.
+/// DiffPure's `RevVPSDE` (runners/diffpure_sde.py) has one rule per `score_type`.
+public enum ContinuousTimeLabel: Sendable, Equatable {
+    /// τ·(T − 1): score_sde's continuous VP models (`get_score_fn`, `labels = t * 999`), as
+    /// DiffPure calls its CIFAR-10 NCSN++ (`score_type='score_sde'`).
+    case scaled
+    /// ⌊τ·T⌋, τ in float32: a model trained on integer DDPM steps, as DiffPure calls
+    /// guided-diffusion's ImageNet ADM (`score_type='guided_diffusion'`, `_scale_timesteps`:
+    /// `(t.float() * self.N).long()`).
+    case flooredStep
+
+    /// The timestep for τ on a schedule of `stepCount` steps.
+    public func timestep(_ tau: Double, stepCount: Int) -> Double {
+        switch self {
+        case .scaled:
+            return tau * Double(stepCount - 1)
+        case .flooredStep:
+            // float32 τ times float32 T, truncated toward zero, as PyTorch's `.long()`.
+            return Double((Float(tau) * Float(stepCount)).rounded(.towardZero))
+        }
+    }
 }
 
 extension NoisePredictor {
@@ -53,4 +79,7 @@ extension NoisePredictor {
 
     /// Any size, unless the model says.
     public var inputSize: Int? { nil }
+
+    /// τ·(T − 1), unless the model says (DPL's own U-Nets and NCSN++ take fractional steps).
+    public var continuousTimeLabel: ContinuousTimeLabel { .scaled }
 }

@@ -231,6 +231,10 @@ public final class ADMUNet: Module, NoisePredictor {
 
     /// The configuration's image size: the model checks its input against it.
     public var inputSize: Int? { configuration.imageSize }
+
+    /// guided-diffusion's models are trained on integer steps, and DiffPure's `RevVPSDE` calls
+    /// them at ⌊τ·1000⌋ (`score_type='guided_diffusion'`).
+    public var continuousTimeLabel: ContinuousTimeLabel { .flooredStep }
 }
 
 // MARK: - Counting without building
