@@ -118,12 +118,21 @@ public final class Purifier {
     private func purifyValue(_ images: Tensor, sampleIDs: [UInt64], noise: PurificationNoise) throws -> Tensor {
         let resize = try resizing(images)
         let working = try resize.map { try images.resizeBilinear(height: $0.to, width: $0.to) } ?? images
+        try requireModelSize(working)
         let modelScale = working * 2 - 1
         let noised = try schedule.diffuse(modelScale, steps: settings.t, noise: noise, sampleIDs: sampleIDs)
         let denoised = try reverseProcess.run(noised, noise: noise, sampleIDs: sampleIDs,
                                               checkpointing: settings.checkpointing)
         let purified = try (denoised.clamped(min: -1, max: 1) + 1) * 0.5
         return try resize.map { try purified.resizeBilinear(height: $0.back.height, width: $0.back.width) } ?? purified
+    }
+
+    /// A model built for one size refuses others deep inside its first layer; say here which
+    /// size it takes and how to purify there (DiffPure's 224×224 ImageNet images meet a
+    /// 256×256 model).
+    private func requireModelSize(_ images: Tensor) throws {
+        guard let side = model.inputSize, images.rank == 4, images.shape[2] != side || images.shape[3] != side else { return }
+        throw DiffusionError("purify", "the diffusion model takes \(side)×\(side) images but these are \(images.shape[2])×\(images.shape[3]); purify at the model's size with size=model (resized there and back, as DiffPure does for ImageNet) or give images of its size")
     }
 
     /// The side to purify at and the size to return to, or nil when no resize is needed.

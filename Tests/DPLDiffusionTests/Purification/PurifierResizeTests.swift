@@ -1,4 +1,5 @@
 import Testing
+import DPLNN
 import DPLTensor
 @testable import DPLDiffusion
 
@@ -31,6 +32,27 @@ struct PurifierResizeTests {
             try purifier.purify(x, sampleIDs: [7], noise: noise)
         }
         #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
+    /// A model that takes only 4×4 images (as the ADM takes only 256×256).
+    final class FourByFourModel: NoisePredictor {
+        func predictNoise(_ x: Tensor, timesteps: [Float]) throws -> Tensor { x * 0.1 }
+        var inputSize: Int? { 4 }
+    }
+
+    /// 3×3 images meet a 4×4 model: without a size the error says to purify at the model's;
+    /// with it they purify.
+    @Test func aModelOfAnotherSizeAsksForSizeModel() throws {
+        let images = try Tensor(shape: [1, 1, 3, 3], scalars: [0.2, 0.5, 0.7, 0.1, 0.9, 0.4, 0.6, 0.3, 0.8])
+        let plain = try Purifier(model: FourByFourModel(), settings: PurificationSettings(t: 3, sampler: .guided))
+        do {
+            _ = try withoutGradients { try plain.purify(images, sampleIDs: [7], noise: noise) }
+            Issue.record("a 3×3 batch purified with a 4×4 model")
+        } catch let error as DiffusionError {
+            #expect(error.description.contains("4×4") && error.description.contains("size=model"), "\(error)")
+        }
+        let resized = try Purifier(model: FourByFourModel(), settings: PurificationSettings(t: 3, sampler: .guided, size: 4))
+        #expect(try withoutGradients { try resized.purify(images, sampleIDs: [7], noise: noise) }.shape == [1, 1, 3, 3])
     }
 
     @Test func refusesASizeBelowOne() throws {
