@@ -11,15 +11,18 @@ public enum BuiltinStages {
     ///     the path the script names relative to its own folder (`dpl verify` reruns so), and
     ///     nowhere else.
     ///   - writePolicy: otherwise, where scripts may write (`--allow-write` adds folders).
-    public static func makeRegistry(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy()) throws -> StageRegistry {
-        try makeRegistryWithResults(outputRedirect: outputRedirect, writePolicy: writePolicy).registry
+    ///   - readPolicy: which weights and dataset files may be read (`--sandbox`, `dpl verify`).
+    public static func makeRegistry(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy(),
+                                    readPolicy: ReadPolicy = ReadPolicy()) throws -> StageRegistry {
+        try makeRegistryWithResults(outputRedirect: outputRedirect, writePolicy: writePolicy, readPolicy: readPolicy).registry
     }
 
     /// A registry as `makeRegistry()` makes, and a view of the rows its `report` and `measure`
     /// stages add as the session runs — how a program embedding DPL reads results as values.
-    public static func makeRegistryWithResults(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy()) throws
+    public static func makeRegistryWithResults(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy(),
+                                               readPolicy: ReadPolicy = ReadPolicy()) throws
         -> (registry: StageRegistry, results: ReportedResults) {
-        let state = RuntimeState(outputRedirect: outputRedirect, writePolicy: writePolicy)
+        let state = RuntimeState(outputRedirect: outputRedirect, writePolicy: writePolicy, readPolicy: readPolicy)
         return (try makeRegistry(state: state), ReportedResults(state: state))
     }
 

@@ -10,19 +10,20 @@ import Foundation
 
 /// The stages `dpl` runs: DPL's built-in stages. A registration failure is a bug in DPL
 /// itself, reported plainly rather than crashing.
-func makeRegistry(allowingWritesTo folders: [String] = []) -> StageRegistry {
+func makeRegistry(allowingWritesTo folders: [String] = [], sandboxed: Bool = false) -> StageRegistry {
     // Folders are made absolute against the current directory, where the user typed them.
     let absolute = folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     do {
-        return try BuiltinStages.makeRegistry(writePolicy: WritePolicy(allowedFolders: absolute))
+        return try BuiltinStages.makeRegistry(writePolicy: WritePolicy(allowedFolders: absolute),
+                                              readPolicy: ReadPolicy(sandboxed: sandboxed))
     } catch {
         FileHandle.standardError.write(Data("dpl: internal error while registering the built-in stages: \(error)\n".utf8))
         return StageRegistry()
     }
 }
 
-func makeDriver(allowingWritesTo folders: [String] = []) -> Driver {
-    Driver(registry: makeRegistry(allowingWritesTo: folders),
+func makeDriver(allowingWritesTo folders: [String] = [], sandboxed: Bool = false) -> Driver {
+    Driver(registry: makeRegistry(allowingWritesTo: folders, sandboxed: sandboxed),
            output: { print($0); fflush(stdout) },
            errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
 }
@@ -47,6 +48,9 @@ struct SettingOptions: ParsableArguments {
 
     @Option(name: .customLong("allow-write"), help: ArgumentHelp("Also let the script write under this folder (scripts write only under their own folder otherwise; docs/security.md).", valueName: "folder"))
     var allowedFolders: [String] = []
+
+    @Flag(help: ArgumentHelp("Refuse to read weights or data outside the script's folder, the model folders and /usr/share/datasets (such reads are otherwise named in provenance; docs/security.md)."))
+    var sandbox = false
 }
 
 struct DPL: ParsableCommand {
@@ -64,9 +68,10 @@ struct DPL: ParsableCommand {
 
     func run() throws {
         if let source {
-            try finish(makeDriver(allowingWritesTo: settings.allowedFolders).evaluate(source, settingAssignments: settings.assignments))
+            try finish(makeDriver(allowingWritesTo: settings.allowedFolders, sandboxed: settings.sandbox)
+                .evaluate(source, settingAssignments: settings.assignments))
         }
-        let session = LanguageREPLSession(registry: makeRegistry(allowingWritesTo: settings.allowedFolders),
+        let session = LanguageREPLSession(registry: makeRegistry(allowingWritesTo: settings.allowedFolders, sandboxed: settings.sandbox),
                                           settingAssignments: settings.assignments)
         var configuration = REPLConfiguration()
         configuration.banner = "DPL \(DPLVersion.current) — :help for stages, :quit to leave"
@@ -100,9 +105,11 @@ struct Run: ParsableCommand {
     func run() throws {
         let assignments = settings.assignments + (smoke ? ["smoke=true"] : [])
         if let shard, let spec = try? ShardSpec(parsing: shard) {
-            try finish(makeDriver(allowingWritesTo: settings.allowedFolders).run(path: file, settingAssignments: assignments, shard: spec))
+            try finish(makeDriver(allowingWritesTo: settings.allowedFolders, sandboxed: settings.sandbox)
+                .run(path: file, settingAssignments: assignments, shard: spec))
         }
-        try finish(makeDriver(allowingWritesTo: settings.allowedFolders).run(path: file, settingAssignments: assignments))
+        try finish(makeDriver(allowingWritesTo: settings.allowedFolders, sandboxed: settings.sandbox)
+            .run(path: file, settingAssignments: assignments))
     }
 }
 

@@ -27,6 +27,9 @@ public struct ResultRow {
     public var flags: [SanityFlag]
     /// Per-sample rows of an attacked evaluation (empty otherwise).
     public var samples: [SampleRow]
+    /// Per-sample predictions of a clean evaluation (empty after an attack, whose `samples`
+    /// hold the clean prediction beside the adversarial one).
+    public var predictions: [PredictionRow] = []
     /// Extra measured values (`measure` stages), by name.
     public var measurements: [(name: String, value: Double)] = []
     /// Per-sample values of a `measure` stage (empty otherwise).
