@@ -301,8 +301,9 @@ public struct StageSignature: Sendable {
     /// Whether the stage receives the rest of its pipeline and runs it itself, as `attack` does
     /// to optimize against the composition of everything after it.
     public var attacksDownstream: Bool
-    /// Whether the stage prints what it did (`saved x.json`), so a statement ending in it does
-    /// not print the value it passes on (`results | save "r.json"` shows one line, not the table again).
+    /// Whether the stage prints what it did and what it passes on (`save` prints `saved x.json`,
+    /// and the value unless it is a table already shown), so a statement ending in it does not
+    /// print the value again (`results | save "r.json"` shows one line, not the table again).
     public var reportsItself: Bool
 
     /// Creates a signature.

@@ -16,7 +16,7 @@ enum ProvenanceDocument {
         var settings: [String: String] = [:]
         for (name, value) in context.settings { settings[name] = value.literal }
         let outside = files.entries.filter(\.outsideUsualFolders).map(\.fingerprint.path)
-        return ProvenanceRecord(
+        var record = ProvenanceRecord(
             dplVersion: DPLVersion.current,
             sourceCommit: SourceCommit.current,
             scripts: log.scripts.map { script in
@@ -26,7 +26,8 @@ enum ProvenanceDocument {
             settings: settings,
             stages: log.invocations.map { call in
                 .init(stage: call.stage, file: (call.file as NSString).lastPathComponent, line: call.line,
-                      arguments: Dictionary(call.arguments.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }))
+                      arguments: Dictionary(call.arguments.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
+                      calls: call.calls > 1 ? call.calls : nil)
             },
             files: files.entries.map { entry in
                 .init(role: entry.role.rawValue, path: entry.fingerprint.path, sha256: entry.fingerprint.sha256, size: entry.fingerprint.size)
@@ -34,6 +35,8 @@ enum ProvenanceDocument {
             threads: EngineThreads.count,
             machine: .init(cpu: MachineDescription.cpuModel, os: MachineDescription.operatingSystem, cores: MachineDescription.coreCount),
             readsOutside: outside.isEmpty ? nil : outside)
+        record.stagesOmitted = log.omittedInvocations > 0 ? log.omittedInvocations : nil
+        return record
     }
 
     /// The `run` record: what differs between two runs of one experiment, and `file`, the path

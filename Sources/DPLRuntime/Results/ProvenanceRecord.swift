@@ -39,6 +39,8 @@ public struct ProvenanceRecord: Codable, Equatable, Sendable {
         public var file: String
         public var line: Int
         public var arguments: [String: String]
+        /// How often this call ran with these arguments, when more than once.
+        public var calls: Int?
     }
 
     /// A weights or dataset file the session opened.
@@ -69,6 +71,8 @@ public struct ProvenanceRecord: Codable, Equatable, Sendable {
     public var machine: Machine
     /// Set by `dpl merge` when the shards ran on different machines: each shard's machine.
     public var shardMachines: [Machine]?
+    /// Distinct stage calls past the first `ScriptLog.maximumInvocations`, counted only.
+    public var stagesOmitted: Int?
     /// Files read from outside the script's folder, the model folders and the dataset folder
     /// (`ReadPolicy`), so a reviewer sees them; absent when there were none.
     public var readsOutside: [String]?
@@ -76,6 +80,7 @@ public struct ProvenanceRecord: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case dplVersion = "dpl_version", sourceCommit = "source_commit", scripts, setAssignments = "set_assignments"
         case settings, stages, files, threads, machine, shardMachines = "shard_machines", readsOutside = "reads_outside"
+        case stagesOmitted = "stages_omitted"
     }
 
     public init(dplVersion: String, sourceCommit: String, scripts: [Script], setAssignments: [String], settings: [String: String],
@@ -110,6 +115,7 @@ public struct ProvenanceRecord: Codable, Equatable, Sendable {
         machine = try c.decodeIfPresent(Machine.self, forKey: .machine) ?? Machine(cpu: "unknown", os: "unknown", cores: 0)
         shardMachines = try c.decodeIfPresent([Machine].self, forKey: .shardMachines)
         readsOutside = try c.decodeIfPresent([String].self, forKey: .readsOutside)
+        stagesOmitted = try c.decodeIfPresent(Int.self, forKey: .stagesOmitted)
     }
 
     /// This record without what only says where a run happened (machine and thread count):

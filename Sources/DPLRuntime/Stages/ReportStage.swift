@@ -31,7 +31,7 @@ enum ReportStage {
             return .runtime(ResultTable(rows: [row]))
         }
         try registry.register(resultsSignature) { _, _, _, _ in
-            .runtime(ResultTable(rows: state.results))
+            .runtime(ResultTable(rows: state.results, alwaysTable: true))
         }
     }
 

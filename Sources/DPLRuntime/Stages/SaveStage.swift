@@ -66,6 +66,10 @@ enum SaveStage {
                 throw RuntimeError("cannot save \(input.kind.name) as `.\(ext)`; use .safetensors for a model or images, .json or .csv for results, .png for an image grid")
             }
             context.print("saved \(saved)")
+            // What was saved is shown once: a `report` row or a classified batch here, as the
+            // statement would have shown it; the session's `results` table not again (every
+            // row was shown when it was reported).
+            if input.runtimeValue(as: ResultTable.self)?.alwaysTable != true { context.print(input.description) }
             return input
         }
     }
