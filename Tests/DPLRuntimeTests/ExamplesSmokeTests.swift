@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DPLData
 import DPLLang
 import DPLNN
 import DPLTensor
@@ -100,6 +101,48 @@ struct ExamplesSmokeTests {
         let output = printed.lines.joined(separator: "\n")
         #expect(outcome.errorText == nil, "\(outcome.errorText ?? "")\noutput:\n\(output)")
         #expect(output.contains("sampler=sde") && output.contains("score.safetensors") && output.contains("wrn.safetensors"), "\(output)")
+        #expect(!output.contains("default source"), "\(output)")
+    }
+
+    /// examples/diffpure-imagenet.dpl as its header tells a user to run it, with ImageNet-shaped
+    /// stand-ins at 7:8 of ImageNet's 224 : 256: eight 28×28 RGB PNGs in two class folders, the
+    /// reduced learned-sigma ADM of the upstream twin built at 32×32
+    /// (Tests/Fixtures/adm_twin.safetensors, saved with DPL metadata; `size=model` then resizes
+    /// 28 → 32 → 28) and a random torchvision-layout ResNet with two classes.
+    @Test func diffPureImageNetRunsOnStandIns() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-imagenet-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for label in 0..<2 {
+            let classFolder = folder + "/images/n0000000\(label)"
+            try FileManager.default.createDirectory(atPath: classFolder, withIntermediateDirectories: true)
+            for index in 0..<4 {
+                let pixels = (0..<(3 * 28 * 28)).map { Float(($0 * 7 + index * 31 + label * 57) % 256) / 255 }
+                try PNGEncoder.write(try Tensor(shape: [3, 28, 28], scalars: pixels), to: classFolder + "/\(index).png")
+            }
+        }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/adm_twin.safetensors")
+        let weights = try SafetensorsFile(contentsOf: fixtures)
+        let adm = try ADMUNet(.init(imageSize: 32, modelChannels: 32, channelMultipliers: [1, 2], residualBlocks: 1,
+                                    attentionResolutions: [16], headChannels: 16), key: RandomKey(seed: 1, purpose: "test"))
+        try adm.loadStateDict(try weights.tensors().filter { !$0.name.hasPrefix("input.") && $0.name != "output" })
+        try ModelFile.write(adm, to: folder + "/adm.safetensors")
+        try ModelFile.write(try ResNet(.init(layers: [1, 1, 1, 1], baseWidth: 4, classes: 2), key: RandomKey(seed: 2, purpose: "test")),
+                            to: folder + "/resnet.safetensors")
+
+        let printed = LineBox()
+        let policy = WritePolicy(allowedFolders: [folder])
+        let session = Session(registry: try BuiltinStages.makeRegistry(writePolicy: policy)) { printed.lines.append($0) }
+        for assignment in ["smoke=true", "out=\"\(folder)/out\"", "data=load images path=\"\(folder)/images\"",
+                           "diffusion=model \"\(folder)/adm.safetensors\"", "classifier=model \"\(folder)/resnet.safetensors\""] {
+            let outcome = session.applySetting(assignment)
+            #expect(outcome.errorText == nil, "--set \(assignment): \(outcome.errorText ?? "")")
+        }
+        let outcome = session.run(try Self.source("diffpure-imagenet.dpl"))
+        let output = printed.lines.joined(separator: "\n")
+        #expect(outcome.errorText == nil, "\(outcome.errorText ?? "")\noutput:\n\(output)")
+        #expect(output.contains("sampler=guided") && output.contains("size=32"), "\(output)")
+        #expect(output.contains("adm.safetensors") && output.contains("resnet.safetensors"), "\(output)")
         #expect(!output.contains("default source"), "\(output)")
     }
 

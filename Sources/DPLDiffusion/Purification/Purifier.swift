@@ -15,8 +15,14 @@ public struct PurificationSettings: Sendable {
     public var gradient: GradientMode
     /// How `gradient = .full` trades recomputation for memory.
     public var checkpointing: Checkpointing
-    /// Whether `ddpm`/`ddim` clip their x₀ predictions to [−1, 1] (guided-diffusion's default).
+    /// Whether `ddpm`/`ddim`/`guided` clip their x₀ predictions to [−1, 1] (guided-diffusion's default).
     public var clipDenoised: Bool
+    /// The side the images are purified at, or nil for their own size. Given, images are
+    /// resized bilinearly to size × size before purification and back to their own size after
+    /// it, as DiffPure's ImageNet evaluation does around its 256×256 model (eval_sde_adv.py,
+    /// `SDE_Adv_Model.forward`: `F.interpolate(…, mode='bilinear', align_corners=False)`,
+    /// 224 → 256 → 224). The resizes are part of the defense, so gradients pass through them.
+    public var size: Int?
 
     /// Settings with DiffPure-like defaults: t = 100, DDPM, fixed seed, full gradient.
     /// Checkpointing defaults to `.adaptive`: a few reverse steps on a small batch are kept
@@ -24,13 +30,14 @@ public struct PurificationSettings: Sendable {
     /// memory than `.automatic` for under 10 % more time (docs/purification.md).
     public init(t: Int = 100, sampler: Sampler = .ddpm, seed: SeedMode = .fixed,
                 gradient: GradientMode = .full, checkpointing: Checkpointing = .adaptive,
-                clipDenoised: Bool = true) {
+                clipDenoised: Bool = true, size: Int? = nil) {
         self.t = t
         self.sampler = sampler
         self.seed = seed
         self.gradient = gradient
         self.checkpointing = checkpointing
         self.clipDenoised = clipDenoised
+        self.size = size
     }
 }
 
@@ -60,6 +67,9 @@ public final class Purifier {
     public init(model: NoisePredictor, settings: PurificationSettings = PurificationSettings(),
                 schedule: NoiseSchedule = .ddpm, sde: VPSDE = .diffPure,
                 checkCancellation: @escaping () throws -> Void = {}) throws {
+        if let size = settings.size, size < 1 {
+            throw DiffusionError("purify", "size is \(size); give the side to purify at, at least 1, or none for the images' own size")
+        }
         self.model = model
         self.settings = settings
         self.schedule = schedule
@@ -101,12 +111,38 @@ public final class Purifier {
     }
 
     /// The purification itself; differentiable when gradients are recorded.
+    ///
+    /// With `size`, DiffPure resizes on the [0, 1] scale before its `(x − 0.5) · 2` and on the
+    /// [−1, 1] scale after purifying; bilinear weights sum to 1, so resizing commutes with
+    /// both affine maps and DPL resizes on the [0, 1] scale both times.
     private func purifyValue(_ images: Tensor, sampleIDs: [UInt64], noise: PurificationNoise) throws -> Tensor {
-        let modelScale = images * 2 - 1
+        let resize = try resizing(images)
+        let working = try resize.map { try images.resizeBilinear(height: $0.to, width: $0.to) } ?? images
+        try requireModelSize(working)
+        let modelScale = working * 2 - 1
         let noised = try schedule.diffuse(modelScale, steps: settings.t, noise: noise, sampleIDs: sampleIDs)
         let denoised = try reverseProcess.run(noised, noise: noise, sampleIDs: sampleIDs,
                                               checkpointing: settings.checkpointing)
-        return try (denoised.clamped(min: -1, max: 1) + 1) * 0.5
+        let purified = try (denoised.clamped(min: -1, max: 1) + 1) * 0.5
+        return try resize.map { try purified.resizeBilinear(height: $0.back.height, width: $0.back.width) } ?? purified
+    }
+
+    /// A model built for one size refuses others deep inside its first layer; say here which
+    /// size it takes and how to purify there (DiffPure's 224×224 ImageNet images meet a
+    /// 256×256 model).
+    private func requireModelSize(_ images: Tensor) throws {
+        guard let side = model.inputSize, images.rank == 4, images.shape[2] != side || images.shape[3] != side else { return }
+        throw DiffusionError("purify", "the diffusion model takes \(side)×\(side) images but these are \(images.shape[2])×\(images.shape[3]); purify at the model's size with size=model (resized there and back, as DiffPure does for ImageNet) or give images of its size")
+    }
+
+    /// The side to purify at and the size to return to, or nil when no resize is needed.
+    private func resizing(_ images: Tensor) throws -> (to: Int, back: (height: Int, width: Int))? {
+        guard let size = settings.size else { return nil }
+        guard images.rank == 4 else {
+            throw DiffusionError("purify", "size=\(size) resizes images [N, C, H, W], but the batch has shape \(shapeString(images.shape))")
+        }
+        let back = (height: images.shape[2], width: images.shape[3])
+        return back == (size, size) ? nil : (size, back)
     }
 
     private static func blockedGradientError(consumer: String) -> DiffusionError {

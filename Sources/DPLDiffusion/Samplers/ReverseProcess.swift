@@ -19,7 +19,7 @@ public struct ReverseProcess {
     public let schedule: NoiseSchedule
     /// The continuous schedule of `sde`.
     public let sde: VPSDE
-    /// Whether `ddpm` and `ddim` clip their x₀ prediction to [−1, 1], as guided-diffusion
+    /// Whether `ddpm`, `ddim` and `guided` clip their x₀ prediction to [−1, 1], as guided-diffusion
     /// does by default (`clip_denoised=True`). `sde` predicts no x₀ and ignores it.
     public let clipDenoised: Bool
     /// Called before every step (also the steps a backward pass recomputes); it throws to stop
@@ -50,7 +50,7 @@ public struct ReverseProcess {
         self.clipDenoised = clipDenoised
         self.checkCancellation = checkCancellation
         switch sampler {
-        case .ddpm:
+        case .ddpm, .guided:
             ddimIndices = []
             sdeTimes = []
         case .ddim(let steps, let eta):
@@ -74,7 +74,7 @@ public struct ReverseProcess {
     /// The number of reverse steps (model calls).
     public var stepCount: Int {
         switch sampler {
-        case .ddpm: return t
+        case .ddpm, .guided: return t
         case .ddim: return ddimIndices.count
         case .sde: return sdeTimes.count - 1
         }
@@ -92,6 +92,7 @@ public struct ReverseProcess {
         case .ddpm: return try ddpmStep(k, x, key: key, sampleIDs: sampleIDs)
         case .ddim(_, let eta): return try ddimStep(k, x, eta: eta, key: key, sampleIDs: sampleIDs)
         case .sde: return try sdeStep(k, x, key: key, sampleIDs: sampleIDs)
+        case .guided: return try guidedStep(k, x, key: key, sampleIDs: sampleIDs)
         }
     }
 

@@ -32,14 +32,16 @@ extension ReverseProcess {
 
     /// One Euler–Maruyama step of the reverse VP-SDE from τ = τ_k to τ_{k+1} = τ − h:
     /// x ← x + h (½ β(τ) x + β(τ) s(x, τ)) + √(β(τ) h) z, with the score
-    /// s = −ε̂(x, τ (T − 1)) / √(1 − ᾱ(τ)) — DiffPure's `RevVPSDE` with `score_type='score_sde'`
-    /// (`get_score_fn`'s continuous VP branch: label τ · 999, score −output / std), and torchsde's
-    /// Euler step y + f Δs + g ΔW with ΔW = √Δs z.
+    /// s = −ε̂(x, label(τ)) / √(1 − ᾱ(τ)) — DiffPure's `RevVPSDE`, and torchsde's Euler step
+    /// y + f Δs + g ΔW with ΔW = √Δs z. The label is the model's `continuousTimeLabel`: τ · 999
+    /// for `score_type='score_sde'` (`get_score_fn`'s continuous VP branch), ⌊τ · 1000⌋ for
+    /// `score_type='guided_diffusion'` (the ADM, whose variance half is dropped); the score is
+    /// −output / std in both.
     func sdeStep(_ k: Int, _ x: Tensor, key: RandomKey, sampleIDs: [UInt64]) throws -> Tensor {
         let time = sdeTimes[k]
         let stepSize = time - sdeTimes[k + 1]
         let beta = sde.beta(at: time)
-        let epsilon = try predictNoise(x, timestep: time * Double(schedule.stepCount - 1))
+        let epsilon = try predictNoise(x, timestep: model.continuousTimeLabel.timestep(time, stepCount: schedule.stepCount))
         let scoreScale = beta * stepSize / sde.marginalStandardDeviation(at: time)
         let drifted = try x * Float(1 + 0.5 * beta * stepSize) - epsilon * Float(scoreScale)
         let z = try stepNoise(like: x, key: key, sampleIDs: sampleIDs)

@@ -13,6 +13,11 @@ public enum Sampler: Sendable, Equatable, CustomStringConvertible {
     /// DiffPure's reverse VP-SDE by Euler–Maruyama from τ* = t/T to 1e-5, in steps of
     /// `stepSize` (the last one shorter).
     case sde(stepSize: Double = 1e-3)
+    /// guided-diffusion's `p_sample` loop as DiffPure's runners/diffpure_guided.py runs it
+    /// (`--diffusion_type ddpm`): t ancestral steps whose variance is the model's own — the
+    /// learned range between β̃ and β for a model that predicts it (`learn_sigma`, ADM), else
+    /// β (guided-diffusion's `FIXED_LARGE`) — with no noise on the last step.
+    case guided
 
     /// The time DiffPure's reverse SDE stops at, short of 0 where the score is singular.
     public static let sdeEndTime = 1e-5
@@ -23,6 +28,7 @@ public enum Sampler: Sendable, Equatable, CustomStringConvertible {
         case .ddpm: return "purify.reverse.ddpm"
         case .ddim: return "purify.reverse.ddim"
         case .sde: return "purify.reverse.sde"
+        case .guided: return "purify.reverse.guided"
         }
     }
 
@@ -33,12 +39,13 @@ public enum Sampler: Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
-    /// `ddpm`, `ddim(steps=…, eta=…)` or `sde(dt=…)`.
+    /// `ddpm`, `ddim(steps=…, eta=…)`, `sde(dt=…)` or `guided`.
     public var description: String {
         switch self {
         case .ddpm: return "ddpm"
         case .ddim(let steps, let eta): return "ddim(steps=\(steps), eta=\(eta))"
         case .sde(let stepSize): return "sde(dt=\(stepSize))"
+        case .guided: return "guided"
         }
     }
 }

@@ -30,9 +30,56 @@ public protocol NoisePredictor: AnyObject {
     /// purification can decide whether a short reverse process fits in memory without
     /// checkpoints; nil when unknown (then it always checkpoints).
     var recordedBytesPerImage: Int? { get }
+    /// ε̂ and, for a model that predicts its reverse-step variance (guided-diffusion's
+    /// `learn_sigma=True`, whose output has twice the image channels), the variance values v
+    /// of the same forward pass, shaped like `x`: guided-diffusion's `model_var_values`
+    /// (gaussian_diffusion.py, `p_mean_variance`, `LEARNED_RANGE`), where v = −1 asks for the
+    /// posterior variance β̃ and v = 1 for β. nil for a model that predicts ε alone.
+    func predictNoiseAndVariance(_ x: Tensor, timesteps: [Float]) throws -> (noise: Tensor, varianceValues: Tensor?)
+    /// The height and width the model takes (square images), or nil when it takes any size.
+    /// Purification can resize to it (`purify size=model`), as DiffPure resizes ImageNet's
+    /// 224×224 images to its 256×256 model.
+    var inputSize: Int? { get }
+    /// How a continuous-time sampler (DiffPure's reverse VP-SDE) labels time τ ∈ (0, 1] when
+    /// it calls this model.
+    var continuousTimeLabel: ContinuousTimeLabel { get }
+}
+
+/// The timestep a model is called with at continuous time τ ∈ (0, 1] of a T-step schedule.
+/// DiffPure's `RevVPSDE` (runners/diffpure_sde.py) has one rule per `score_type`.
+public enum ContinuousTimeLabel: Sendable, Equatable {
+    /// τ·(T − 1): score_sde's continuous VP models (`get_score_fn`, `labels = t * 999`), as
+    /// DiffPure calls its CIFAR-10 NCSN++ (`score_type='score_sde'`).
+    case scaled
+    /// ⌊τ·T⌋, τ in float32: a model trained on integer DDPM steps, as DiffPure calls
+    /// guided-diffusion's ImageNet ADM (`score_type='guided_diffusion'`, `_scale_timesteps`:
+    /// `(t.float() * self.N).long()`).
+    case flooredStep
+
+    /// The timestep for τ on a schedule of `stepCount` steps.
+    public func timestep(_ tau: Double, stepCount: Int) -> Double {
+        switch self {
+        case .scaled:
+            return tau * Double(stepCount - 1)
+        case .flooredStep:
+            // float32 τ times float32 T, truncated toward zero, as PyTorch's `.long()`.
+            return Double((Float(tau) * Float(stepCount)).rounded(.towardZero))
+        }
+    }
 }
 
 extension NoisePredictor {
     /// Unknown unless the model says.
     public var recordedBytesPerImage: Int? { nil }
+
+    /// ε̂ alone: the model predicts no variance.
+    public func predictNoiseAndVariance(_ x: Tensor, timesteps: [Float]) throws -> (noise: Tensor, varianceValues: Tensor?) {
+        (try predictNoise(x, timesteps: timesteps), nil)
+    }
+
+    /// Any size, unless the model says.
+    public var inputSize: Int? { nil }
+
+    /// τ·(T − 1), unless the model says (DPL's own U-Nets and NCSN++ take fractional steps).
+    public var continuousTimeLabel: ContinuousTimeLabel { .scaled }
 }

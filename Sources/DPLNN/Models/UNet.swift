@@ -157,6 +157,9 @@ public final class UNet: Module, NoisePredictor {
         return 24 * 4 * floats
     }
 
+    /// The configuration's image size: the model checks its input against it.
+    public var inputSize: Int? { configuration.imageSize }
+
     /// Predicted noise `[N, C, H, W]` for noised images and per-sample timesteps.
     public func predictNoise(_ x: Tensor, timesteps: [Float]) throws -> Tensor {
         let c = configuration

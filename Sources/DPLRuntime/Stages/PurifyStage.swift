@@ -5,7 +5,7 @@ import DPLLang
 import DPLNN
 import DPLTensor
 
-/// `purify t=100 sampler=ddpm|ddim|sde seed=fixed|random|N grad=full|bpda|none` — diffusion
+/// `purify t=100 sampler=ddpm|ddim|sde|guided seed=fixed|random|N grad=full|bpda|none size=input|model|N` — diffusion
 /// purification as a lazy, differentiable transform of the images: `classify` runs it as part
 /// of the defense (once per draw of its evaluation rule) and `attack` differentiates through it.
 ///
@@ -21,9 +21,9 @@ enum PurifyStage {
         input: .kinds([RuntimeKinds.dataset, RuntimeKinds.batch]), output: RuntimeKinds.batch,
         parameters: [
             Parameter("t", .integer, default: .number(100), minimum: 1, maximum: 1000, doc: "Diffusion step to noise to, on the 0…1000 schedule (sde: t* = t/1000).",
-                      // The ancestral sampler runs t steps, so t itself is capped.
-                      smoke: .atMost(SmokeMode.ddpmTimestep, when: ParameterCondition("sampler", in: ["ddpm"]))),
-            Parameter("sampler", .choice(["ddpm", "ddim", "sde"]), default: .name("ddpm"), doc: "Reverse process: ddpm (ancestral, t steps), ddim (steps= strided steps), sde (DiffPure's reverse VP-SDE, Euler–Maruyama)."),
+                      // The ancestral samplers run t steps, so t itself is capped.
+                      smoke: .atMost(SmokeMode.ddpmTimestep, when: ParameterCondition("sampler", in: ["ddpm", "guided"]))),
+            Parameter("sampler", .choice(["ddpm", "ddim", "sde", "guided"]), default: .name("ddpm"), doc: "Reverse process: ddpm (ancestral, t steps), ddim (steps= strided steps), sde (DiffPure's reverse VP-SDE, Euler–Maruyama), guided (DiffPure's runners/diffpure_guided.py: guided-diffusion's p_sample, t steps with the model's learned variance)."),
             Parameter("steps", .integer, default: .number(10), minimum: 1, doc: "ddim only: number of strided reverse steps.",
                       smoke: .atMost(SmokeMode.ddimSteps, when: ParameterCondition("sampler", in: ["ddim"]))),
             Parameter("eta", .number, default: .number(0), minimum: 0, maximum: 1, doc: "ddim only: 0 is deterministic DDIM, 1 matches DDPM's variance."),
@@ -32,6 +32,7 @@ enum PurifyStage {
                       smoke: .atLeast("t", dividedBy: 1000 * Double(SmokeMode.sdeSteps), when: ParameterCondition("sampler", in: ["sde"]))),
             Parameter("seed", .oneOf([.choice(["fixed", "random"]), .integer]), default: .name("fixed"), minimum: 0, doc: "fixed: same noise for the same image every call; random: fresh noise every call; N: fixed under key N."),
             Parameter("grad", .choice(["full", "bpda", "none"]), default: .name("full"), doc: "Gradient for attacks: full (exact, checkpointed), bpda (identity backward), none (blocks gradients)."),
+            Parameter("size", .oneOf([.choice(["input", "model"]), .integer]), default: .name("input"), minimum: 1, maximum: 4096, doc: "Side to purify at: input (the images' own), model (the diffusion model's, e.g. 256 for adm-imagenet256) or N; other sizes are resized bilinearly there and back, as DiffPure does for ImageNet (224 → 256 → 224)."),
             Parameter("model", .any, doc: "The diffusion model (default: the `diffusion` setting, else the shipped fmnist-unet-tiny)."),
         ])
 
@@ -52,8 +53,11 @@ enum PurifyStage {
             switch samplerName {
             case "ddim": sampler = .ddim(steps: try args.integer("steps"), eta: Float(try args.number("eta")))
             case "sde": sampler = .sde(stepSize: try args.number("dt"))
+            case "guided": sampler = .guided
             default: sampler = .ddpm
             }
+            let sizeValue = args.value("size")
+            let size = sizeValue?.integerValue ?? (sizeValue?.textValue == "model" ? predictor.inputSize : nil)
             let gradientName = try args.text("grad")
             let gradient = GradientMode(rawValue: gradientName) ?? .full
             let seedValue = args.value("seed")
@@ -73,9 +77,10 @@ enum PurifyStage {
             let seedDescription = seedValue.map { $0.integerValue.map(String.init) ?? $0.textValue ?? "fixed" } ?? "fixed"
             // Polled before every reverse step, so Ctrl-C stops even a single long purification.
             let purifier = try Purifier(model: predictor,
-                                        settings: PurificationSettings(t: t, sampler: sampler, seed: seed, gradient: gradient),
+                                        settings: PurificationSettings(t: t, sampler: sampler, seed: seed, gradient: gradient, size: size),
                                         checkCancellation: { [context] in try context.checkCancellation() })
             var description = "purify t=\(t) sampler=\(sampler) seed=\(seedDescription) grad=\(gradientName)"
+            if let size { description += " size=\(size)" }
             if let path = model.path { description += " model=\((path as NSString).lastPathComponent)" }
             let transform = DefenseTransform.purification(purifier, description: description)
             record.pendingTransforms.append(transform)

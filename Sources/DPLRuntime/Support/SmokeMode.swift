@@ -30,7 +30,7 @@ enum SmokeMode {
     static let eotDraws = 2
     /// Queries per restart of `square`.
     static let squareQueries = 10
-    /// `purify sampler=ddpm`: the ancestral sampler runs t steps, so t itself is capped.
+    /// `purify sampler=ddpm` and `sampler=guided`: ancestral samplers run t steps, so t itself is capped.
     static let ddpmTimestep = 10
     /// `purify sampler=ddim`: strided steps (t is kept).
     static let ddimSteps = 2
@@ -53,7 +53,7 @@ enum SmokeMode {
 
     /// The line every smoke run prints before its first stage.
     static let announcement = "smoke run: sizes reduced (n ≤ \(samples), attack steps ≤ \(attackSteps), restarts \(attackRestarts), "
-        + "eot ≤ \(eotDraws), square queries ≤ \(squareQueries), ddpm t ≤ \(ddpmTimestep), ddim steps ≤ \(ddimSteps), "
+        + "eot ≤ \(eotDraws), square queries ≤ \(squareQueries), ddpm and guided t ≤ \(ddpmTimestep), ddim steps ≤ \(ddimSteps), "
         + "sde steps ≤ \(sdeSteps), eval K ≤ \(evaluationDraws), measure draws and pairs ≤ \(spreadDraws), "
         + "training \(classifierEpochs) epoch or \(diffusionSteps) steps of batch \(trainingBatch), files under <out>/\(folder)/), "
         + "numbers are not results"

@@ -35,6 +35,8 @@ struct SamplerKnownAnswerTests {
         (.sde(), 100, 0.01),                 // −0.27 %
         (.sde(), 25, 0.01),
         (.sde(), 300, 0.01),                 // large t, where a wrong drift would show
+        (.guided, 100, 0.01),                // +0.32 %: no learned variance, so β (FIXED_LARGE)
+        (.guided, 25, 0.01),
     ]
 
     @Test("samples match the exact moments within 5 SE, and those match the data within the bias bound",

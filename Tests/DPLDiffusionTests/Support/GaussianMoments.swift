@@ -36,12 +36,15 @@ struct GaussianMoments {
             v = a * a * v + c * c
         }
         switch sampler {
-        case .ddpm:
+        case .ddpm, .guided:
+            // guided with a model that predicts no variance uses β (guided-diffusion's FIXED_LARGE).
+            let large = sampler == .guided
             for n in stride(from: t - 1, through: 0, by: -1) {
                 let (p, q) = cleanImage(schedule.alphasCumprod[n])
                 let c0 = schedule.betas[n] * schedule.alphasCumprodPrevious[n].squareRoot() / (1 - schedule.alphasCumprod[n])
                 let ct = (1 - schedule.alphasCumprodPrevious[n]) * schedule.alphas[n].squareRoot() / (1 - schedule.alphasCumprod[n])
-                let variance = n > 0 ? schedule.betas[n] * (1 - schedule.alphasCumprodPrevious[n]) / (1 - schedule.alphasCumprod[n]) : 0
+                let posterior = schedule.betas[n] * (1 - schedule.alphasCumprodPrevious[n]) / (1 - schedule.alphasCumprod[n])
+                let variance = n > 0 ? (large ? schedule.betas[n] : posterior) : 0
                 apply(c0 * p + ct, c0 * q, variance.squareRoot())
             }
         case .ddim(let steps, let eta):

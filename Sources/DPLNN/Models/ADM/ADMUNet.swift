@@ -219,6 +219,22 @@ public final class ADMUNet: Module, NoisePredictor {
         let out = try output(x, timesteps: timesteps)
         return configuration.learnSigma ? try out.slice(axis: 1, range: 0..<configuration.imageChannels) : out
     }
+
+    /// ε̂ and, with `learnSigma`, the variance values (the second `imageChannels` output
+    /// channels, guided-diffusion's `th.split(model_output, C, dim=1)`) from one forward pass.
+    public func predictNoiseAndVariance(_ x: Tensor, timesteps: [Float]) throws -> (noise: Tensor, varianceValues: Tensor?) {
+        let out = try output(x, timesteps: timesteps)
+        let channels = configuration.imageChannels
+        guard configuration.learnSigma else { return (out, nil) }
+        return (try out.slice(axis: 1, range: 0..<channels), try out.slice(axis: 1, range: channels..<(2 * channels)))
+    }
+
+    /// The configuration's image size: the model checks its input against it.
+    public var inputSize: Int? { configuration.imageSize }
+
+    /// guided-diffusion's models are trained on integer steps, and DiffPure's `RevVPSDE` calls
+    /// them at ⌊τ·1000⌋ (`score_type='guided_diffusion'`).
+    public var continuousTimeLabel: ContinuousTimeLabel { .flooredStep }
 }
 
 // MARK: - Counting without building

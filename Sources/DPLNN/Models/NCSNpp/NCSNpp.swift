@@ -203,6 +203,9 @@ public final class NCSNpp: Module, NoisePredictor {
     /// an estimate for `Checkpointing.adaptive`, not a measurement.
     public var recordedBytesPerImage: Int? { 4 * recordedFloats }
 
+    /// The configuration's image size: the model checks its input against it.
+    public var inputSize: Int? { configuration.imageSize }
+
     /// ε̂ `[N, C, H, W]` for images `x` on the [−1, 1] scale (when `centered`) and time labels
     /// on the 0…999 scale (DiffPure's continuous VP model: τ · 999).
     public func predictNoise(_ x: Tensor, timesteps: [Float]) throws -> Tensor {
