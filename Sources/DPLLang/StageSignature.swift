@@ -148,12 +148,17 @@ public struct Parameter: Sendable, Equatable {
     public var appliesWhen: ParameterCondition?
     /// How smoke mode (`dpl run --smoke`) shrinks the parameter; nil: it is left alone.
     public var smoke: SmokeLimit?
+    /// For a name (or list of names) whose possible values are known before running but are
+    /// not a `choice` (`plot y=` names a result row's field or measurement): any other name
+    /// is a check error with a "did you mean". Nil for anything else.
+    public var names: NameVocabulary?
 
     /// Creates a parameter. A parameter with a default is never required.
     public init(_ name: String, _ type: ParameterType, default defaultValue: DefaultValue? = nil,
                 required: Bool = false, minimum: Double? = nil, maximum: Double? = nil, doc: String,
                 tooLargeHint: String? = nil, fileExtensions: [String] = [], writesFile: Bool = false,
-                appliesWhen: ParameterCondition? = nil, smoke: SmokeLimit? = nil) {
+                appliesWhen: ParameterCondition? = nil, smoke: SmokeLimit? = nil, names: NameVocabulary? = nil) {
+        self.names = names
         self.appliesWhen = appliesWhen
         self.smoke = smoke
         self.tooLargeHint = tooLargeHint

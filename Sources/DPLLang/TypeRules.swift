@@ -90,6 +90,7 @@ public enum TypeRules {
         if !parameter.fileExtensions.isEmpty, case .string(let path?) = value {
             return fileExtensionMismatch(path, allowed: parameter.fileExtensions)
         }
+        if let vocabulary = parameter.names { return vocabularyMismatch(value, vocabulary) }
         guard case .number(let number?) = value, parameter.type.isNumeric else { return nil }
         // `inf - inf` is NaN, which every comparison below would let through.
         if !number.isFinite {
@@ -117,6 +118,16 @@ public enum TypeRules {
         // `out.jsn` → `out.json`; a missing extension has no spelling to correct.
         let fix = ext.isEmpty ? nil : Suggestion.closest(to: ext, among: allowed).map { "did you mean `\(file.dropLast(ext.count))\($0)`?" }
         return TypeMismatch(reason: "must name a file ending in \(choices), but `\(path)` \(found)", fix: fix)
+    }
+
+    /// Nil when every literal name in `value` (a name, a string, or a list of them) belongs to
+    /// `vocabulary`; names only known when running (a loop variable) pass.
+    static func vocabularyMismatch(_ value: StaticValue, _ vocabulary: NameVocabulary) -> TypeMismatch? {
+        switch value {
+        case .name(let name), .string(let name?): return vocabulary.mismatch(name)
+        case .list(let elements): return elements.lazy.compactMap { vocabularyMismatch($0, vocabulary) }.first
+        default: return nil
+        }
     }
 
     /// Whether `text` reads as a number or a fraction of numbers (`32`, `8/255`, `1e-3`).
