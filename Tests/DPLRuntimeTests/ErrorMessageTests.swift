@@ -40,8 +40,8 @@ struct ErrorMessageTests {
         #expect(try checkError("for t in [1] { results | save \"t{t}.json\" }").isEmpty)
     }
 
-    @Test func plotWritesSVGOnly() throws {
-        #expect(try checkError("plot \"figure.png\" y=clean_accuracy").contains("must name a file ending in .svg, but `figure.png` ends in .png"))
+    @Test func plotWritesSVGOrPNG() throws {
+        #expect(try checkError("plot \"figure.pdf\" y=clean_accuracy").contains("must name a file ending in .svg or .png, but `figure.pdf` ends in .pdf"))
     }
 
     @Test func forLoopValuesWithoutBrackets() throws {

@@ -61,6 +61,48 @@ struct PlotStageTests {
         #expect(svg.contains(">100</text>") && svg.contains(">0.6</text>"), "round ticks cover the data")
     }
 
+    @Test func accuraciesCarryTheirWilsonIntervalAndMeasurementsNone() throws {
+        let rows = [
+            row("t=10", x: 10, series: nil, robust: 2, compression: 0.9),
+            row("t=100", x: 100, series: nil, robust: 6, compression: 0.5),
+        ]
+        let chart = try PlotStage.makeChart(rows: rows, xName: "x", yNames: ["robust_accuracy", "compression_adversarial_mean"],
+                                            title: nil, xLabel: nil, yLabel: nil)
+        let robust = try #require(chart.series.first { $0.name == "robust_accuracy" }?.intervals)
+        #expect(robust.count == 2)
+        #expect(robust[0] == Proportion(2, of: 10).wilson95 && robust[1] == Proportion(6, of: 10).wilson95, "in x order")
+        #expect(chart.series.first { $0.name == "compression_adversarial_mean" }?.intervals == nil, "a measurement has no interval")
+        #expect(chart.bandNote != nil)
+
+        let plain = try PlotStage.makeChart(rows: rows, xName: "x", yNames: ["robust_accuracy"], title: nil, xLabel: nil,
+                                            yLabel: nil, bands: false)
+        #expect(plain.series.allSatisfy { $0.intervals == nil } && plain.bandNote == nil, "bands=false draws none")
+        #expect(!plain.svg().contains("<polygon") && !plain.svg().contains("Wilson"))
+    }
+
+    @Test func svgDrawsEachBandBetweenTheBoundsInTheSeriesColour() throws {
+        let chart = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [
+            .init(name: "fixed", points: [(0, 0.5), (10, 0.7)], intervals: [(0.4, 0.6), (0.6, 0.8)]),
+            .init(name: "distance", points: [(0, 0.3), (10, 0.2)]),
+        ])
+        let svg = chart.svg()
+        #expect(isWellFormedXML(svg))
+        let bands = svg.split(separator: "\n").filter { $0.contains("class=\"band\"") }
+        #expect(bands.count == 1, "only the series with intervals has a band")
+        let layout = LineChart.Layout(chart.series)
+        let corners = [(0.0, 0.6), (10, 0.8), (10, 0.6), (0, 0.4)].map { String(format: "%.1f,%.1f", layout.px($0.0), layout.py($0.1)) }
+        #expect(bands.first?.contains("points=\"\(corners.joined(separator: " "))\"") == true, "upper bounds left to right, lower back: \(bands)")
+        #expect(bands.first?.contains("fill=\"\(LineChart.palette[0])\" fill-opacity=\"0.2\"") == true)
+        #expect(svg.contains(">shaded: 95% Wilson interval</text>"), "the legend says what the band is")
+        let band = try #require(svg.range(of: "class=\"band\"")), line = try #require(svg.range(of: "<polyline"))
+        #expect(band.lowerBound < line.lowerBound, "bands lie under the lines")
+
+        let single = LineChart(title: "t", xLabel: "x", yLabel: "y", series: [
+            .init(name: "one", points: [(1, 0.5)], intervals: [(0.3, 0.7)]),
+        ]).svg()
+        #expect(!single.contains("class=\"band\"") && single.contains("class=\"interval\""), "one point: an error bar")
+    }
+
     @Test func axisTicksAreRoundAndCoverTheData() {
         let axis = Axis(values: [0.013, 0.98])
         #expect(axis.low == 0 && abs(axis.high - 1) < 1e-12 && abs(axis.step - 0.2) < 1e-12)
