@@ -98,4 +98,31 @@ struct LineChartPNGTests {
         #expect(square.pixel(3, 3).red == 0 && square.pixel(6, 3).red == 128 && square.pixel(8, 3).red == 255,
                 "a half-covered pixel is half the colour")
     }
+
+    @Test func coordinatesOffTheCanvasNeverTrap() {
+        var canvas = RasterCanvas(width: 20, height: 20)
+        canvas.strokePolyline([(-1e300, 10), (1e300, 10)], lineWidth: 2, .init(0, 0, 0))
+        #expect(canvas.pixel(0, 10).red == 0 && canvas.pixel(19, 10).red == 0, "the visible part of a huge line is drawn")
+        let before = canvas.planes
+        canvas.strokePolyline([(.nan, 3), (5, 3)], lineWidth: 2, .init(0, 0, 0))
+        canvas.fillPolygon([(1, 1), (.infinity, 1), (5, 5)], .init(0, 0, 0))
+        canvas.fillCircle(x: 1e300, y: 3, radius: 4, .init(0, 0, 0))
+        canvas.drawText("far", x: 1e300, y: 5, scale: 1, .init(0, 0, 0))
+        #expect(canvas.planes == before, "nothing of a shape with a non-finite or far-off coordinate reaches the canvas")
+    }
+
+    @Test func aLongTitleIsCutToTheImageWidth() throws {
+        var long = chart
+        long.title = String(repeating: "robust accuracy ", count: 5_000)
+        let image = try PNGDecoder.decode(try long.png(), path: "chart.png")
+        #expect(image.width == 1440)
+        // Cut to stay on the image, centred over the plot as the SVG's title is.
+        var leftmost = image.width, rightmost = 0
+        for y in 20..<60 { for x in 0..<image.width where pixel(image, x, y) == [51, 51, 51] {
+            leftmost = min(leftmost, x)
+            rightmost = max(rightmost, x)
+        } }
+        let centre = Int(LineChart.Layout.left + LineChart.Layout.plotWidth / 2) * 2
+        #expect(leftmost >= 8 && rightmost > 1100 && abs((leftmost + rightmost) / 2 - centre) <= 4, "\(leftmost)…\(rightmost)")
+    }
 }

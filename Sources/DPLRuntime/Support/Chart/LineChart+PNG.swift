@@ -19,7 +19,9 @@ extension LineChart {
         let plotTop = Int(L.top * s), plotBottom = Int((L.top + L.plotHeight) * s)
 
         // Title (larger), grid lines and tick labels.
-        canvas.drawText(fitted(title, pixels: Int(L.width * s) - 16, scale: 3), x: (L.left + L.plotWidth / 2) * s, y: 28 * s,
+        // Centred over the plot (as in the SVG), so it may take twice the room on its shorter side.
+        let titleX = (L.left + L.plotWidth / 2) * s
+        canvas.drawText(fitted(title, pixels: Int(2 * min(titleX, L.width * s - titleX)) - 16, scale: 3), x: titleX, y: 28 * s,
                         scale: 3, ink, anchor: .middle)
         for tick in layout.xAxis.ticks {
             let x = Int((layout.px(tick) * s).rounded())
@@ -91,8 +93,15 @@ extension LineChart {
     /// `text` cut to fit `pixels` at `scale`, ending in `..` when cut.
     private func fitted(_ text: String, pixels: Int, scale: Int) -> String {
         guard BitmapFont.width(of: text) * scale > pixels else { return text }
-        var kept = text
-        while !kept.isEmpty, BitmapFont.width(of: kept + "..") * scale > pixels { kept.removeLast() }
+        // One pass over the characters, so a very long title costs no more than its length.
+        let budget = pixels / max(1, scale) - BitmapFont.width(of: "..") - BitmapFont.spacing
+        var kept = "", used = 0
+        for character in text {
+            let next = used + (kept.isEmpty ? 0 : BitmapFont.spacing) + BitmapFont.glyph(character).width
+            guard next <= budget else { break }
+            kept.append(character)
+            used = next
+        }
         return kept + ".."
     }
 }

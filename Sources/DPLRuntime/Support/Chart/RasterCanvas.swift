@@ -92,15 +92,23 @@ struct RasterCanvas {
         }
     }
 
-    /// The pixel bounds around `points` grown by `margin`, clipped to the canvas.
+    /// The pixel bounds around `points` grown by `margin`, clipped to the canvas; nil when
+    /// nothing of them lies on it or a coordinate is not finite.
     private func bounds(_ points: [(x: Double, y: Double)], margin: Double) -> Coverage? {
-        guard let minX = points.map(\.x).min(), let maxX = points.map(\.x).max(),
-              let minY = points.map(\.y).min(), let maxY = points.map(\.y).max(),
-              minX.isFinite, maxX.isFinite, minY.isFinite, maxY.isFinite else { return nil }
-        let x0 = max(0, Int(max(minX - margin, -1).rounded(.down))), x1 = min(width, Int(min(maxX + margin, Double(width)).rounded(.up)) + 1)
-        let y0 = max(0, Int(max(minY - margin, -1).rounded(.down))), y1 = min(height, Int(min(maxY + margin, Double(height)).rounded(.up)) + 1)
+        guard points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }), margin.isFinite,
+              let minX = points.map(\.x).min(), let maxX = points.map(\.x).max(),
+              let minY = points.map(\.y).min(), let maxY = points.map(\.y).max() else { return nil }
+        let x0 = Self.pixelIndex(minX - margin, .down, within: width), x1 = Self.pixelIndex(maxX + margin, .up, within: width)
+        let y0 = Self.pixelIndex(minY - margin, .down, within: height), y1 = Self.pixelIndex(maxY + margin, .up, within: height)
         guard x0 < x1, y0 < y1 else { return nil }
         return Coverage(x0: x0, y0: y0, x1: x1, y1: y1)
+    }
+
+    /// `value` rounded to a pixel index in 0…`limit`; clamped first, because `Int(_:)` traps
+    /// on a coordinate far off the canvas.
+    static func pixelIndex(_ value: Double, _ rule: FloatingPointRoundingRule, within limit: Int) -> Int {
+        guard !value.isNaN else { return 0 }
+        return Int(min(max(value, 0), Double(limit)).rounded(rule))
     }
 
     private mutating func composite(_ coverage: Coverage, _ colour: Colour, alpha: Double) {
@@ -116,8 +124,10 @@ struct RasterCanvas {
         guard var mask = bounds(points, margin: half + 1) else { return }
         let segments = points.count == 1 ? [(points[0], points[0])] : Array(zip(points, points.dropFirst()))
         for (a, b) in segments {
-            let x0 = max(mask.x0, Int((min(a.x, b.x) - half - 1).rounded(.down))), x1 = min(mask.x1, Int((max(a.x, b.x) + half + 1).rounded(.up)))
-            let y0 = max(mask.y0, Int((min(a.y, b.y) - half - 1).rounded(.down))), y1 = min(mask.y1, Int((max(a.y, b.y) + half + 1).rounded(.up)))
+            let x0 = max(mask.x0, Self.pixelIndex(min(a.x, b.x) - half - 1, .down, within: width))
+            let x1 = min(mask.x1, Self.pixelIndex(max(a.x, b.x) + half + 1, .up, within: width))
+            let y0 = max(mask.y0, Self.pixelIndex(min(a.y, b.y) - half - 1, .down, within: height))
+            let y1 = min(mask.y1, Self.pixelIndex(max(a.y, b.y) + half + 1, .up, within: height))
             guard x0 < x1, y0 < y1 else { continue }
             let dx = b.x - a.x, dy = b.y - a.y, length2 = dx * dx + dy * dy
             for y in y0..<y1 {
@@ -192,8 +202,9 @@ struct RasterCanvas {
         let length = Double(BitmapFont.width(of: text) * scale)
         let shift = anchor == .start ? 0 : anchor == .middle ? length / 2 : length
         // Whole pixels keep the glyphs crisp.
-        let originAlong = Int((vertical ? y + shift : x - shift).rounded())
-        let baseline = Int((vertical ? x : y).rounded())
+        let along = vertical ? y + shift : x - shift, across = vertical ? x : y
+        guard along.isFinite, across.isFinite, abs(along) < 1e9, abs(across) < 1e9 else { return }
+        let originAlong = Int(along.rounded()), baseline = Int(across.rounded())
         var pen = 0
         for character in text {
             let glyph = BitmapFont.glyph(character)
