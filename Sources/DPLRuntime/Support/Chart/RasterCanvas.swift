@@ -123,7 +123,12 @@ struct RasterCanvas {
         let half = lineWidth / 2
         guard var mask = bounds(points, margin: half + 1) else { return }
         let segments = points.count == 1 ? [(points[0], points[0])] : Array(zip(points, points.dropFirst()))
-        for (a, b) in segments {
+        let reach = half + 1
+        for (start, end) in segments {
+            // Clipped to the canvas first: the distance arithmetic below overflows for a
+            // segment thousands of canvas widths long.
+            guard let clipped = Self.clip(start, end, x0: -reach, y0: -reach, x1: Double(width) + reach, y1: Double(height) + reach) else { continue }
+            let (a, b) = clipped
             let x0 = max(mask.x0, Self.pixelIndex(min(a.x, b.x) - half - 1, .down, within: width))
             let x1 = min(mask.x1, Self.pixelIndex(max(a.x, b.x) + half + 1, .up, within: width))
             let y0 = max(mask.y0, Self.pixelIndex(min(a.y, b.y) - half - 1, .down, within: height))
@@ -141,6 +146,33 @@ struct RasterCanvas {
             }
         }
         composite(mask, colour, alpha: alpha)
+    }
+
+    /// The part of the segment a→b inside the rectangle [x0, x1] × [y0, y1], or nil when none
+    /// of it is or its extent is not finite. Cut edge by edge at the intersection computed
+    /// from the edge itself (y at x = x0, …), which stays exact for a horizontal or vertical
+    /// segment however long; an end inside stays exactly where it was.
+    static func clip(_ a: (x: Double, y: Double), _ b: (x: Double, y: Double), x0: Double, y0: Double,
+                     x1: Double, y1: Double) -> ((x: Double, y: Double), (x: Double, y: Double))? {
+        guard (b.x - a.x).isFinite, (b.y - a.y).isFinite else { return nil }
+        var a = a, b = b
+        // x = edge: both ends on one side have the same x when the segment is vertical, so a
+        // crossing is never computed with dx = 0 (and likewise for y).
+        func atX(_ edge: Double) -> (x: Double, y: Double) { (edge, a.y + (edge - a.x) * ((b.y - a.y) / (b.x - a.x))) }
+        func atY(_ edge: Double) -> (x: Double, y: Double) { (a.x + (edge - a.y) * ((b.x - a.x) / (b.y - a.y)), edge) }
+        let edges: [(inside: ((x: Double, y: Double)) -> Bool, cross: () -> (x: Double, y: Double))] = [
+            ({ $0.x >= x0 }, { atX(x0) }), ({ $0.x <= x1 }, { atX(x1) }),
+            ({ $0.y >= y0 }, { atY(y0) }), ({ $0.y <= y1 }, { atY(y1) }),
+        ]
+        for edge in edges {
+            switch (edge.inside(a), edge.inside(b)) {
+            case (false, false): return nil
+            case (false, true): a = edge.cross()
+            case (true, false): b = edge.cross()
+            case (true, true): break
+            }
+        }
+        return (a, b)
     }
 
     /// A filled disc.
