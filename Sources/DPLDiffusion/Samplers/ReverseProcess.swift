@@ -87,6 +87,7 @@ public struct ReverseProcess {
             throw DiffusionError("reverse process", "step \(k) does not exist; this \(sampler) process has steps 0..<\(stepCount)")
         }
         try checkCancellation()
+        PurificationActivity.report(step: k, of: stepCount)
         let key = noise.reverseKey(purpose: sampler.noisePurpose, step: k)
         switch sampler {
         case .ddpm: return try ddpmStep(k, x, key: key, sampleIDs: sampleIDs)

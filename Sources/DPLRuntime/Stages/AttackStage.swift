@@ -1,5 +1,6 @@
 import Foundation
 import DPLAttacks
+import DPLDiffusion
 import DPLLang
 import DPLTensor
 
@@ -71,14 +72,20 @@ enum AttackStage {
             // Inside a batch: where the attack is (step, loss, fooled) and the defense calls made,
             // which move even within one step through a long purification.
             var lastStep: AttackStep?
+            var purifyStep: (step: Int, steps: Int)?
+            var callsInBatch = (batch: -1, calls: 0)
             let showBatch = { (batch: Int, calls: Int) in
                 let range = ranges[batch]
+                let purifying = purifyStep.map { ", purify step \($0.step + 1)/\($0.steps)" } ?? ""
                 progress.update(range.lowerBound, partial: (lastStep?.completed ?? 0) * Double(range.count),
                                 detail: "batch \(batch + 1)/\(ranges.count): " + (lastStep.map(Self.describe) ?? "")
-                                    + "\(calls) defense call\(calls == 1 ? "" : "s")", moving: true)
+                                    + "\(calls) defense call\(calls == 1 ? "" : "s")" + purifying, moving: true)
             }
-            var callsInBatch = (batch: -1, calls: 0)
-            let outcome = try evaluation.run(
+            // One defense call through a long purification takes minutes: its reverse steps move the line.
+            let outcome = try PurificationActivity.observing({ step, steps in
+                purifyStep = (step, steps)
+                if callsInBatch.batch >= 0 { showBatch(callsInBatch.batch, callsInBatch.calls) }
+            }) { try evaluation.run(
                 images: record.current, labels: record.labels, sampleIDs: record.sampleKeys, journal: journal,
                 progress: { progress.update($0) }, batchFinished: { state.journaledBatch?($0) },
                 activity: { batch, calls in
@@ -94,7 +101,7 @@ enum AttackStage {
                     context.print("note: cannot write the journal \(journal.folder) (\(error)); this attack will not be resumable")
                 },
                 // Polled before every defense call: Ctrl-C stops the attack within one iteration.
-                checkCancellation: { [context] in try context.checkCancellation() })
+                checkCancellation: { [context] in try context.checkCancellation() }) }
             let output = ImageRecord(copying: record)
             output.current = outcome.adversarial
             output.takeSnapshot("adversarial", output.current)
