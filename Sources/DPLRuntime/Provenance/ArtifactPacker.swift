@@ -113,6 +113,15 @@ public struct ArtifactPacker {
         computed by DPL \(recorded.version). `\(resultsName)` holds the results and, in its `provenance`
         section, everything needed to rerun them (docs/provenance.md in DPL describes every field).
 
+        ## Getting DPL
+
+        The results were computed by DPL \(recorded.version), built from the DPL source commit
+        `\(recorded.sourceCommit)` (`provenance.source_commit`; "unknown" when that build was not
+        from a git checkout). Check out that commit of DPL's repository and run its
+        `bash scripts/quickstart.sh`, which installs the apt packages DPL needs and builds `dpl`
+        (then `.build/release/dpl`, or put it on `PATH`). Another version may compute other
+        numbers; `dpl verify` says so before it compares.
+
         ## Rerun and verify
 
         """

@@ -40,6 +40,8 @@ struct RecordedExperiment {
     let shard: ShardSpec?
     let files: [File]
     let settingAssignments: [String]
+    /// The git commit of the DPL that computed the results.
+    let sourceCommit: String
     /// The path the script gave `save`, as written.
     let savedAs: String
 
@@ -57,6 +59,7 @@ struct RecordedExperiment {
         scripts = provenance.scripts
         files = provenance.files
         settingAssignments = provenance.setAssignments
+        sourceCommit = provenance.sourceCommit
         savedAs = document.run?.file ?? (resultsPath as NSString).lastPathComponent
         shard = document.shard.flatMap { try? ShardSpec(index: $0.index, count: $0.count) }
         guard !mainScripts.isEmpty else {

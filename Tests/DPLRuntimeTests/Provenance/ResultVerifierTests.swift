@@ -65,6 +65,7 @@ struct ResultVerifierTests {
         }
         let readme = try String(contentsOfFile: target + "/README.md", encoding: .utf8)
         #expect(readme.contains("dpl verify results.json") && readme.contains("dpl run experiment.dpl"))
+        #expect(readme.contains("## Getting DPL") && readme.contains("`\(SourceCommit.current)`"), "names the commit that computed them")
         #expect(try FileFingerprint.of(path: target + "/models/cnn.safetensors").sha256
                 == FileFingerprint.of(path: fixture.folder + "/cnn.safetensors").sha256)
         #expect(ArtifactPacker(output: { _ in }, errors: { _ in }).pack(resultsPath: fixture.folder + "/results.json", into: target) != .success,
