@@ -442,6 +442,9 @@ public final class Checker {
             } else if let condition = parameter.appliesWhen,
                       let message = signature.misapplied(parameter, deciding: values[condition.parameter].flatMap { Self.literalText($0.value) }) {
                 report(message, at: argument.labelSpan)
+            } else if parameter.mustExist, case .string(let path?) = value.value,
+                      let problem = Self.missingPath(path, scriptFolder: folder(of: argument.value.span)) {
+                report("`\(call.name)` reads `\(path)`, which does not exist (\(problem.looked))", at: argument.value.span, fix: problem.fix)
             } else if parameter.writesFile, case .string(let path?) = value.value,
                       let refusal = registry.writePolicy.refusal(toWrite: path, scriptFolder: folder(of: argument.value.span)) {
                 report("`\(call.name)` cannot write \(refusal)", at: argument.value.span)
@@ -482,6 +485,17 @@ public final class Checker {
             if let name = names[index] { values[name] = (value, argument.span) }
         }
         return values
+    }
+
+    /// Where a missing path was looked for and a near name beside it, or nil when it exists.
+    private static func missingPath(_ path: String, scriptFolder: String) -> (looked: String, fix: String?)? {
+        let absolute = path.hasPrefix("/") ? path : (scriptFolder as NSString).appendingPathComponent(path)
+        let standardized = URL(fileURLWithPath: absolute).standardizedFileURL.path
+        guard !FileManager.default.fileExists(atPath: standardized) else { return nil }
+        let parent = (standardized as NSString).deletingLastPathComponent
+        let siblings = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        let fix = Suggestion.didYouMean((standardized as NSString).lastPathComponent, among: siblings)
+        return ("looked for \(standardized)", fix)
     }
 
     /// The text of a literal name or string, which decides a parameter's `appliesWhen`.

@@ -148,6 +148,10 @@ public struct Parameter: Sendable, Equatable {
     public var appliesWhen: ParameterCondition?
     /// How smoke mode (`dpl run --smoke`) shrinks the parameter; nil: it is left alone.
     public var smoke: SmokeLimit?
+    /// Whether the value is a path the stage reads that nothing in a script creates (a
+    /// dataset folder): a literal path that does not exist is a check error, before an hour of
+    /// attacks runs ahead of it.
+    public var mustExist: Bool
     /// For a name (or list of names) whose possible values are known before running but are
     /// not a `choice` (`plot y=` names a result row's field or measurement): any other name
     /// is a check error with a "did you mean". Nil for anything else.
@@ -157,7 +161,9 @@ public struct Parameter: Sendable, Equatable {
     public init(_ name: String, _ type: ParameterType, default defaultValue: DefaultValue? = nil,
                 required: Bool = false, minimum: Double? = nil, maximum: Double? = nil, doc: String,
                 tooLargeHint: String? = nil, fileExtensions: [String] = [], writesFile: Bool = false,
-                appliesWhen: ParameterCondition? = nil, smoke: SmokeLimit? = nil, names: NameVocabulary? = nil) {
+                appliesWhen: ParameterCondition? = nil, smoke: SmokeLimit? = nil, names: NameVocabulary? = nil,
+                mustExist: Bool = false) {
+        self.mustExist = mustExist
         self.names = names
         self.appliesWhen = appliesWhen
         self.smoke = smoke

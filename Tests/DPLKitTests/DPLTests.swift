@@ -100,13 +100,14 @@ import DPLKit
     @Test func runtimeFailureKeepsEarlierOutput() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dplkit-\(UUID().uuidString)").path
         do {
-            _ = try DPL.run(source: "1 + 2\nload images path=\"missing\"", baseDirectory: folder, name: "run.dpl")
+            // An interpolated path is known only when it runs (a literal missing one is a check error).
+            _ = try DPL.run(source: "let name = \"missing\"\n1 + 2\nload images path=\"{name}\"", baseDirectory: folder, name: "run.dpl")
             Issue.record("expected an error")
         } catch let error as DPLError {
             #expect(error.kind == .runtime)
             #expect(error.outputLines == ["3"])
-            #expect(error.diagnostics.first?.line == 2 && error.diagnostics.first?.column == 1)
-            #expect(error.description.hasPrefix("run.dpl:2:1: error: stage `load` failed"))
+            #expect(error.diagnostics.first?.line == 3 && error.diagnostics.first?.column == 1)
+            #expect(error.description.hasPrefix("run.dpl:3:1: error: stage `load` failed"))
         }
     }
 

@@ -14,7 +14,8 @@ enum LoadStage {
             Parameter("split", .choice(["train", "test"]), default: .name("test"), doc: "Which split (ignored for images)."),
             Parameter("n", .integer, minimum: 1, doc: "How many samples to keep (default: all)."),
             Parameter("offset", .integer, default: .number(0), minimum: 0, doc: "Index of the first sample kept."),
-            Parameter("path", .string, doc: "Folder holding the files; fashion-mnist defaults to /usr/share/datasets/fashion-mnist."),
+            Parameter("path", .string, doc: "Folder holding the files; fashion-mnist defaults to /usr/share/datasets/fashion-mnist.",
+                      mustExist: true),
         ], positional: ["dataset"])
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
