@@ -83,6 +83,21 @@ public struct Driver {
         return report(session.run(SourceFile(name: "<command line>", text: text)))
     }
 
+    /// `dpl estimate FILE [--set key=value …]`: the script's model passes per stage, their
+    /// FLOPs and the predicted run time on this machine, without running it (ScriptEstimator).
+    public func estimate(path: String, settingAssignments: [String] = []) -> Int32 {
+        guard let source = readSource(path) else { return ExitStatus.usage }
+        switch ScriptEstimator.estimate(source, settingAssignments: settingAssignments, settings: settings, loader: loader,
+                                               writePolicy: registry.writePolicy) {
+        case .success(let estimate):
+            output(estimate.rendered)
+            return ExitStatus.success
+        case .failure(let failure):
+            errors(failure.description)
+            return ExitStatus.scriptError
+        }
+    }
+
     /// `dpl check FILE…`: parse and check every file, reporting every error.
     public func check(paths: [String]) -> Int32 {
         var worst = ExitStatus.success

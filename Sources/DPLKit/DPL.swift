@@ -49,6 +49,18 @@ public enum DPL {
                        currentDirectory: FileManager.default.currentDirectoryPath)
     }
 
+    /// Reads the results a script saved with `save "x.json"` (or `dpl merge` wrote), as the rows
+    /// `run` returns: compare a saved experiment with a new one in Swift.
+    /// - Throws: `DPLError` of kind `.unreadableFile` naming the file and the malformed field.
+    public static func readResults(file path: String) throws -> [DPLResultRow] {
+        do {
+            return try ResultsDocument.read(path: path).rows(file: path).map(DPLResultRow.init)
+        } catch {
+            let place = DPLDiagnostic(file: path, line: 1, column: 1, message: "\(error)")
+            throw DPLError(kind: .unreadableFile, diagnostics: [place], outputLines: [], description: place.description)
+        }
+    }
+
     /// Parses and checks `source` without running it, as `dpl check` does.
     /// - Throws: `DPLError` of kind `.script` with every problem found.
     public static func check(source: String, name: String = "<source>") throws {

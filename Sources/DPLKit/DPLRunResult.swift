@@ -41,6 +41,8 @@ public struct DPLResultRow: Sendable, Equatable {
     public let warnings: [DPLWarning]
     /// One row per sample of an attacked evaluation, in batch order (empty otherwise).
     public let samples: [DPLSample]
+    /// One row per sample of a clean evaluation (no attack), in batch order (empty after an attack).
+    public let predictions: [DPLPrediction]
     /// Summary values of `measure` stages, in the order they were added (`distance_mean`, …).
     public let measurements: [DPLMeasurement]
     /// Per-sample values of a `measure` stage; empty columns when none ran.
@@ -98,6 +100,20 @@ public struct DPLSample: Sendable, Equatable {
     public let linfDistance: Float
     /// `‖x' − x‖₂` between adversarial and clean image.
     public let l2Distance: Float
+}
+
+/// One sample of a clean evaluation: what the defense predicted.
+public struct DPLPrediction: Sendable, Equatable {
+    /// The sample's stable id.
+    public let sampleID: UInt64
+    /// The true class.
+    public let label: Int
+    /// The class the evaluation rule settled on.
+    public let prediction: Int
+    /// Whether that is right under the rule.
+    public let correct: Bool
+    /// Each draw's class under `vote:K` or `worst:K` (empty for one draw).
+    public let drawPredictions: [Int]
 }
 
 /// A named summary value of a `measure` stage.

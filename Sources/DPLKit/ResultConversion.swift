@@ -16,6 +16,8 @@ extension DPLResultRow {
                   attackSuccess: row.attackSuccess.map(DPLProportion.init),
                   threatModel: row.threatModel, attack: row.attack,
                   warnings: row.flags.map(DPLWarning.init), samples: row.samples.map(DPLSample.init),
+                  predictions: row.predictions.map { DPLPrediction(sampleID: $0.sampleID, label: $0.label, prediction: $0.prediction,
+                                                                   correct: $0.correct, drawPredictions: $0.drawPredictions) },
                   measurements: row.measurements.map { DPLMeasurement(name: $0.name, value: $0.value) },
                   sampleMeasurements: DPLSampleMeasurements(row.sampleMeasurements),
                   x: row.x, series: row.series)

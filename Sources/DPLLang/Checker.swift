@@ -449,6 +449,9 @@ public final class Checker {
                         ?? Suggestion.didYouMean(word, among: scope.variableNames)
                 }
                 report("parameter `\(name)` of `\(call.name)` \(problem.reason)", at: argument.value.span, fix: problem.fix)
+            } else if let condition = parameter.appliesWhen,
+                      let message = signature.misapplied(parameter, deciding: values[condition.parameter].flatMap { Self.literalText($0.value) }) {
+                report(message, at: argument.labelSpan)
             } else if parameter.writesFile, case .string(let path?) = value.value,
                       let refusal = registry.writePolicy.refusal(toWrite: path, scriptFolder: folder(of: argument.value.span)) {
                 report("`\(call.name)` cannot write \(refusal)", at: argument.value.span)
@@ -489,6 +492,15 @@ public final class Checker {
             if let name = names[index] { values[name] = (value, argument.span) }
         }
         return values
+    }
+
+    /// The text of a literal name or string, which decides a parameter's `appliesWhen`.
+    private static func literalText(_ value: StaticValue) -> String? {
+        switch value {
+        case .name(let text): return text
+        case .string(let text): return text
+        default: return nil
+        }
     }
 
     private func positionalName(of argument: StageArgument, in call: StageCall, _ positional: [String]) -> String? {

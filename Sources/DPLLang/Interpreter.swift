@@ -64,12 +64,20 @@ final class Interpreter {
 
     // MARK: Statements
 
+    /// Whether the pipeline's last stage is a built-in that says itself what it did (`save`
+    /// prints `saved x.json`), so the value it passes on is not printed again.
+    private func endsInStageThatReports(_ pipeline: Pipeline, in environment: Environment) -> Bool {
+        guard let last = pipeline.allStages.last, environment.userStage(last.name) == nil,
+              environment.lookup(last.name) == nil || !pipeline.stages.isEmpty else { return false }
+        return registry.signature(named: last.name)?.reportsItself == true
+    }
+
     private func execute(_ statement: Statement, in environment: Environment) throws {
         if cancellation.isCancelled { throw CancellationError() }
         switch statement {
         case .pipeline(let pipeline):
             let value = try evaluate(pipeline, in: environment)
-            if !value.isNone { output(value.description) }
+            if !value.isNone && !endsInStageThatReports(pipeline, in: environment) { output(value.description) }
         case .letBinding(let binding):
             environment.define(binding.name, try evaluate(binding.value, in: environment))
         case .setting(let setting):
@@ -159,7 +167,10 @@ final class Interpreter {
             } else if let fallback = registry.defaultSource, let entry = registry.entry(named: fallback.stage) {
                 let arguments = Self.fillingDefaults(fallback.arguments, of: entry.signature)
                 stages.insert(BoundStage(signature: entry.signature, arguments: arguments, span: first.span, body: entry.body), at: 0)
-                output("no input piped in and no `data` set: reading the default source, \(fallback.description) (`set data = …` or `let data = …` to choose)")
+                let context = StageContext(settings: settings, baseDirectory: loader.baseDirectory(of: pipeline.span.file),
+                                           cancellation: cancellation, log: ScriptLog(), output: { _ in })
+                let predicted = fallback.predict?(stages, context).map { ", \($0)" } ?? ""
+                output("no input piped in and no `data` set: reading the default source, \(fallback.description)\(predicted) (`set data = …` or `let data = …` to choose)")
             } else {
                 throw RuntimeError("stage `\(first.name)` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
                                    at: first.span)
@@ -209,6 +220,11 @@ final class Interpreter {
         arguments = Self.fillingDefaults(arguments, of: signature)
         if let missing = signature.parameters.first(where: { $0.required && arguments[$0.name] == nil }) {
             throw RuntimeError("stage `\(call.name)` needs the argument `\(missing.name)`", at: call.nameSpan)
+        }
+        for binding in matching.bindings {
+            guard let parameter = signature.parameter(binding.name), let condition = parameter.appliesWhen,
+                  let message = signature.misapplied(parameter, deciding: arguments[condition.parameter]?.textValue) else { continue }
+            throw RuntimeError(message, at: binding.argument.labelSpan)
         }
         return (nil, [BoundStage(signature: signature, arguments: arguments, span: call.span, body: entry.body)])
     }

@@ -27,6 +27,9 @@ public final class ScriptLog {
         public let file: String
         /// The line of the call.
         public let line: Int
+        /// How many times this call ran with these arguments (a `for` body, a REPL line
+        /// repeated); counted rather than listed, so the log grows with what differs.
+        public internal(set) var calls = 1
 
         /// Same stage, place and arguments.
         public static func == (a: Invocation, b: Invocation) -> Bool {
@@ -39,8 +42,20 @@ public final class ScriptLog {
     public private(set) var scripts: [Script] = []
     /// `--set` assignments in the order they were applied.
     public private(set) var settingAssignments: [String] = []
-    /// Stage invocations in the order they ran (a `for` body's stages once per iteration).
+    /// Distinct stage invocations (stage, place, arguments) in the order they first ran, each
+    /// with how often it ran; at most `maximumInvocations`.
     public private(set) var invocations: [Invocation] = []
+    /// Distinct invocations past `maximumInvocations`, counted but not listed: a session that
+    /// runs a stage at 100,000 places or with 100,000 argument sets would otherwise write all
+    /// of them into every result it saves (quadratic in a long REPL session). The script texts
+    /// and settings, which provenance keeps whole, determine every invocation anyway.
+    public private(set) var omittedInvocations = 0
+    /// The most distinct invocations listed.
+    public static let maximumInvocations = 1_000
+    /// Where each listed invocation is, by its stage, place and arguments.
+    private var invocationIndex: [String: Int] = [:]
+    /// The keys of invocations past the limit, so each is counted once.
+    private var omittedKeys = Set<String>()
 
     /// An empty log.
     public init() {}
@@ -52,7 +67,17 @@ public final class ScriptLog {
     func record(_ stages: [BoundStage]) {
         for stage in stages {
             let arguments = stage.arguments.keys.sorted().map { (name: $0, value: stage.arguments[$0]?.literal ?? "") }
-            invocations.append(Invocation(stage: stage.name, arguments: arguments, file: stage.span.file, line: stage.span.line))
+            // The unit separator keeps fields apart: `a` + `bc` and `ab` + `c` differ.
+            let key = ([stage.name, stage.span.file, String(stage.span.line)] + arguments.flatMap { [$0.name, $0.value] })
+                .joined(separator: "\u{1F}")
+            if let index = invocationIndex[key] {
+                invocations[index].calls += 1
+            } else if invocations.count < Self.maximumInvocations {
+                invocationIndex[key] = invocations.count
+                invocations.append(Invocation(stage: stage.name, arguments: arguments, file: stage.span.file, line: stage.span.line))
+            } else if omittedKeys.insert(key).inserted {
+                omittedInvocations += 1
+            }
         }
     }
 
@@ -61,5 +86,8 @@ public final class ScriptLog {
         scripts.removeAll()
         settingAssignments.removeAll()
         invocations.removeAll()
+        invocationIndex.removeAll()
+        omittedKeys.removeAll()
+        omittedInvocations = 0
     }
 }

@@ -80,6 +80,13 @@ public struct BoundStage {
     /// The stage's name.
     public var name: String { signature.name }
 
+    /// The same call (arguments and place) bound to the stage of the same name in `registry`,
+    /// or nil when it has none: how `dpl estimate` swaps a pipeline's bodies for counting ones.
+    public func rebound(to registry: StageRegistry) -> BoundStage? {
+        guard let entry = registry.entry(named: name) else { return nil }
+        return BoundStage(signature: entry.signature, arguments: arguments, span: span, body: entry.body)
+    }
+
     /// Runs this one stage; an attack passes the stages after this one as `downstream`
     /// when this stage itself `attacksDownstream`. Errors come back as `StageFailure` at `span`.
     public func run(input: Value?, downstream: [BoundStage] = [], context: StageContext) throws -> Value {
@@ -159,12 +166,17 @@ public struct StageRegistry {
         public let arguments: [String: Value]
         /// What it reads, for the line printed when it is used ("fashion-mnist, test split").
         public let description: String
+        /// The pipeline's predicted run time, for that line ("about 3 min 10 s"); nil when it
+        /// cannot be predicted. Receives the pipeline's stages, the default source first.
+        public let predict: (([BoundStage], StageContext) -> String?)?
 
         /// A default source calling `stage` with `arguments`.
-        public init(stage: String, arguments: [String: Value], description: String) {
+        public init(stage: String, arguments: [String: Value], description: String,
+                    predict: (([BoundStage], StageContext) -> String?)? = nil) {
             self.stage = stage
             self.arguments = arguments
             self.description = description
+            self.predict = predict
         }
     }
 

@@ -142,11 +142,20 @@ public struct Parameter: Sendable, Equatable {
     /// Whether the value is a path the stage writes, which the session's `WritePolicy`
     /// confines (a literal path is checked before anything runs).
     public var writesFile: Bool
+    /// When the parameter means something only for some values of another one (`measure
+    /// draws=` only for `what=spread`): giving it otherwise is an error — at check time when
+    /// the other value is literal — rather than silently ignored.
+    public var appliesWhen: ParameterCondition?
+    /// How smoke mode (`dpl run --smoke`) shrinks the parameter; nil: it is left alone.
+    public var smoke: SmokeLimit?
 
     /// Creates a parameter. A parameter with a default is never required.
     public init(_ name: String, _ type: ParameterType, default defaultValue: DefaultValue? = nil,
                 required: Bool = false, minimum: Double? = nil, maximum: Double? = nil, doc: String,
-                tooLargeHint: String? = nil, fileExtensions: [String] = [], writesFile: Bool = false) {
+                tooLargeHint: String? = nil, fileExtensions: [String] = [], writesFile: Bool = false,
+                appliesWhen: ParameterCondition? = nil, smoke: SmokeLimit? = nil) {
+        self.appliesWhen = appliesWhen
+        self.smoke = smoke
         self.tooLargeHint = tooLargeHint
         self.fileExtensions = fileExtensions
         self.writesFile = writesFile
@@ -166,6 +175,81 @@ public struct Parameter: Sendable, Equatable {
         case let (low?, nil): return "≥ \(Value.format(low))"
         case let (nil, high?): return "≤ \(Value.format(high))"
         case (nil, nil): return nil
+        }
+    }
+}
+
+/// "Parameter `parameter` has one of `values`" (text or name), for parameters that apply to
+/// some choices of another only.
+public struct ParameterCondition: Sendable, Equatable {
+    /// The parameter whose value decides.
+    public var parameter: String
+    /// The values (as text) for which the condition holds.
+    public var values: [String]
+
+    /// `parameter` is one of `values`.
+    public init(_ parameter: String, in values: [String]) {
+        self.parameter = parameter
+        self.values = values
+    }
+
+    /// Whether it holds for the bound arguments (defaults filled); false when `parameter` is
+    /// absent or not text.
+    public func holds(in arguments: [String: Value]) -> Bool {
+        arguments[parameter]?.textValue.map(values.contains) ?? false
+    }
+}
+
+/// How smoke mode shrinks one parameter, declared beside the parameter so every stage's
+/// limits are in its signature (and `SmokeMode` applies them without knowing any stage).
+public struct SmokeLimit: Sendable, Equatable {
+    /// The change.
+    public enum Rule: Sendable, Equatable {
+        /// At most this many (attack steps, EOT draws, training epochs).
+        case atMost(Int)
+        /// At least the value of parameter `of` divided by `divisor` (the reverse SDE's `dt`
+        /// grows with `t` so that it takes a bounded number of steps from the same start).
+        case atLeast(of: String, dividedBy: Double)
+        /// Always this value (`train resume=false`: a smoke run always trains).
+        case always(DefaultValue)
+    }
+
+    public var rule: Rule
+    /// Whether an absent argument is set too (an absent attack `steps` means pgd's 10 or
+    /// apgd's 100; both shrink).
+    public var whenAbsent: Bool
+    /// Only when this holds (`purify t` is capped for `sampler=ddpm` only).
+    public var condition: ParameterCondition?
+
+    /// At most `limit`.
+    public static func atMost(_ limit: Int, whenAbsent: Bool = false, when condition: ParameterCondition? = nil) -> SmokeLimit {
+        SmokeLimit(rule: .atMost(limit), whenAbsent: whenAbsent, condition: condition)
+    }
+
+    /// At least the parameter `other` divided by `divisor`.
+    public static func atLeast(_ other: String, dividedBy divisor: Double, when condition: ParameterCondition? = nil) -> SmokeLimit {
+        SmokeLimit(rule: .atLeast(of: other, dividedBy: divisor), whenAbsent: false, condition: condition)
+    }
+
+    /// Always `value`.
+    public static func always(_ value: DefaultValue) -> SmokeLimit {
+        SmokeLimit(rule: .always(value), whenAbsent: true, condition: nil)
+    }
+
+    /// The argument in smoke mode, given the call's bound arguments as written (defaults
+    /// filled, before any smoke limit: `atLeast` and conditions see the call's own values);
+    /// nil when it stays absent.
+    public func apply(to value: Value?, arguments: [String: Value]) -> Value? {
+        if let condition, !condition.holds(in: arguments) { return value }
+        switch rule {
+        case .atMost(let limit):
+            guard let given = value?.integerValue else { return whenAbsent && value == nil ? .number(Double(limit)) : value }
+            return .number(Double(min(given, limit)))
+        case .atLeast(let other, let divisor):
+            guard let given = value?.numberValue, let base = arguments[other]?.numberValue else { return value }
+            return .number(max(given, base / divisor))
+        case .always(let fixed):
+            return fixed.value
         }
     }
 }
@@ -217,10 +301,16 @@ public struct StageSignature: Sendable {
     /// Whether the stage receives the rest of its pipeline and runs it itself, as `attack` does
     /// to optimize against the composition of everything after it.
     public var attacksDownstream: Bool
+    /// Whether the stage prints what it did and what it passes on (`save` prints `saved x.json`,
+    /// and the value unless it is a table already shown), so a statement ending in it does not
+    /// print the value again (`results | save "r.json"` shows one line, not the table again).
+    public var reportsItself: Bool
 
     /// Creates a signature.
     public init(name: String, doc: String, input: InputRule, output: DataKind,
-                parameters: [Parameter] = [], positional: [String] = [], attacksDownstream: Bool = false) {
+                parameters: [Parameter] = [], positional: [String] = [], attacksDownstream: Bool = false,
+                reportsItself: Bool = false) {
+        self.reportsItself = reportsItself
         self.name = name
         self.doc = doc
         self.input = input
@@ -232,6 +322,17 @@ public struct StageSignature: Sendable {
 
     /// The parameter called `name`, if any.
     public func parameter(_ name: String) -> Parameter? { parameters.first { $0.name == name } }
+
+    /// The error for `parameter` given to a call whose `deciding` value (the condition
+    /// parameter's text) makes it meaningless, or nil when it applies (or cannot be known).
+    public func misapplied(_ parameter: Parameter, deciding value: String?) -> String? {
+        guard let condition = parameter.appliesWhen, let value, !condition.values.contains(value) else { return nil }
+        // `measure spread`, where the deciding parameter is positional; `purify sampler=ddim` otherwise.
+        let call = { (choice: String) in
+            self.positional.first == condition.parameter ? "`\(self.name) \(choice)`" : "`\(self.name) \(condition.parameter)=\(choice)`"
+        }
+        return "\(call(value)) takes no `\(parameter.name)=`; it belongs to " + condition.values.map(call).joined(separator: " and ")
+    }
 
     /// A one-line synopsis: `attack method [eps=number] …`.
     public var synopsis: String {

@@ -3,6 +3,8 @@ enum MetaCommand: Equatable {
     case help(topic: String?)
     case variables
     case load(path: String)
+    /// Predict a statement's run time without running it: the given one, or the last one run.
+    case estimate(source: String?)
     case reset
     case quit
     /// A `:` line the REPL cannot run; `message` says why and what exists.
@@ -14,6 +16,7 @@ enum MetaCommand: Equatable {
           :help [stage]   overview, or the help for one stage
           :vars           the variables defined so far
           :load FILE      run the statements in FILE
+          :estimate [S]   predict the run time of statement S (default: the last one run)
           :reset          forget all variables, definitions and settings
           :quit           leave the REPL (Ctrl-D does the same)
         """
@@ -32,6 +35,8 @@ enum MetaCommand: Equatable {
             let path = argument.removingSurroundingQuotes()
             return path.isEmpty ? .invalid(message: "`:load` needs a file; write `:load FILE`.")
                                 : .load(path: expandingTilde(path))
+        case "estimate", "e":
+            return .estimate(source: argument.isEmpty ? nil : argument)
         case "reset":
             return argument.isEmpty ? .reset : .invalid(message: "`:reset` takes no argument; write `:reset`.")
         case "quit", "q", "exit":

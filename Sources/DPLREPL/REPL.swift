@@ -22,11 +22,15 @@ public final class REPL {
     public let configuration: REPLConfiguration
 
     private var pendingLines: [String] = []
+    /// The last statement run, which `:estimate` alone estimates.
+    private var lastStatement: String?
     /// Follows `pendingLines` as they arrive; made afresh for each statement.
     private var inputTracker: (any InputTracker)?
     /// A line read ahead to see whether it continues the statement before it.
     private var lookahead: LineEvent?
     private var summary = REPLSummary()
+    /// The line editor that keeps history, at a terminal only (nil when reading a script).
+    private var historyReader: LineReader?
 
     /// A REPL over `session`; by default on standard input and output.
     public init(session: REPLSession, configuration: REPLConfiguration = REPLConfiguration()) {
@@ -51,6 +55,7 @@ public final class REPL {
         let interactive = configuration.interactive ?? (isatty(configuration.inputFileDescriptor) == 1)
         let reader = makeReader(interactive: interactive, interrupts: interrupts)
         defer { reader.finish() }
+        historyReader = interactive ? reader : nil
         if interactive, let banner = configuration.banner { output.writeLine(banner) }
 
         while true {
@@ -71,7 +76,6 @@ public final class REPL {
                 if !interactive { summary.record(.interrupted) }
                 step = interactive ? .proceed : .stop
             case .line(let line):
-                if interactive && !line.trimmingWhitespace().isEmpty { reader.recordHistory(line) }
                 step = handle(line, interactive: interactive, reader: reader, interrupts)
             }
             if step == .stop || (step == .interrupted && !interactive) { break }
@@ -89,7 +93,10 @@ public final class REPL {
         if pendingLines.isEmpty {
             let trimmed = line.trimmingWhitespace()
             if trimmed.isEmpty { return .proceed }
-            if trimmed.hasPrefix(":") { return perform(MetaCommand.parse(trimmed), interrupts) }
+            if trimmed.hasPrefix(":") {
+                historyReader?.recordHistory(trimmed)
+                return perform(MetaCommand.parse(trimmed), interrupts)
+            }
         }
         if pendingLines.isEmpty { inputTracker = session.makeInputTracker() }
         pendingLines.append(line)
@@ -136,6 +143,10 @@ public final class REPL {
     private func runPendingStatement(_ interrupts: InterruptMonitor?) -> REPLResult {
         let source = pendingLines.joined(separator: "\n")
         pendingLines = []
+        // A statement typed over several lines (a `for` loop, a pipeline continued after `|`)
+        // is recalled as one entry, so Up brings back the whole statement.
+        historyReader?.recordHistory(source)
+        lastStatement = source
         return execute(source, origin: "<repl>", interrupts)
     }
 
@@ -188,6 +199,12 @@ public final class REPL {
                 return .proceed
             }
             if execute(source, origin: path, interrupts) == .interrupted { return .interrupted }
+        case .estimate(let given):
+            guard let source = given ?? lastStatement else {
+                output.writeErrorLine("nothing to estimate yet; give a statement, e.g. `:estimate attack pgd | purify t=100 | classify`.")
+                return .proceed
+            }
+            output.writeLine(session.estimate(source))
         case .reset:
             session.reset()
             output.writeLine("session reset: variables, definitions and settings are back to their defaults.")

@@ -40,6 +40,10 @@ public protocol REPLSession: AnyObject {
     /// The variables defined so far, with a one-line summary of each value, in display order.
     func variables() -> [(name: String, summary: String)]
 
+    /// The predicted run time of `source` in this session's state, as text to print; running
+    /// nothing (`:estimate`).
+    func estimate(_ source: String) -> String
+
     /// Forgets every variable, definition and setting, as if the session had just started.
     func reset()
 
@@ -49,6 +53,9 @@ public protocol REPLSession: AnyObject {
 }
 
 extension REPLSession {
+    /// A session whose language cannot predict run times says so.
+    public func estimate(_ source: String) -> String { "this session cannot predict run times" }
+
     /// DPL's rule: a line whose first non-blank character is `|` continues the pipeline above.
     public func continuesStatement(_ line: String) -> Bool {
         line.trimmingWhitespace().hasPrefix("|")

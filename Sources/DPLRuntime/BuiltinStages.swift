@@ -11,15 +11,18 @@ public enum BuiltinStages {
     ///     the path the script names relative to its own folder (`dpl verify` reruns so), and
     ///     nowhere else.
     ///   - writePolicy: otherwise, where scripts may write (`--allow-write` adds folders).
-    public static func makeRegistry(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy()) throws -> StageRegistry {
-        try makeRegistryWithResults(outputRedirect: outputRedirect, writePolicy: writePolicy).registry
+    ///   - readPolicy: which weights and dataset files may be read (`--sandbox`, `dpl verify`).
+    public static func makeRegistry(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy(),
+                                    readPolicy: ReadPolicy = ReadPolicy()) throws -> StageRegistry {
+        try makeRegistryWithResults(outputRedirect: outputRedirect, writePolicy: writePolicy, readPolicy: readPolicy).registry
     }
 
     /// A registry as `makeRegistry()` makes, and a view of the rows its `report` and `measure`
     /// stages add as the session runs — how a program embedding DPL reads results as values.
-    public static func makeRegistryWithResults(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy()) throws
+    public static func makeRegistryWithResults(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy(),
+                                               readPolicy: ReadPolicy = ReadPolicy()) throws
         -> (registry: StageRegistry, results: ReportedResults) {
-        let state = RuntimeState(outputRedirect: outputRedirect, writePolicy: writePolicy)
+        let state = RuntimeState(outputRedirect: outputRedirect, writePolicy: writePolicy, readPolicy: readPolicy)
         return (try makeRegistry(state: state), ReportedResults(state: state))
     }
 
@@ -41,7 +44,8 @@ public enum BuiltinStages {
         // With nothing piped in and no `data`, a pipeline reads the shipped dataset's test split.
         wrapped.defaultSource = StageRegistry.DefaultSource(
             stage: "load", arguments: ["dataset": .name("fashion-mnist"), "split": .name("test")],
-            description: "the Fashion-MNIST test split (10,000 images)")
+            description: "the Fashion-MNIST test split (10,000 images)",
+            predict: { stages, context in ScriptEstimator.predict(stages, context: context) })
         // A rerun under a redirect writes only there; the checker judges literal paths against
         // the script's folder either way (a path out of it is refused before anything runs).
         wrapped.writePolicy = state.writePolicy

@@ -1,23 +1,45 @@
+import Foundation
+import DPLNN
+
 // MARK: - FLOP counts of the model workloads
 
-/// Floating-point operations of the models' convolutions and linear layers (2 per
+/// Floating-point operations of the models' convolutions and matrix products (2 per
 /// multiply–add), per batch, so the table can show achieved GFLOP/s next to the machine's
-/// sgemm peak. GroupNorm, activations and elementwise work are not counted (a few % of the
-/// FLOPs, but memory-bound), nor is work an implementation chooses to redo (checkpointing's
-/// recomputation): the count is the same for DPL and PyTorch.
-///
-/// The per-image numbers were counted layer by layer with forward hooks on the PyTorch twins
-/// in benchmarks/torch_reference_models.py (`2 · output elements · in · kh · kw` per conv,
-/// `2 · output elements · in` per linear layer).
+/// sgemm peak. They come from `ModelFlops`, which counts the products a forward pass runs —
+/// the same count `dpl estimate` uses. GroupNorm, activations and elementwise work are not
+/// counted (a few % of the FLOPs, but memory-bound), nor is work an implementation chooses
+/// to redo (checkpointing's recomputation): the count is the same for DPL and PyTorch, and
+/// matches the forward hooks on the PyTorch twins in benchmarks/torch_reference_models.py.
 enum WorkloadFlops {
-    /// `unet-tiny` forward, one 28×28 image: 17.0998 GFLOP per 64 images.
-    static let unetForwardPerImage = 17_099_784_192.0 / 64
-    /// The stem's input gradient, which no workload needs (the images are not trained).
-    static let unetStemPerImage = 28_901_376.0 / 64
-    /// `cnn-small` forward, one image: 7.8683 GFLOP per 128 images.
-    static let cnnForwardPerImage = 7_868_252_160.0 / 128
-    /// The first conv (1 → 32 channels), whose input gradient only an attack needs.
-    static let cnnFirstConvPerImage = 57_802_752.0 / 128
+    /// `unet-tiny` forward, one 28×28 image.
+    static let unetForwardPerImage = forwardPerImage(.unet(.tiny))
+    /// The stem's input gradient, which no workload needs (the images are not trained):
+    /// a 3×3 convolution from the image channels to the base width at full resolution.
+    static let unetStemPerImage = firstConvolution(inChannels: UNet.Configuration.tiny.imageChannels,
+                                                   outChannels: UNet.Configuration.tiny.baseWidth,
+                                                   size: UNet.Configuration.tiny.imageSize)
+    /// `cnn-small` forward, one image.
+    static let cnnForwardPerImage = forwardPerImage(.cnn(.small))
+    /// The first conv, whose input gradient only an attack needs.
+    static let cnnFirstConvPerImage = firstConvolution(inChannels: CNNClassifier.Configuration.small.inputChannels,
+                                                       outChannels: CNNClassifier.Configuration.small.widths[0],
+                                                       size: CNNClassifier.Configuration.small.imageSize)
+
+    /// FLOPs of a padded 3×3 convolution on `size`×`size` images.
+    static func firstConvolution(inChannels: Int, outChannels: Int, size: Int) -> Double {
+        2 * Double(size * size * outChannels * inChannels * 9)
+    }
+
+    /// The forward FLOPs of one 28×28 single-channel image; NaN (shown as such in the table)
+    /// if the model cannot be built, which would be a bug in DPL itself.
+    static func forwardPerImage(_ architecture: Architecture) -> Double {
+        do {
+            return try ModelFlops.forward(of: architecture, imageShape: [1, 28, 28])
+        } catch {
+            FileHandle.standardError.write(Data("dpl-bench: cannot count the FLOPs of \(architecture.familyName): \(error)\n".utf8))
+            return .nan
+        }
+    }
 
     static func unetForward(batch: Int) -> Double { Double(batch) * unetForwardPerImage }
 

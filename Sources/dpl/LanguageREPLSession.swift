@@ -1,5 +1,6 @@
 import DPLLang
 import DPLREPL
+import DPLRuntime
 import Foundation
 
 /// Connects the REPL (which knows nothing of DPL's syntax) to a language `Session`: statements
@@ -69,6 +70,17 @@ final class LanguageREPLSession: REPLSession {
 
     func variables() -> [(name: String, summary: String)] {
         session.variables.sorted { $0.key < $1.key }.map { ($0.key, $0.value.description.split(separator: "\n").first.map(String.init) ?? "") }
+    }
+
+    /// Plans `source` after replaying what the session ran (uncounted), so it sees the same
+    /// variables and settings; nothing runs and nothing is written.
+    func estimate(_ source: String) -> String {
+        let prelude = session.log.scripts.filter { !$0.imported }.map { SourceFile(name: $0.name, text: $0.text) }
+        switch ScriptEstimator.estimate(SourceFile(name: "<repl>", text: source), settingAssignments: session.log.settingAssignments,
+                                        prelude: prelude, settings: session.settingsRegistry, writePolicy: session.registry.writePolicy) {
+        case .success(let estimate): return estimate.rendered
+        case .failure(let failure): return failure.description
+        }
     }
 
     func reset() { session.reset() }

@@ -10,19 +10,20 @@ import Foundation
 
 /// The stages `dpl` runs: DPL's built-in stages. A registration failure is a bug in DPL
 /// itself, reported plainly rather than crashing.
-func makeRegistry(allowingWritesTo folders: [String] = []) -> StageRegistry {
+func makeRegistry(allowingWritesTo folders: [String] = [], sandboxed: Bool = false) -> StageRegistry {
     // Folders are made absolute against the current directory, where the user typed them.
     let absolute = folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     do {
-        return try BuiltinStages.makeRegistry(writePolicy: WritePolicy(allowedFolders: absolute))
+        return try BuiltinStages.makeRegistry(writePolicy: WritePolicy(allowedFolders: absolute),
+                                              readPolicy: ReadPolicy(sandboxed: sandboxed))
     } catch {
         FileHandle.standardError.write(Data("dpl: internal error while registering the built-in stages: \(error)\n".utf8))
         return StageRegistry()
     }
 }
 
-func makeDriver(allowingWritesTo folders: [String] = []) -> Driver {
-    Driver(registry: makeRegistry(allowingWritesTo: folders),
+func makeDriver(allowingWritesTo folders: [String] = [], sandboxed: Bool = false) -> Driver {
+    Driver(registry: makeRegistry(allowingWritesTo: folders, sandboxed: sandboxed),
            output: { print($0); fflush(stdout) },
            errors: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
 }
@@ -47,6 +48,9 @@ struct SettingOptions: ParsableArguments {
 
     @Option(name: .customLong("allow-write"), help: ArgumentHelp("Also let the script write under this folder (scripts write only under their own folder otherwise; docs/security.md).", valueName: "folder"))
     var allowedFolders: [String] = []
+
+    @Flag(help: ArgumentHelp("Refuse to read weights or data outside the script's folder, the model folders and /usr/share/datasets (such reads are otherwise named in provenance; docs/security.md)."))
+    var sandbox = false
 }
 
 struct DPL: ParsableCommand {
@@ -55,7 +59,7 @@ struct DPL: ParsableCommand {
         abstract: "The defense-pipeline language: evaluate diffusion purification against adversarial attacks.",
         discussion: "With no arguments, dpl opens the REPL on a terminal and reads statements from standard input otherwise.",
         version: DPLVersion.current,
-        subcommands: [Run.self, Check.self, Format.self, Describe.self, Merge.self, Verify.self, Pack.self, Submit.self])
+        subcommands: [Run.self, Estimate.self, Check.self, Format.self, Describe.self, Merge.self, Verify.self, Pack.self, Submit.self])
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Run the given source text.", valueName: "source"))
     var source: String?
@@ -64,9 +68,10 @@ struct DPL: ParsableCommand {
 
     func run() throws {
         if let source {
-            try finish(makeDriver(allowingWritesTo: settings.allowedFolders).evaluate(source, settingAssignments: settings.assignments))
+            try finish(makeDriver(allowingWritesTo: settings.allowedFolders, sandboxed: settings.sandbox)
+                .evaluate(source, settingAssignments: settings.assignments))
         }
-        let session = LanguageREPLSession(registry: makeRegistry(allowingWritesTo: settings.allowedFolders),
+        let session = LanguageREPLSession(registry: makeRegistry(allowingWritesTo: settings.allowedFolders, sandboxed: settings.sandbox),
                                           settingAssignments: settings.assignments)
         var configuration = REPLConfiguration()
         configuration.banner = "DPL \(DPLVersion.current) — :help for stages, :quit to leave"
@@ -100,9 +105,30 @@ struct Run: ParsableCommand {
     func run() throws {
         let assignments = settings.assignments + (smoke ? ["smoke=true"] : [])
         if let shard, let spec = try? ShardSpec(parsing: shard) {
-            try finish(makeDriver(allowingWritesTo: settings.allowedFolders).run(path: file, settingAssignments: assignments, shard: spec))
+            try finish(makeDriver(allowingWritesTo: settings.allowedFolders, sandboxed: settings.sandbox)
+                .run(path: file, settingAssignments: assignments, shard: spec))
         }
-        try finish(makeDriver(allowingWritesTo: settings.allowedFolders).run(path: file, settingAssignments: assignments))
+        try finish(makeDriver(allowingWritesTo: settings.allowedFolders, sandboxed: settings.sandbox)
+            .run(path: file, settingAssignments: assignments))
+    }
+}
+
+struct Estimate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Predict a script's run time without running it.",
+        discussion: "Counts each stage's model evaluations (images, batches, forward and backward passes per model, from the attack's steps, restarts and EOT, the purifier's steps and the evaluation rule), their FLOPs, and times one batch of each model on this machine to predict the seconds. Writes nothing.")
+
+    @Argument(help: "The script to estimate.")
+    var file: String
+
+    @OptionGroup var settings: SettingOptions
+
+    @Flag(help: "Estimate the smoke run (dpl run FILE --smoke) instead of the full one.")
+    var smoke = false
+
+    func run() throws {
+        let assignments = settings.assignments + (smoke ? ["smoke=true"] : [])
+        try finish(makeDriver(allowingWritesTo: settings.allowedFolders).estimate(path: file, settingAssignments: assignments))
     }
 }
 
@@ -237,20 +263,33 @@ struct Format: ParsableCommand {
 struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "help", abstract: "Describe the stages and settings, or a dpl command.")
 
-    @Argument(help: "A stage to describe, or a command (run, check, fmt, merge, verify, pack, submit).")
+    @Argument(help: "A stage to describe, or a command (run, estimate, check, fmt, merge, verify, pack, submit).")
     var stage: String?
 
     @Flag(help: "Print docs/builtins.md, generated from the stage registry.")
     var markdown = false
 
-    /// `dpl --help` points to `dpl help <subcommand>`, so the commands answer here too.
-    static let commands: [String: ParsableCommand.Type] = [
-        "run": Run.self, "check": Check.self, "fmt": Format.self, "merge": Merge.self,
-        "verify": Verify.self, "pack": Pack.self, "submit": Submit.self, "help": Describe.self,
-    ]
+    @Flag(help: "Print the man page docs/dpl.1, generated from this help text (man ./docs/dpl.1).")
+    var man = false
+
+    /// `dpl --help` points to `dpl help <subcommand>`, so every command answers here too.
+    static func command(named name: String) -> ParsableCommand.Type? {
+        orderedCommands.first { $0.name == name }?.type
+    }
+
+    /// Every command in the order `dpl --help` lists them.
+    static var orderedCommands: [(name: String, type: ParsableCommand.Type)] {
+        DPL.configuration.subcommands.map { ($0.configuration.commandName ?? String(describing: $0).lowercased(), $0) }
+    }
 
     func run() throws {
-        if !markdown, let stage, let command = Self.commands[stage] {
+        if man {
+            let commands = Self.orderedCommands.map { (name: $0.name, help: DPL.helpMessage(for: $0.type, columns: 80)) }
+            print(ManualPage.render(version: DPLVersion.current, abstract: DPL.configuration.abstract,
+                                    overview: DPL.helpMessage(columns: 80), commands: commands), terminator: "")
+            try finish(ExitStatus.success)
+        }
+        if !markdown, let stage, let command = Self.command(named: stage) {
             print(DPL.helpMessage(for: command))
             try finish(ExitStatus.success)
         }

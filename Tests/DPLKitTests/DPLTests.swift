@@ -59,6 +59,27 @@ import DPLKit
         #expect(result.outputLines.last?.contains("fgsm") == true || result.output.contains("fgsm"))
     }
 
+    /// What `save "x.json"` wrote reads back as the rows the run returned.
+    @Test(.enabled(if: datasetInstalled)) func savedResultsReadBackAsTheRunsRows() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dplkit-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try DPL.run(source: """
+        let data = load fashion-mnist split=test n=4
+        data | attack fgsm eps=2/255 | classify | report as "fgsm" x=2 series="a"
+        data | attack fgsm eps=2/255 | classify | measure distance from=clean to=adversarial p=2
+        results | save "r.json"
+        """, settings: ["batch": "2", "threads": "1"], baseDirectory: folder)
+        let read = try DPL.readResults(file: folder + "/r.json")
+        #expect(read.count == 2)
+        #expect(read.first == result.rows.first)
+        #expect(read.last.map { Set($0.measurements.map(\.name)) } == result.rows.last.map { Set($0.measurements.map(\.name)) })
+        // A JSON object keeps no order, so columns read back in name order.
+        let columns = { (row: DPLResultRow?) in row?.sampleMeasurements.columns.sorted { $0.name < $1.name } }
+        #expect(columns(read.last) == columns(result.rows.last) && columns(read.last)?.isEmpty == false)
+        #expect(read.last?.sampleMeasurements.sampleIDs == result.rows.last?.sampleMeasurements.sampleIDs)
+        #expect(throws: DPLError.self) { try DPL.readResults(file: folder + "/missing.json") }
+    }
+
     // MARK: Errors
 
     @Test func checkErrorIsThrownWithItsPlace() throws {

@@ -85,6 +85,10 @@ struct EditLineReaderTests {
         terminal.send("classify\r")
         try terminal.expect("ran: attack | \\n classify")
         try terminal.expect("dpl> ")
+        // Up recalls the whole statement as one entry, not its last line.
+        terminal.send(Self.up + "\r")
+        try terminal.expect("ran: attack | \\n classify")
+        try terminal.expect("dpl> ")
 
         // Ctrl-C under the continuation prompt drops the whole unfinished statement.
         terminal.send("attack |\r")
@@ -108,6 +112,7 @@ struct EditLineReaderTests {
         #expect(history.contains("report\\040first"))
         #expect(history.contains("purify"))
         #expect(!history.contains("classify\\040half"))
+        #expect(history.contains("attack\\040|\\012classify"), "one entry for the two-line statement: \(history)")
 
         // The next session recalls the last line of the previous one.
         let second = try Self.startFixture(home: home)

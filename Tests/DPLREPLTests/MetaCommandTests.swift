@@ -14,6 +14,8 @@ struct MetaCommandTests {
         #expect(MetaCommand.parse(":q") == .quit)
         #expect(MetaCommand.parse(":load runs/a b.dpl") == .load(path: "runs/a b.dpl"))
         #expect(MetaCommand.parse(":load \"with space.dpl\"") == .load(path: "with space.dpl"))
+        #expect(MetaCommand.parse(":estimate") == .estimate(source: nil))
+        #expect(MetaCommand.parse(":estimate  data | attack pgd | classify ") == .estimate(source: "data | attack pgd | classify"))
     }
 
     @Test(":load expands ~ like a shell", .enabled(if: getenv("HOME") != nil))

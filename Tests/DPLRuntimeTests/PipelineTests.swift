@@ -20,6 +20,9 @@ struct PipelineTests {
         """)
         #expect(result.error == nil, "\(result.error ?? "")")
         #expect(result.output.contains("reading the default source, the Fashion-MNIST test split"), "\(result.output)")
+        // The same line says how long the pipeline will take, from the estimator.
+        let announcement = result.output.split(separator: "\n").first { $0.contains("reading the default source") } ?? ""
+        #expect(announcement.contains("predicted") && announcement.contains("of model work"), "\(announcement)")
         #expect(result.output.contains("robust accuracy"), "\(result.output)")
     }
 

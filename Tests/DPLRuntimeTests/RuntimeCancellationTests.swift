@@ -25,7 +25,9 @@ struct RuntimeCancellationTests {
         """)
         let seconds = Date().timeIntervalSince(started)
         #expect(cancelled.error?.contains("cancelled") == true, "\(cancelled.error ?? "no error")")
-        #expect(seconds < 30, "the attack took \(seconds) s to stop")
+        // The whole attack would take hours; stopping within a step takes seconds on an idle
+        // machine, and the bound leaves room for a loaded one (35 s was seen beside 3 builds).
+        #expect(seconds < 120, "the attack took \(seconds) s to stop")
 
         let after = fixture.run("results")
         #expect(after.error == nil)

@@ -95,6 +95,12 @@ public struct APGD: Attack {
                              nonFiniteGradient: oracle.nonFiniteGradient, defenseCalls: oracle.calls)
     }
 
+    /// Tells the batch's observer where the run is: iterate `iteration` of `steps + 1`.
+    private func observe(_ batch: AttackBatch, restart: Int, iteration: Int, losses: [Float], best: BestPoints) {
+        batch.observeStep?(AttackStep(restart: restart, restarts: restarts, iteration: iteration, iterations: steps + 1,
+                                      losses: losses, fooled: best.found.filter { $0 }.count, samples: batch.count))
+    }
+
     /// One run of APGD (AutoAttack's `attack_single_run`), offering its successes and its
     /// highest-loss points to `best`.
     private func singleRun(_ batch: AttackBatch, restart: Int, oracle: inout LossOracle, best: inout BestPoints) throws {
@@ -120,6 +126,7 @@ public struct APGD: Attack {
         var gradient = here.gradient
         var bestX = x, bestGradient = gradient, bestLoss = here.values
         offerSuccesses(x, success: here.success, best: &best)
+        observe(batch, restart: restart, iteration: 0, losses: here.values, best: best)
 
         var stepSize = [Float](repeating: 2 * eps, count: samples)
         var previousX = x
@@ -147,6 +154,7 @@ public struct APGD: Attack {
             here = try oracle.evaluate(x, restart: restart, iteration: iteration + 1, withGradient: true)
             gradient = here.gradient
             offerSuccesses(x, success: here.success, best: &best)
+            observe(batch, restart: restart, iteration: iteration + 1, losses: here.values, best: best)
             lossHistory.append(here.values)
             for n in 0..<samples where here.values[n] > bestLoss[n] {
                 bestLoss[n] = here.values[n]

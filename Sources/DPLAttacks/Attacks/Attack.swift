@@ -13,6 +13,8 @@ public struct AttackBatch {
     public let sampleIDs: [UInt64]
     /// Target labels (targeted attack) or nil (untargeted).
     public let targets: [Int]?
+    /// Told where the attack is after every iterate (for progress lines); it only observes.
+    public var observeStep: ((AttackStep) -> Void)?
 
     /// A batch, checked for consistent sizes and values in [0, 1].
     /// - Throws: `AttackError` when the counts disagree, the images are not `[N, C, H, W]`,
@@ -48,6 +50,42 @@ public struct AttackBatch {
     var width: Int { count == 0 ? 0 : images.count / count }
     /// Whether the attack aims at given classes.
     public var isTargeted: Bool { targets != nil }
+}
+
+// MARK: - Where an attack is
+
+/// Where an attack is within one batch, after an iterate: what a progress line shows
+/// (`restart 1/1 step 7/11, loss 1.42, fooled 5/64`).
+public struct AttackStep: Sendable, Equatable {
+    /// The restart (0-based) and how many there are.
+    public let restart: Int
+    public let restarts: Int
+    /// The iterate within the restart (0: the start point) and how many a restart evaluates
+    /// at most (a restart may end early when every sample is fooled).
+    public let iteration: Int
+    public let iterations: Int
+    /// The attack's loss (Square: its score) at this iterate, averaged over the batch.
+    public let meanLoss: Float
+    /// Samples the search has fooled so far, on the attack's own draws.
+    public let fooled: Int
+    /// Samples in the batch.
+    public let samples: Int
+
+    public init(restart: Int, restarts: Int, iteration: Int, iterations: Int, losses: [Float], fooled: Int, samples: Int) {
+        self.restart = restart
+        self.restarts = restarts
+        self.iteration = iteration
+        self.iterations = iterations
+        self.meanLoss = losses.isEmpty ? 0 : losses.reduce(0, +) / Float(losses.count)
+        self.fooled = fooled
+        self.samples = samples
+    }
+
+    /// The fraction of the batch's work done, in [0, 1].
+    public var completed: Double {
+        let total = max(1, restarts * iterations)
+        return min(1, Double(restart * iterations + iteration + 1) / Double(total))
+    }
 }
 
 // MARK: - What an attack returns

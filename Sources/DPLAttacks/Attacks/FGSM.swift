@@ -41,6 +41,8 @@ public struct FGSM: Attack {
         for i in adversarial.indices { adversarial[i] += budget.epsilon * direction[i] }
         budget.project(&adversarial, around: clean, width: batch.width)
         let end = try oracle.evaluate(adversarial, restart: 0, iteration: 1, withGradient: false)
+        batch.observeStep?(AttackStep(restart: 0, restarts: 1, iteration: 1, iterations: 2, losses: end.values,
+                                      fooled: end.success.filter { $0 }.count, samples: batch.count))
         return AttackOutcome(adversarial: try Tensor(shape: batch.images.shape, scalars: adversarial),
                              foundDuringSearch: end.success, zeroGradient: oracle.zeroGradient,
                              nonFiniteGradient: oracle.nonFiniteGradient, defenseCalls: oracle.calls)

@@ -82,6 +82,8 @@ public struct PGD: Attack {
                 let isLast = iteration == steps
                 let here = try oracle.evaluate(x, restart: restart, iteration: iteration, withGradient: !isLast)
                 if keep == .best || isLast { best.offer(x, losses: here.values, success: here.success) }
+                batch.observeStep?(AttackStep(restart: restart, restarts: restarts, iteration: iteration, iterations: steps + 1,
+                                              losses: here.values, fooled: best.found.filter { $0 }.count, samples: batch.count))
                 if isLast { break }
                 let direction = ascentDirection(here.gradient, width: width, norm: budget.norm)
                 for i in x.indices { x[i] += stepSize * direction[i] }

@@ -109,6 +109,11 @@ public struct SquareAttack: Attack {
             var scores = scored.values
             var done = scored.success
             best.offer(current, losses: scores, success: done)
+            func observe(_ query: Int) {
+                batch.observeStep?(AttackStep(restart: restart, restarts: restarts, iteration: query, iterations: queries + 1,
+                                              losses: scores, fooled: best.found.filter { $0 }.count, samples: batch.count))
+            }
+            observe(0)
 
             for query in 0..<queries {
                 let active = (0..<batch.count).filter { !done[$0] }
@@ -131,6 +136,7 @@ public struct SquareAttack: Attack {
                     current.replaceSubrange((n * size)..<((n + 1) * size), with: proposals[(k * size)..<((k + 1) * size)])
                 }
                 best.offer(current, losses: scores, success: done)
+                observe(query + 1)
             }
         }
         let none = [Bool](repeating: false, count: batch.count)

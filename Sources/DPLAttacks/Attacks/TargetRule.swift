@@ -104,8 +104,9 @@ public func runTargetedAttack(_ attack: Attack, on batch: AttackBatch, targets: 
     let subset = aimed.count == batch.count ? batch : try AttackBatch(
         images: try batch.images.gather(rows: aimed), labels: aimed.map { batch.labels[$0] },
         sampleIDs: aimed.map { batch.sampleIDs[$0] })
-    let targeted = try AttackBatch(images: subset.images, labels: subset.labels, sampleIDs: subset.sampleIDs,
+    var targeted = try AttackBatch(images: subset.images, labels: subset.labels, sampleIDs: subset.sampleIDs,
                                    targets: aimed.compactMap { targets[$0] })
+    targeted.observeStep = batch.observeStep
     let run = try runAttack(attack, on: targeted, against: defense, checkCancellation: checkCancellation)
     guard aimed.count < batch.count else { return (run.outcome.adversarial, run.flags) }
     var scalars = batch.images.scalars

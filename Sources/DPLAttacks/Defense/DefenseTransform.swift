@@ -19,6 +19,9 @@ public struct DefenseTransform {
     public let gradient: DefenseGradient
     /// The computation, with its backward rule.
     public let apply: (_ images: Tensor, _ sampleIDs: [UInt64], _ call: UInt64) throws -> Tensor
+    /// The purifier a `purification` transform runs, so a planner can count its model passes
+    /// (`Purifier.cost`) without running it; nil for other transforms.
+    public private(set) var purifier: Purifier?
 
     /// A transform whose `apply` already implements the backward rule `gradient` names
     /// (e.g. a `Purifier`, which runs its `GradientMode`).
@@ -48,10 +51,12 @@ public struct DefenseTransform {
         let settings = purifier.settings
         let text = description
             ?? "purify t=\(settings.t) sampler=\(settings.sampler) seed=\(settings.seed) grad=\(settings.gradient.rawValue)"
-        return DefenseTransform(description: text, isRandomized: !settings.seed.isDeterministic,
-                                gradient: DefenseGradient(settings.gradient)) { images, ids, call in
+        var transform = DefenseTransform(description: text, isRandomized: !settings.seed.isDeterministic,
+                                         gradient: DefenseGradient(settings.gradient)) { images, ids, call in
             try purifier.purify(images, sampleIDs: ids, call: call)
         }
+        transform.purifier = purifier
+        return transform
     }
 }
 

@@ -79,6 +79,8 @@ public struct RobustnessEvaluation {
     ///   - batchFinished: called after each computed batch is journaled, with its index.
     ///   - activity: called before every defense call of a computed batch with the batch's
     ///     index and how many calls it has made so far, so a long batch shows it is moving.
+    ///   - step: called after every iterate of the attack with the batch's index and where the
+    ///     attack is (restart, iterate, mean loss, samples fooled so far).
     ///   - checkCancellation: runs before every call of the defense; what it throws ends the
     ///     evaluation unchanged (the journal keeps the finished batches).
     /// - Throws: `AttackError` for inconsistent inputs, a target rule with nothing to attack, a
@@ -87,6 +89,7 @@ public struct RobustnessEvaluation {
     public func run(images: Tensor, labels: [Int], sampleIDs: [UInt64], journal: EvaluationJournal? = nil,
                     progress: (Int) -> Void = { _ in }, batchFinished: (Int) -> Void = { _ in },
                     activity: @escaping (_ batch: Int, _ calls: Int) -> Void = { _, _ in },
+                    step: @escaping (_ batch: Int, _ step: AttackStep) -> Void = { _, _ in },
                     journalFailed: (EvaluationJournal, Error) -> Void = { _, _ in },
                     checkCancellation: @escaping () throws -> Void = {}) throws -> Outcome {
         guard images.rank == 4, images.shape[0] == labels.count, labels.count == sampleIDs.count else {
@@ -104,8 +107,9 @@ public struct RobustnessEvaluation {
         var adversarialPieces: [Tensor] = [], purifiedPieces: [Tensor] = []
         for (index, range) in ranges.enumerated() {
             try checkCancellation()
-            let batch = try AttackBatch(images: range == 0..<labels.count ? images : try images.slice(axis: 0, range: range),
+            var batch = try AttackBatch(images: range == 0..<labels.count ? images : try images.slice(axis: 0, range: range),
                                         labels: Array(labels[range]), sampleIDs: Array(sampleIDs[range]))
+            batch.observeStep = { step(index, $0) }
             let piece: BatchOutcome
             if let journal, index < resumed {
                 piece = try read(batch: index, of: batch, from: journal)

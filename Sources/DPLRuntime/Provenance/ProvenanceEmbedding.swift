@@ -31,9 +31,9 @@ enum ProvenanceEmbedding {
     }
 
     /// `svg` with a `<metadata>` element holding the JSON of `sections` after the `<svg …>` tag.
-    static func svg(_ svg: String, sections: [String: Any]) -> String {
+    static func svg(_ svg: String, sections: EmbeddedProvenance) throws -> String {
         guard let open = svg.range(of: "<svg"), let close = svg.range(of: ">", range: open.upperBound..<svg.endIndex) else { return svg }
-        let json = ProvenanceDocument.compactJSON(sections)
+        let json = try JSONCoding.line(sections)
             .replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         var result = svg
         result.insert(contentsOf: "\n<metadata id=\"dpl-provenance\">\(json)</metadata>", at: close.upperBound)

@@ -1,26 +1,31 @@
 import Foundation
 import DPLLang
+import DPLNN
 
 // MARK: - An experiment as a results file records it
+
+/// A results file as read: the typed document, and the same JSON as a tree that `dpl verify`
+/// compares field by field (so a field this version does not know is still compared).
+struct ParsedResults {
+    let document: ResultsDocument
+    let tree: JSONValue
+
+    /// The results file at `path`.
+    /// - Throws: `RuntimeError` naming the file and the malformed field.
+    init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RuntimeError("cannot read `\(path)`; check that the file exists")
+        }
+        document = try ResultsDocument.read(data, file: path)
+        tree = try JSONCoding.decode(JSONValue.self, from: data, file: path, hint: "is it a results file?")
+    }
+}
 
 /// What a results JSON's `provenance` says about the run that made it, read back for
 /// `dpl verify` and `dpl pack`.
 struct RecordedExperiment {
-    /// A script (or imported script) with its recorded text.
-    struct Script {
-        let path: String
-        let text: String
-        let sha256: String
-        let imported: Bool
-    }
-
-    /// A weights or dataset file the run opened.
-    struct File {
-        let role: String
-        let path: String
-        let sha256: String
-        let size: Int
-    }
+    typealias Script = ProvenanceRecord.Script
+    typealias File = ProvenanceRecord.File
 
     /// Why a results file cannot be used.
     struct Problem: Error, CustomStringConvertible {
@@ -28,7 +33,7 @@ struct RecordedExperiment {
     }
 
     let resultsPath: String
-    let document: [String: Any]
+    let results: ParsedResults
     let version: String
     let scripts: [Script]
     /// The shard the results are of, when they came from `dpl run --shard K/N`.
@@ -43,33 +48,17 @@ struct RecordedExperiment {
 
     init(resultsPath: String) throws {
         self.resultsPath = resultsPath
-        guard let data = FileManager.default.contents(atPath: resultsPath) else {
-            throw Problem(description: "cannot read `\(resultsPath)`; check that the file exists")
-        }
-        guard let document = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw Problem(description: "`\(resultsPath)` is not a DPL results JSON file")
-        }
-        guard let provenance = document["provenance"] as? [String: Any] else {
+        do { results = try ParsedResults(path: resultsPath) } catch { throw Problem(description: "\(error)") }
+        let document = results.document
+        guard let provenance = document.provenance else {
             throw Problem(description: "`\(resultsPath)` has no `provenance` section; only results saved by DPL 0.2.0 or later with `save \"….json\"` can be verified")
         }
-        self.document = document
-        version = provenance["dpl_version"] as? String ?? document["dpl_version"] as? String ?? "unknown"
-        scripts = (provenance["scripts"] as? [[String: Any]] ?? []).compactMap { entry in
-            guard let path = entry["path"] as? String, let text = entry["text"] as? String else { return nil }
-            return Script(path: path, text: text, sha256: entry["sha256"] as? String ?? SHA256.hex(text),
-                          imported: entry["imported"] as? Bool ?? false)
-        }
-        files = (provenance["files"] as? [[String: Any]] ?? []).compactMap { entry in
-            guard let path = entry["path"] as? String, let sha = entry["sha256"] as? String else { return nil }
-            return File(role: entry["role"] as? String ?? "file", path: path, sha256: sha, size: (entry["size"] as? NSNumber)?.intValue ?? 0)
-        }
-        settingAssignments = provenance["set_assignments"] as? [String] ?? []
-        savedAs = (document["run"] as? [String: Any])?["file"] as? String ?? (resultsPath as NSString).lastPathComponent
-        if let fields = document["shard"] as? [String: Any], let index = fields["index"] as? Int, let count = fields["count"] as? Int {
-            shard = try? ShardSpec(index: index, count: count)
-        } else {
-            shard = nil
-        }
+        version = provenance.dplVersion
+        scripts = provenance.scripts
+        files = provenance.files
+        settingAssignments = provenance.setAssignments
+        savedAs = document.run?.file ?? (resultsPath as NSString).lastPathComponent
+        shard = document.shard.flatMap { try? ShardSpec(index: $0.index, count: $0.count) }
         guard !mainScripts.isEmpty else {
             throw Problem(description: "`\(resultsPath)` records no script text, so there is nothing to rerun")
         }
@@ -83,6 +72,13 @@ struct RecordedExperiment {
         let name = (file.path as NSString).lastPathComponent
         return [file.path, (resultsFolder as NSString).appendingPathComponent("models/" + name),
                 (resultsFolder as NSString).appendingPathComponent(name)]
+    }
+
+    /// Where each recorded file was found with its recorded hash: what a rerun may read.
+    func matchedInputs() -> [String] {
+        files.compactMap { file in
+            candidates(for: file).first { FileManager.default.fileExists(atPath: $0) && (try? FileFingerprint.of(path: $0))?.sha256 == file.sha256 }
+        }
     }
 
     /// One line per recorded file that is missing or whose hash changed; empty when all match.
@@ -105,12 +101,10 @@ struct RecordedExperiment {
 
     /// One line per file a rerun's results JSON records with a hash the saved run never
     /// opened (a script that found a different model file, say); empty when all agree.
-    func filesNotRecorded(openedBy rerun: Any) -> [String] {
+    func filesNotRecorded(openedBy rerun: ResultsDocument) -> [String] {
         let known = Set(files.map(\.sha256))
-        let opened = ((rerun as? [String: Any])?["provenance"] as? [String: Any])?["files"] as? [[String: Any]] ?? []
-        return opened.compactMap { entry in
-            guard let sha = entry["sha256"] as? String, !known.contains(sha) else { return nil }
-            return "\(entry["role"] as? String ?? "file") \(entry["path"] as? String ?? "?") has sha256 \(sha)"
+        return (rerun.provenance?.files ?? []).compactMap { entry in
+            known.contains(entry.sha256) ? nil : "\(entry.role) \(entry.path) has sha256 \(entry.sha256)"
         }
     }
 
@@ -127,8 +121,8 @@ struct RecordedExperiment {
     }
 
     /// Runs the recorded scripts (from their recorded texts) with the recorded `--set`
-    /// assignments, writing every file under `outputFolder`; returns the rerun's results JSON.
-    func rerun(outputFolder: String, output: @escaping (String) -> Void) throws -> Any {
+    /// assignments, writing every file under `outputFolder`; returns the rerun's results.
+    func rerun(outputFolder: String, output: @escaping (String) -> Void) throws -> ParsedResults {
         let originalFolder = (mainScripts[0].path as NSString).deletingLastPathComponent
         let folder = scriptFolder()
         // Scripts keep their place relative to the main script's folder.
@@ -138,15 +132,21 @@ struct RecordedExperiment {
         }
         var texts: [String: String] = [:]
         for script in scripts { texts[relocated(script.path)] = script.text }
+        // Only the recorded scripts: a rerun never reads a script from disk that the results
+        // file does not hold.
         let loader = SourceLoader(currentDirectory: folder) { path in
-            if let text = texts[path] { return text }
-            return try String(contentsOfFile: path, encoding: .utf8)
+            guard let text = texts[path] else {
+                throw Problem(description: "the rerun imports `\(path)`, whose text the results file does not record; a verification reruns only recorded scripts")
+            }
+            return text
         }
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
         // A shard's results record `--shard K/N` as a setting that only a sharded run registers.
         var settings = SettingsRegistry.standard
         if let shard { settings.register(ShardSpec.setting) }
-        let session = Session(registry: try BuiltinStages.makeRegistry(outputRedirect: outputFolder), settings: settings,
+        // Sandboxed: the rerun may read only the inputs whose recorded hashes were just checked.
+        let reads = ReadPolicy(sandboxed: true, allowedFiles: Set(matchedInputs()))
+        let session = Session(registry: try BuiltinStages.makeRegistry(outputRedirect: outputFolder, readPolicy: reads), settings: settings,
                               loader: loader, output: output)
         for assignment in settingAssignments {
             if let text = session.applySetting(assignment).errorText { throw Problem(description: text) }
@@ -159,10 +159,9 @@ struct RecordedExperiment {
         // A shard wrote `x.shard-K-of-N.json` for `save "x.json"`, and so does its rerun.
         let relative = shard.map { $0.fileName(for: given) } ?? given
         let produced = (outputFolder as NSString).appendingPathComponent(relative)
-        guard let data = FileManager.default.contents(atPath: produced),
-              let json = try? JSONSerialization.jsonObject(with: data) else {
+        guard FileManager.default.fileExists(atPath: produced) else {
             throw Problem(description: "the rerun did not write `\(savedAs)`")
         }
-        return json
+        return try ParsedResults(path: produced)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import DPLLang
+import DPLNN
 
 // MARK: - `dpl verify results.json`
 
@@ -44,15 +45,15 @@ public struct ResultVerifier {
         let folder = (FileManager.default.temporaryDirectory.path as NSString)
             .appendingPathComponent("dpl-verify-\(UUID().uuidString.prefix(8))")
         output("rerunning \(recorded.mainScripts.map { ($0.path as NSString).lastPathComponent }.joined(separator: ", ")) (output under \(folder))")
-        let rerun: Any
+        let rerun: ParsedResults
         do {
             rerun = try recorded.rerun(outputFolder: folder, output: { _ in })
         } catch {
             output("the rerun failed: \(error)")
             return .failed
         }
-        var code = compare(recorded: recorded.document, rerun: rerun)
-        let unrecorded = recorded.filesNotRecorded(openedBy: rerun)
+        var code = compare(recorded: recorded.results.tree, rerun: rerun.tree)
+        let unrecorded = recorded.filesNotRecorded(openedBy: rerun.document)
         if !unrecorded.isEmpty {
             output("the rerun opened files whose hashes the saved run did not record:")
             for line in unrecorded { output("  " + line) }
@@ -65,14 +66,14 @@ public struct ResultVerifier {
 
     // MARK: Comparing
 
-    private func compare(recorded: [String: Any], rerun: Any) -> CommandResult {
-        let old = recorded["results"] as? [[String: Any]] ?? []
-        let new = (rerun as? [String: Any])?["results"] as? [[String: Any]] ?? []
+    private func compare(recorded: JSONValue, rerun: JSONValue) -> CommandResult {
+        let old = recorded["results"]?.elements ?? []
+        let new = rerun["results"]?.elements ?? []
         let rule = tolerance == 0 ? "bit-identical" : "tolerance \(tolerance) absolute on every number"
         output("comparing \(old.count) result(s) (\(rule)):")
         var code = CommandResult.success
         for (index, saved) in old.enumerated() {
-            let label = saved["label"] as? String ?? "result \(index + 1)"
+            let label = saved["label"]?.text ?? "result \(index + 1)"
             guard index < new.count else {
                 output("  \(label): different — the rerun produced no result \(index + 1)")
                 code = .notReproduced
@@ -100,9 +101,9 @@ public struct ResultVerifier {
 
 /// A deep comparison of two JSON values with an absolute tolerance on numbers.
 enum JSONComparison {
-    static func compare(_ a: Any, _ b: Any, path: String, tolerance: Double, largest: inout Double, differences: inout [String]) {
+    static func compare(_ a: JSONValue, _ b: JSONValue, path: String, tolerance: Double, largest: inout Double, differences: inout [String]) {
         switch (a, b) {
-        case let (x as [String: Any], y as [String: Any]):
+        case let (.object(x), .object(y)):
             for key in Set(x.keys).union(y.keys).sorted() {
                 let child = path.isEmpty ? key : path + "." + key
                 guard let xv = x[key], let yv = y[key] else {
@@ -111,25 +112,20 @@ enum JSONComparison {
                 }
                 compare(xv, yv, path: child, tolerance: tolerance, largest: &largest, differences: &differences)
             }
-        case let (x as [Any], y as [Any]):
+        case let (.array(x), .array(y)):
             guard x.count == y.count else {
                 differences.append("\(path): \(x.count) entries → \(y.count)")
                 return
             }
             for i in x.indices { compare(x[i], y[i], path: "\(path)[\(i)]", tolerance: tolerance, largest: &largest, differences: &differences) }
-        case let (x as NSNumber, y as NSNumber):
-            let gap = abs(x.doubleValue - y.doubleValue)
-            if x.doubleValue.isNaN && y.doubleValue.isNaN { return }
-            if gap > tolerance || gap.isNaN { differences.append("\(path): \(render(x)) → \(render(y))") }
+        case let (.number(x), .number(y)):
+            let gap = abs(x - y)
+            if gap > tolerance || gap.isNaN { differences.append("\(path): \(render(a)) → \(render(b))") }
             else { largest = max(largest, gap) }
-        case let (x as String, y as String):
-            if x != y { differences.append("\(path): \(render(x)) → \(render(y))") }
-        case (is NSNull, is NSNull):
-            return
         default:
-            differences.append("\(path): \(render(a)) → \(render(b))")
+            if a != b { differences.append("\(path): \(render(a)) → \(render(b))") }
         }
     }
 
-    static func render(_ value: Any) -> String { ProvenanceDocument.compactJSON(value) }
+    static func render(_ value: JSONValue) -> String { (try? JSONCoding.line(value)) ?? "?" }
 }

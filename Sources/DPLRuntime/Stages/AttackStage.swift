@@ -21,14 +21,17 @@ enum AttackStage {
             Parameter("eps", .number, default: .number(8.0 / 255.0), minimum: 0, maximum: 1, doc: "Perturbation budget in the chosen norm, on [0, 1] pixels.",
                       tooLargeHint: "pixels are on the [0, 1] scale, so write eps=8/255 for 8 of 255 levels"),
             Parameter("norm", .choice(["linf", "l2"]), default: .name("linf"), doc: "Budget norm."),
-            Parameter("steps", .integer, minimum: 0, doc: "Iterations (default: pgd 10, apgd 100)."),
+            Parameter("steps", .integer, minimum: 0, doc: "Iterations (default: pgd 10, apgd 100).",
+                      smoke: .atMost(SmokeMode.attackSteps, whenAbsent: true)),
             Parameter("step", .number, minimum: 0, doc: "pgd step size (default 2.5·eps/steps)."),
-            Parameter("restarts", .integer, default: .number(1), minimum: 1, doc: "Random restarts (pgd, apgd, square); the best adversarial per sample is kept."),
+            Parameter("restarts", .integer, default: .number(1), minimum: 1, doc: "Random restarts (pgd, apgd, square); the best adversarial per sample is kept.",
+                      smoke: .atMost(SmokeMode.attackRestarts)),
             Parameter("random_start", .bool, default: .bool(true), doc: "pgd: start from a random point in the budget."),
             Parameter("keep", .choice(IterateRule.allCases.map(\.rawValue)), default: .name("best"), doc: "pgd: which iterate is the adversarial input: best (the first misclassified during the search, else the highest loss) or last (where the search ended)."),
-            Parameter("eot", .integer, default: .number(1), minimum: 1, doc: "Expectation over transformation: average each gradient (square: each score) over K draws of the defense's randomness."),
+            Parameter("eot", .integer, default: .number(1), minimum: 1, doc: "Expectation over transformation: average each gradient (square: each score) over K draws of the defense's randomness.",
+                      smoke: .atMost(SmokeMode.eotDraws)),
             Parameter("loss", .choice(["ce", "dlr", "margin"]), doc: "Loss maximized (default: ce; square: margin)."),
-            Parameter("queries", .integer, default: .number(1000), minimum: 1, doc: "square: queries per restart."),
+            Parameter("queries", .integer, default: .number(1000), minimum: 1, doc: "square: queries per restart.", smoke: .atMost(SmokeMode.squareQueries)),
             Parameter("against", .choice(["defense", "classifier"]), default: .name("defense"), doc: "defense: attack everything up to classify (adaptive); classifier: attack the classifier alone and transfer (non-adaptive)."),
             Parameter("target", .oneOf([.choice(["random", "least-likely"]), .integer]), doc: "Targeted attack: class N (samples labelled N are not attacked), random (keyed, never the label) or least-likely (the defense's lowest clean logit); success = the target is predicted."),
         ], positional: ["method"], attacksDownstream: true)
@@ -65,11 +68,27 @@ enum AttackStage {
             let progress = ProgressReporter("attack \(attack.name)", total: record.count, unit: "img",
                                             alreadyDone: resumed > 0 ? ranges[resumed - 1].upperBound : 0)
             defer { progress.close() }
+            // Inside a batch: where the attack is (step, loss, fooled) and the defense calls made,
+            // which move even within one step through a long purification.
+            var lastStep: AttackStep?
+            let showBatch = { (batch: Int, calls: Int) in
+                let range = ranges[batch]
+                progress.update(range.lowerBound, partial: (lastStep?.completed ?? 0) * Double(range.count),
+                                detail: "batch \(batch + 1)/\(ranges.count): " + (lastStep.map(Self.describe) ?? "")
+                                    + "\(calls) defense call\(calls == 1 ? "" : "s")", moving: true)
+            }
+            var callsInBatch = (batch: -1, calls: 0)
             let outcome = try evaluation.run(
                 images: record.current, labels: record.labels, sampleIDs: record.sampleKeys, journal: journal,
                 progress: { progress.update($0) }, batchFinished: { state.journaledBatch?($0) },
                 activity: { batch, calls in
-                    progress.update(ranges[batch].lowerBound, detail: "batch \(batch + 1)/\(ranges.count): \(calls) defense call\(calls == 1 ? "" : "s")", moving: true)
+                    if callsInBatch.batch != batch { lastStep = nil }
+                    callsInBatch = (batch, calls)
+                    showBatch(batch, calls)
+                },
+                step: { batch, step in
+                    lastStep = step
+                    showBatch(batch, callsInBatch.batch == batch ? callsInBatch.calls : 0)
                 },
                 journalFailed: { journal, error in
                     context.print("note: cannot write the journal \(journal.folder) (\(error)); this attack will not be resumable")
@@ -91,6 +110,13 @@ enum AttackStage {
         }
     }
 
+    /// `restart 1/2 step 7/11, loss 1.42, fooled 5/64, ` (the restart only when there are several).
+    static func describe(_ step: AttackStep) -> String {
+        let restart = step.restarts > 1 ? "restart \(step.restart + 1)/\(step.restarts) " : ""
+        return restart + "step \(step.iteration + 1)/\(step.iterations), loss \(String(format: "%.3g", step.meanLoss)), "
+            + "fooled \(step.fooled)/\(step.samples), "
+    }
+
     // MARK: - Journal
 
     /// The journal of an evaluation of more than one batch, in `<out>/.dpl-journal/<key>`
@@ -108,51 +134,5 @@ enum AttackStage {
         let outputExisted = FileManager.default.fileExists(atPath: output)
         return EvaluationJournal(folder: (journals as NSString).appendingPathComponent(key), batchCount: batches,
                                  emptyParents: [journals] + (outputExisted ? [] : [output]))
-    }
-
-    /// The target rule of `target=N|random|least-likely`, or `nil` for an untargeted attack.
-    /// - Throws: `RuntimeError` for a negative class (the range is checked against the defense).
-    static func makeTargetRule(_ args: ArgumentReader) throws -> TargetRule? {
-        guard let value = args.value("target") else { return nil }
-        if let n = value.integerValue {
-            guard n >= 0 else {
-                throw RuntimeError("`attack target=\(n)` is not a class; classes are numbered from 0, so give target=0 or higher, random or least-likely")
-            }
-            return .class(n)
-        }
-        return value.textValue == "least-likely" ? .leastLikely : .random
-    }
-
-    /// The attack object the arguments describe.
-    static func makeAttack(_ args: ArgumentReader, seed: UInt64) throws -> Attack {
-        let method = try args.text("method")
-        let budget = try AttackBudget(norm: try args.text("norm") == "l2" ? .l2 : .linf, epsilon: Float(try args.number("eps")))
-        let eot = try args.integer("eot")
-        let restarts = try args.integer("restarts")
-        let lossName = args.optionalText("loss")
-        let loss = lossName.flatMap(AttackLoss.init(rawValue:))
-        let keep = IterateRule(rawValue: try args.text("keep")) ?? .best
-        if keep == .last && method != "pgd" {
-            throw RuntimeError("`attack \(method)` keeps its best point; keep=last is for pgd only")
-        }
-        switch method {
-        case "pgd":
-            let steps = try args.optionalInteger("steps") ?? 10
-            let step = args.optionalNumber("step").map(Float.init) ?? 2.5 * budget.epsilon / Float(max(1, steps))
-            return try PGD(budget: budget, steps: steps, stepSize: step, randomStart: try args.bool("random_start"),
-                           restarts: restarts, eot: eot, loss: loss ?? .crossEntropy, seed: seed, keep: keep)
-        case "fgsm":
-            return try FGSM(budget: budget, eot: eot, loss: loss ?? .crossEntropy)
-        case "apgd":
-            return try APGD(budget: budget, steps: try args.optionalInteger("steps") ?? 100, restarts: restarts,
-                            loss: loss ?? .crossEntropy, eot: eot, seed: seed)
-        case "square":
-            return try SquareAttack(budget: budget, queries: try args.integer("queries"), restarts: restarts,
-                                    eot: eot, loss: loss ?? .margin, seed: seed)
-        default:
-            // The checker refuses other names; a method listed in `methods` but not built here
-            // must fail loudly rather than run another attack under its name.
-            throw RuntimeError("`attack \(method)` is not an attack DPL knows; use one of \(methods.joined(separator: ", "))")
-        }
     }
 }

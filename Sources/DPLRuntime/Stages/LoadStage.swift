@@ -23,6 +23,11 @@ enum LoadStage {
             let name = try args.text("dataset")
             let split: DatasetSplit = try args.text("split") == "train" ? .train : .test
             let path = args.optionalText("path").map { resolve($0, base: context.baseDirectory) }
+            // A sandboxed run refuses a folder outside the usual places before reading it; a
+            // verification rerun checks each file against the recorded inputs below.
+            if state.openedFiles.policy.allowedFiles == nil {
+                try state.openedFiles.permit(path ?? FashionMNIST.defaultDirectory, scriptFolder: context.baseDirectory)
+            }
             let full = try state.dataset(name: name, split: split, path: path) {
                 switch name {
                 case "fashion-mnist":
@@ -35,7 +40,7 @@ enum LoadStage {
                     return try ImageFolder.load(path: try required(path, for: name))
                 }
             }
-            for file in full.sourceFiles { try state.openedFiles.record(file, as: .dataset) }
+            for file in full.sourceFiles { try state.openedFiles.record(file, as: .dataset, scriptFolder: context.baseDirectory) }
             let offset = try args.integer("offset")
             let count = try args.optionalInteger("n") ?? max(0, full.count - offset)
             let dataset = (offset == 0 && count == full.count) ? full : try full.subset(offset: offset, count: count)

@@ -12,6 +12,7 @@ extension MeasureStage {
         if let evaluation = record.evaluation {
             row = ReportStage.makeRow(record: record, evaluation: evaluation, label: nil)
             row.samples = []
+            row.predictions = []
         } else {
             let defense = record.pendingTransforms.isEmpty ? "none" : record.pendingTransforms.map(\.description).joined(separator: " | ")
             row = ResultRow(label: "", dataset: record.datasetName, defense: defense, rule: nil, cleanAccuracy: nil,

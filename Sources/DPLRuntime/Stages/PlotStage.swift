@@ -42,11 +42,9 @@ enum PlotStage {
                                       title: args.optionalText("title"), xLabel: args.optionalText("xlabel"),
                                       yLabel: args.optionalText("ylabel"))
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let sections: [String: Any] = [
-                "provenance": ProvenanceDocument.provenance(context: context, files: state.openedFiles),
-                "run": ProvenanceDocument.run(file: try args.text("path"), started: state.started),
-            ]
-            try writeAtomically(Array(ProvenanceEmbedding.svg(chart.svg(), sections: sections).utf8), to: path)
+            let sections = EmbeddedProvenance(provenance: ProvenanceDocument.provenance(context: context, files: state.openedFiles),
+                                              run: ProvenanceDocument.run(file: try args.text("path"), started: state.started))
+            try writeAtomically(Array(try ProvenanceEmbedding.svg(chart.svg(), sections: sections).utf8), to: path)
             context.print("saved \(path)")
             return .none
         }

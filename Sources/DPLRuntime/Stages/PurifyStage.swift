@@ -20,11 +20,16 @@ enum PurifyStage {
         name: "purify", doc: "Diffusion purification: noise the images to step t and denoise back with a sampler; lazy and differentiable.",
         input: .kinds([RuntimeKinds.dataset, RuntimeKinds.batch]), output: RuntimeKinds.batch,
         parameters: [
-            Parameter("t", .integer, default: .number(100), minimum: 1, maximum: 1000, doc: "Diffusion step to noise to, on the 0…1000 schedule (sde: t* = t/1000)."),
+            Parameter("t", .integer, default: .number(100), minimum: 1, maximum: 1000, doc: "Diffusion step to noise to, on the 0…1000 schedule (sde: t* = t/1000).",
+                      // The ancestral sampler runs t steps, so t itself is capped.
+                      smoke: .atMost(SmokeMode.ddpmTimestep, when: ParameterCondition("sampler", in: ["ddpm"]))),
             Parameter("sampler", .choice(["ddpm", "ddim", "sde"]), default: .name("ddpm"), doc: "Reverse process: ddpm (ancestral, t steps), ddim (steps= strided steps), sde (DiffPure's reverse VP-SDE, Euler–Maruyama)."),
-            Parameter("steps", .integer, default: .number(10), minimum: 1, doc: "ddim only: number of strided reverse steps."),
+            Parameter("steps", .integer, default: .number(10), minimum: 1, doc: "ddim only: number of strided reverse steps.",
+                      smoke: .atMost(SmokeMode.ddimSteps, when: ParameterCondition("sampler", in: ["ddim"]))),
             Parameter("eta", .number, default: .number(0), minimum: 0, maximum: 1, doc: "ddim only: 0 is deterministic DDIM, 1 matches DDPM's variance."),
-            Parameter("dt", .number, default: .number(1e-3), minimum: 1e-6, maximum: 0.1, doc: "sde only: Euler–Maruyama step on the 0…1 time scale."),
+            Parameter("dt", .number, default: .number(1e-3), minimum: 1e-6, maximum: 0.1, doc: "sde only: Euler–Maruyama step on the 0…1 time scale.",
+                      // Widened so the reverse SDE takes at most `sdeSteps` steps from t/1000.
+                      smoke: .atLeast("t", dividedBy: 1000 * Double(SmokeMode.sdeSteps), when: ParameterCondition("sampler", in: ["sde"]))),
             Parameter("seed", .oneOf([.choice(["fixed", "random"]), .integer]), default: .name("fixed"), minimum: 0, doc: "fixed: same noise for the same image every call; random: fresh noise every call; N: fixed under key N."),
             Parameter("grad", .choice(["full", "bpda", "none"]), default: .name("full"), doc: "Gradient for attacks: full (exact, checkpointed), bpda (identity backward), none (blocks gradients)."),
             Parameter("model", .any, doc: "The diffusion model (default: the `diffusion` setting, else the shipped fmnist-unet-tiny)."),

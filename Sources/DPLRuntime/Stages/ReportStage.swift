@@ -31,16 +31,22 @@ enum ReportStage {
             return .runtime(ResultTable(rows: [row]))
         }
         try registry.register(resultsSignature) { _, _, _, _ in
-            .runtime(ResultTable(rows: state.results))
+            .runtime(ResultTable(rows: state.results, alwaysTable: true))
         }
     }
 
     static func makeRow(record: ImageRecord, evaluation: Evaluation, label: String?) -> ResultRow {
         switch evaluation {
         case .accuracy(let result):
-            return ResultRow(label: label ?? result.defense, dataset: record.datasetName, defense: result.defense,
-                             rule: result.rule, cleanAccuracy: result.accuracy, robustAccuracy: nil, attackSuccess: nil,
-                             threatModel: nil, attack: nil, flags: [], samples: [])
+            var row = ResultRow(label: label ?? result.defense, dataset: record.datasetName, defense: result.defense,
+                                rule: result.rule, cleanAccuracy: result.accuracy, robustAccuracy: nil, attackSuccess: nil,
+                                threatModel: nil, attack: nil, flags: [], samples: [])
+            row.predictions = result.verdicts.indices.map { i in
+                let verdict = result.verdicts[i]
+                return PredictionRow(sampleID: result.sampleIDs[i], label: result.labels[i], prediction: verdict.prediction,
+                                     correct: verdict.correct, drawPredictions: verdict.drawPredictions.count > 1 ? verdict.drawPredictions : [])
+            }
+            return row
         case .robustness(let result):
             let targetText = result.targetRule.map { " \($0)" } ?? ""
             var row = ResultRow(label: label ?? result.attack + targetText, dataset: record.datasetName, defense: result.defense,

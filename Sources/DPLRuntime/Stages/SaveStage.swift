@@ -8,7 +8,8 @@ import DPLTensor
 /// `save "file"` — writes what is piped in, by the file's extension: a model to `.safetensors`;
 /// images (a dataset or a batch) to `.safetensors` as tensors a PyTorch user loads with
 /// `safetensors.torch.load_file`, or to `.png` as a grid with one row per snapshot (clean,
-/// adversarial, purified); results or a table to `.json` or `.csv` (with per-sample rows).
+/// adversarial, purified); results or a table to `.json`, or to `.csv` (one line per sample)
+/// with `.summary.csv` beside it (one line per result).
 /// Every write is atomic.
 enum SaveStage {
     static let signature = StageSignature(
@@ -19,7 +20,7 @@ enum SaveStage {
             Parameter("path", .string, required: true, doc: "The file; relative paths are under the script's folder.",
                       fileExtensions: ["safetensors", "json", "csv", "png"], writesFile: true),
             Parameter("n", .integer, default: .number(8), minimum: 1, doc: "Images per row in a .png grid."),
-        ], positional: ["path"])
+        ], positional: ["path"], reportsItself: true)
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { input, arguments, _, context in
@@ -31,34 +32,44 @@ enum SaveStage {
             let path = shard.map { ["json", "csv", "png"].contains(ext) ? $0.fileName(for: given) : given } ?? given
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             guard let input else { throw RuntimeError("`save` needs something piped in") }
+            var saved = path
             switch (ext, input) {
             case ("safetensors", .runtime(let value as ModelValue)):
                 try ModelFile.write(value.model, metadata: value.metadata, to: path)
                 value.path = path
             case ("safetensors", _):
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
-                try writeImages(input, to: path, provenance: ProvenanceDocument.compactJSON(provenance), context: context)
+                try writeImages(input, to: path, provenance: try JSONCoding.line(provenance), context: context)
             case ("png", _):
                 try writeGrid(input, to: path, columns: try args.integer("n"), context: context)
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
                 if let tagged = ProvenanceEmbedding.png(try readFileBytes(path), texts: [
-                    (ProvenanceEmbedding.provenanceKeyword, ProvenanceDocument.compactJSON(provenance)),
-                    (ProvenanceEmbedding.runKeyword, ProvenanceDocument.compactJSON(ProvenanceDocument.run(file: try args.text("path"), started: state.started))),
+                    (ProvenanceEmbedding.provenanceKeyword, try JSONCoding.line(provenance)),
+                    (ProvenanceEmbedding.runKeyword, try JSONCoding.line(ProvenanceDocument.run(file: try args.text("path"), started: state.started))),
                 ]) { try writeAtomically(tagged, to: path) }
             case ("json", _), ("csv", _):
                 let rows = try resultRows(input)
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
-                let text = ext == "json"
-                    ? ResultWriter.json(rows, shard: shard, provenance: provenance,
-                                        run: ProvenanceDocument.run(file: try args.text("path"), started: state.started))
-                    : ResultWriter.csv(rows, provenance: provenance)
-                try writeAtomically(Array(text.utf8), to: path)
+                if ext == "json" {
+                    try writeAtomically(Array(try ResultWriter.json(rows, shard: shard, provenance: provenance,
+                                                                    run: ProvenanceDocument.run(file: try args.text("path"), started: state.started)).utf8), to: path)
+                } else {
+                    // Beside the per-sample file, one line per result (accuracies with their intervals).
+                    let summary = ResultCSV.summaryPath(beside: path)
+                    try writeAtomically(Array(try ResultCSV.perSample(rows, provenance: provenance).utf8), to: path)
+                    try writeAtomically(Array(try ResultCSV.summary(rows, provenance: provenance).utf8), to: summary)
+                    saved += " and \(summary)"
+                }
             case ("", _):
                 throw RuntimeError("`\(try args.text("path"))` has no file extension, which says what `save` writes; add .safetensors for a model or images, .json or .csv for results, .png for an image grid")
             default:
                 throw RuntimeError("cannot save \(input.kind.name) as `.\(ext)`; use .safetensors for a model or images, .json or .csv for results, .png for an image grid")
             }
-            context.print("saved \(path)")
+            context.print("saved \(saved)")
+            // What was saved is shown once: a `report` row or a classified batch here, as the
+            // statement would have shown it; the session's `results` table not again (every
+            // row was shown when it was reported).
+            if input.runtimeValue(as: ResultTable.self)?.alwaysTable != true { context.print(input.description) }
             return input
         }
     }

@@ -15,16 +15,19 @@ enum TrainStage {
         parameters: [
             Parameter("role", .choice(["classifier", "diffusion"]), required: true, doc: "What to train."),
             Parameter("arch", .choice(Architecture.names), doc: "The architecture (default: cnn-small for a classifier, unet-tiny for diffusion)."),
-            Parameter("epochs", .integer, default: .number(5), minimum: 1, doc: "classifier: passes over the data."),
-            Parameter("steps", .integer, default: .number(4000), minimum: 1, doc: "diffusion: optimizer steps."),
+            Parameter("epochs", .integer, default: .number(5), minimum: 1, doc: "classifier: passes over the data.", smoke: .atMost(SmokeMode.classifierEpochs)),
+            Parameter("steps", .integer, default: .number(4000), minimum: 1, doc: "diffusion: optimizer steps.", smoke: .atMost(SmokeMode.diffusionSteps)),
             Parameter("lr", .number, minimum: 0, doc: "Adam's learning rate (default: 1e-3 classifier, 2e-4 diffusion)."),
             Parameter("weight_decay", .number, default: .number(0), minimum: 0, doc: "classifier: decoupled weight decay (AdamW) when > 0."),
-            Parameter("batch", .integer, minimum: 1, doc: "Images per optimizer step (default: 128 classifier, 32 diffusion)."),
+            Parameter("batch", .integer, minimum: 1, doc: "Images per optimizer step (default: 128 classifier, 32 diffusion).",
+                      smoke: .atMost(SmokeMode.trainingBatch, whenAbsent: true)),
             Parameter("max_t", .integer, default: .number(300), minimum: 1, maximum: 1000, doc: "diffusion: timesteps are drawn from 0..<max_t (purification uses the low-noise end)."),
             Parameter("ema", .number, default: .number(0.999), minimum: 0, maximum: 1, doc: "diffusion: decay of the saved weight average (0 saves the raw weights)."),
             Parameter("validate", .value(RuntimeKinds.dataset), doc: "A held-out dataset: accuracy after every epoch (classifier), denoising loss per noise level at the end (diffusion)."),
             Parameter("checkpoint", .string, doc: "Checkpoint file (default: <out>/train-<arch>.checkpoint.safetensors).", writesFile: true),
-            Parameter("resume", .bool, default: .bool(false), doc: "Continue from the checkpoint instead of starting over."),
+            Parameter("resume", .bool, default: .bool(false), doc: "Continue from the checkpoint instead of starting over.",
+                      // A smoke run always trains, even after an earlier one left a finished checkpoint.
+                      smoke: .always(.bool(false))),
         ], positional: ["role"])
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
@@ -100,57 +103,5 @@ enum TrainStage {
             metadata["dpl.training.seconds_this_run"] = String(format: "%.0f", Date().timeIntervalSince(started))
             return .runtime(ModelValue(model: model, architecture: .cnn(configuration), path: nil, metadata: metadata))
         }
-    }
-
-    /// Trains a U-Net noise model; checkpoints (weights, average and optimizer state) every
-    /// 200 steps and at the end.
-    static func trainDiffusion(data: Dataset, args: ArgumentReader, archName: String, checkpoint: String, resume: Bool,
-                               validation: Dataset?, settings: SessionSettings, context: StageContext) throws -> Value {
-        guard let architecture = Architecture(named: archName), case .unet(var configuration) = architecture else {
-            switch Architecture(named: archName) {
-            case .ncsnpp, .adm:
-                throw RuntimeError("`train diffusion` trains unet architectures only; `\(archName)` is for weights trained elsewhere (DiffPure's checkpoints, docs/models.md): load it with model \"file.safetensors\" arch=\(archName)")
-            default: break
-            }
-            throw RuntimeError("`train diffusion` needs a U-Net architecture such as unet-tiny; `\(archName)` is a classifier")
-        }
-        configuration.imageChannels = data.imageShape[0]
-        configuration.imageSize = data.imageShape[1]
-        let trainingConfiguration = DiffusionTrainingConfiguration(
-            steps: try args.integer("steps"), batchSize: try args.optionalInteger("batch") ?? 32,
-            learningRate: args.optionalNumber("lr") ?? 2e-4, maxTimestep: try args.integer("max_t"),
-            emaDecay: try args.number("ema"), seed: settings.seed)
-        let model = try UNet(configuration, key: RandomKey(seed: settings.seed, purpose: "init"))
-        let trainer = try DiffusionTrainer(model: model, configuration: trainingConfiguration)
-        var metadata: [String: String] = [
-            "dpl.role": "diffusion", "dpl.training.dataset": "\(data.name) (\(data.count) samples)",
-            "dpl.training.configuration": try trainingMetadataJSON(trainingConfiguration),
-            "dpl.diffusion.schedule": "linear beta 1e-4..0.02, T=1000, epsilon prediction",
-            "dpl.diffusion.trained_timesteps": "0..<\(trainingConfiguration.maxTimestep)",
-        ]
-        var start = 0
-        if resume {
-            start = try trainer.resume(from: checkpoint)
-            context.print("resuming from \(checkpoint) after step \(start)")
-        }
-        let progress = ProgressReporter("train diffusion", total: trainingConfiguration.steps, unit: "step", alreadyDone: start)
-        defer { progress.close() }
-        let started = Date()
-        try context.checkCancellation()
-        try trainer.train(images: data.images, from: start, checkpoint: checkpoint, metadata: &metadata) { done, mean in
-            progress.update(done, detail: String(format: "loss %.4f", mean))
-            try context.checkCancellation()
-        }
-        metadata["dpl.training.seconds_this_run"] = String(format: "%.0f", Date().timeIntervalSince(started))
-        // The saved model carries the averaged weights.
-        let trained = try UNet(configuration, key: RandomKey(seed: settings.seed, purpose: "init"))
-        try trained.loadStateDict(trainer.averagedStateDict())
-        if let validation {
-            for (t, loss) in try denoisingLoss(trained, images: validation.images, timesteps: [25, 50, 100, 200], seed: settings.seed) {
-                context.print(String(format: "held-out denoising loss at t=%d: %.4f", t, loss))
-                metadata["dpl.training.heldout_loss_t\(t)"] = String(format: "%.5f", loss)
-            }
-        }
-        return .runtime(ModelValue(model: trained, architecture: .unet(configuration), path: nil, metadata: metadata))
     }
 }

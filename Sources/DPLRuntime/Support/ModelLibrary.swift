@@ -96,7 +96,7 @@ final class ModelLibrary {
             throw RuntimeError("key= picks the state_dict inside a PyTorch checkpoint; `\(name)` is a safetensors file, which has one set of weights: remove key=")
         }
         let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
-        try openedFiles?.record(standardized, as: .weights)
+        try openedFiles?.record(standardized, as: .weights, scriptFolder: baseDirectory)
         // One file can give several models: a checkpoint's `model` and `ema` weights, or one
         // state_dict read as two architectures.
         let cacheKey = pyTorch ? "\(standardized)|arch=\(fallback.map { "\($0)" } ?? "")|key=\(key ?? "")" : standardized

@@ -8,8 +8,8 @@ import DPLLang
 final class RuntimeState {
     /// When the session's stages were created (`run.started` in saved results).
     let started = Date()
-    /// Weights and dataset files read so far, fingerprinted.
-    let openedFiles = OpenedFiles()
+    /// Weights and dataset files read so far, fingerprinted, and which may be read.
+    let openedFiles: OpenedFiles
     /// Models read so far.
     let models: ModelLibrary
     /// When set, every file a stage writes goes under this folder instead (`dpl verify` reruns
@@ -33,7 +33,8 @@ final class RuntimeState {
 
     /// A state whose stages write under `outputRedirect` when it is given, and otherwise only
     /// where `writePolicy` allows.
-    init(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy()) {
+    init(outputRedirect: String? = nil, writePolicy: WritePolicy = WritePolicy(), readPolicy: ReadPolicy = ReadPolicy()) {
+        openedFiles = OpenedFiles(policy: readPolicy)
         self.outputRedirect = outputRedirect
         var policy = writePolicy
         policy.redirect = outputRedirect

@@ -17,10 +17,11 @@ public enum ShardMerge {
     private struct ShardFile {
         let path: String
         let shard: ShardSpec
-        let version: String?
-        let provenance: Any?
+        let version: String
+        /// The shard's provenance without its shard setting.
+        let provenance: ProvenanceRecord?
         let rows: [ResultRow]
-        let run: [String: Any]?
+        let run: RunRecord?
     }
 
     /// Merges the shard files at `paths` and writes the result to `output` atomically.
@@ -44,43 +45,32 @@ public enum ShardMerge {
         for position in first.rows.indices {
             rows.append(try merge(files.map { $0.rows[position] }))
         }
-        // Provenance is copied from the first shard (minus its shard entries); shards that ran on
-        // different machines are all named, since the unsharded run would have had one machine.
-        var provenance = first.provenance as? [String: Any]
-        let machines = files.compactMap { ($0.provenance as? [String: Any])?["machine"] }
-        if let firstMachine = machines.first, machines.contains(where: { canonical($0) != canonical(firstMachine) }) {
-            provenance?["shard_machines"] = machines
+        // Provenance is copied from the first shard (minus its shard setting); shards that ran
+        // on different machines are all named, since the unsharded run would have had one machine.
+        var provenance = first.provenance
+        let machines = files.compactMap { $0.provenance?.machine }
+        if let firstMachine = machines.first, machines.contains(where: { $0 != firstMachine }) {
+            provenance?.shardMachines = machines
         }
         // `run` says what varies between runs, so the merged file keeps every shard's (times,
         // host) under `shards`, and the name the script gave `save`, which `dpl verify` needs
         // to find the file its unsharded rerun writes.
         let shardRuns = files.compactMap(\.run)
-        var run: [String: Any]?
-        if !shardRuns.isEmpty {
-            run = ["shards": shardRuns]
-            if let file = shardRuns.first?["file"] { run?["file"] = file }
-        }
-        return ResultWriter.json(rows, run: run, extra: provenance.map { ["provenance": $0] } ?? first.provenance.map { ["provenance": $0] } ?? [:])
+        let run = shardRuns.isEmpty ? nil : RunRecord(file: shardRuns[0].file, shards: shardRuns)
+        return try ResultWriter.json(rows, provenance: provenance, run: run)
     }
 
     // MARK: - Reading and checking
 
     private static func read(_ path: String) throws -> ShardFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RuntimeError("cannot read \(path); check that the shard file exists")
-        }
-        guard let document = (try? ExactJSON.parse(data)) as? [String: Any] else {
-            throw RuntimeError("\(path) is not a JSON object; give dpl merge the .json files a sharded `dpl run` saved")
-        }
-        guard let entry = document["shard"] as? [String: Any], let index = (entry["index"] as? NSNumber)?.intValue,
-              let count = (entry["count"] as? NSNumber)?.intValue else {
+        let document = try ResultsDocument.read(path: path)
+        guard let entry = document.shard else {
             throw RuntimeError("\(path) has no \"shard\" entry, so it is not one shard's result; merge the files `dpl run --shard K/N` wrote")
         }
         let shard: ShardSpec
-        do { shard = try ShardSpec(index: index, count: count) } catch { throw RuntimeError("\(path): \(error)") }
-        return ShardFile(path: path, shard: shard, version: document["dpl_version"] as? String,
-                         provenance: document["provenance"].map(withoutShardEntry), rows: try ResultReader.rows(of: document, file: path),
-                         run: document["run"] as? [String: Any])
+        do { shard = try ShardSpec(index: entry.index, count: entry.count) } catch { throw RuntimeError("\(path): \(error)") }
+        return ShardFile(path: path, shard: shard, version: document.dplVersion, provenance: document.provenance?.withoutShard,
+                         rows: try ResultReader.rows(of: document, file: path), run: document.run)
     }
 
     /// Every shard 1 … N exactly once, N the same in every file.
@@ -102,9 +92,10 @@ public enum ShardMerge {
     /// The same version, provenance and results (by label and setup) as the first shard.
     private static func checkAgreement(_ file: ShardFile, with first: ShardFile) throws {
         if file.version != first.version {
-            throw RuntimeError("\(file.path) was written by dpl \(file.version ?? "?") but \(first.path) by dpl \(first.version ?? "?"); rerun the shards with one version")
+            throw RuntimeError("\(file.path) was written by dpl \(file.version) but \(first.path) by dpl \(first.version); rerun the shards with one version")
         }
-        if canonical(comparable(file.provenance)) != canonical(comparable(first.provenance)) {
+        // Machine and thread count may differ: results are bit-identical across thread counts.
+        if file.provenance?.withoutPlaceOfRun != first.provenance?.withoutPlaceOfRun {
             throw RuntimeError("\(file.path) and \(first.path) have different provenance, so they are not shards of one experiment; rerun the shards with the same script, data and settings")
         }
         guard file.rows.count == first.rows.count else {
@@ -122,48 +113,13 @@ public enum ShardMerge {
         }
     }
 
-    private static func withoutShardEntry(_ provenance: Any) -> Any {
-        guard var object = provenance as? [String: Any] else { return provenance }
-        object.removeValue(forKey: "shard")
-        if var settings = object["settings"] as? [String: Any] {
-            settings.removeValue(forKey: "shard")
-            object["settings"] = settings
-        }
-        // `dpl run --shard` passes the shard as a setting assignment (Driver.run(path:…shard:)).
-        if let assignments = object["set_assignments"] as? [String] {
-            object["set_assignments"] = assignments.filter { !$0.hasPrefix(ShardSpec.settingName + "=") }
-        }
-        return object
-    }
-
-    /// What must agree between shards: everything but where they ran (machine, thread count),
-    /// which does not change results — they are bit-identical across thread counts, and a
-    /// scheduler spreads an array job over whatever nodes are free.
-    private static func comparable(_ provenance: Any?) -> Any? {
-        guard var object = provenance as? [String: Any] else { return provenance }
-        object.removeValue(forKey: "machine")
-        object.removeValue(forKey: "threads")
-        if var settings = object["settings"] as? [String: Any] {
-            settings.removeValue(forKey: "threads")
-            object["settings"] = settings
-        }
-        if let assignments = object["set_assignments"] as? [String] {
-            object["set_assignments"] = assignments.filter { !$0.hasPrefix("threads=") }
-        }
-        return object
-    }
-
-    private static func canonical(_ value: Any?) -> Data? {
-        guard let value else { return nil }
-        return try? JSONSerialization.data(withJSONObject: ["value": value], options: [.sortedKeys])
-    }
-
     // MARK: - Merging one result
 
     /// One result from its shards' rows, in shard order.
     private static func merge(_ rows: [ResultRow]) throws -> ResultRow {
         var merged = rows[0]
         merged.samples = rows.flatMap(\.samples)
+        merged.predictions = rows.flatMap(\.predictions)
         merged.cleanAccuracy = try sum(rows.map(\.cleanAccuracy), "clean accuracy", merged.label)
         merged.robustAccuracy = try sum(rows.map(\.robustAccuracy), "robust accuracy", merged.label)
         merged.attackSuccess = try sum(rows.map(\.attackSuccess), "attack success", merged.label)
@@ -171,8 +127,8 @@ public enum ShardMerge {
         merged.measuredCount = rows.reduce(0) { $0 + $1.measuredCount }
         merged.flags = SanityFlag.combining(rows.map(\.flags), n: merged.n)
         var ids = Set<UInt64>()
-        for sample in merged.samples where !ids.insert(sample.sampleID).inserted {
-            throw RuntimeError("sample \(sample.sampleID) of result \"\(merged.label)\" appears in two shards; were the shards run with different batch settings?")
+        for sample in merged.samples.map(\.sampleID) + merged.predictions.map(\.sampleID) where !ids.insert(sample).inserted {
+            throw RuntimeError("sample \(sample) of result \"\(merged.label)\" appears in two shards; were the shards run with different batch settings?")
         }
         var measured = rows[0].sampleMeasurements
         for row in rows.dropFirst() { measured = try measured.appending(row.sampleMeasurements) }

@@ -7,12 +7,16 @@ import DPLLang
 /// to check that a script works before spending an hour on it, and to test every example in CI.
 /// The numbers it prints are not results.
 ///
-/// The limits live here and nowhere else. They are applied to a stage's arguments before its
-/// body runs (so the descriptions a stage prints show what actually ran: `pgd steps=2`), to
-/// `load`'s dataset after it runs, and to the evaluation rule wherever a classifier setup is
-/// built (`classify`, and `attack` for the `classify` that ends its defense). Files go under
-/// `<out>/smoke/` instead of where the script names them, so a smoke run never overwrites a
-/// shipped model or a real result.
+/// The limits' values live here; which parameter each one shrinks, and when, is declared on
+/// the parameter in its stage's signature (`Parameter.smoke`, e.g. `attack steps=` with
+/// `.atMost(attackSteps, whenAbsent: true)`), so this file names no stage. Limits are applied
+/// to a stage's arguments before its body runs (so the descriptions a stage prints show what
+/// actually ran: `pgd steps=2`), to the dataset of a stage that starts a pipeline with one
+/// (`load`) after it runs, and to the evaluation rule wherever a classifier setup is built
+/// (`classify`, and `attack` for the `classify` that ends its defense). Files go under
+/// `<out>/smoke/` instead of where the script names them (every parameter declared
+/// `writesFile`, and the `out` folder itself for default files such as checkpoints and attack
+/// journals), so a smoke run never overwrites a shipped model or a real result.
 enum SmokeMode {
     // MARK: - The limits
 
@@ -67,6 +71,7 @@ enum SmokeMode {
         for signature in registry.signatures {
             guard let body = registry.entry(named: signature.name)?.body else { continue }
             let name = signature.name
+            let shrinksOutput = signature.output == RuntimeKinds.dataset && signature.input == .nothing
             try wrapped.register(signature) { input, arguments, downstream, context in
                 guard isOn(context) else {
                     state.smokeAnnounced = false
@@ -76,67 +81,31 @@ enum SmokeMode {
                     context.print(announcement)
                     state.smokeAnnounced = true
                 }
-                let shrunk = try shrink(arguments, of: name, context: context, state: state)
+                let shrunk = try shrink(arguments, of: signature, context: context, state: state)
                 let output = try body(input, shrunk, downstream, context)
-                return name == "load" ? try shrink(loaded: output) : output
+                // A stage that starts a pipeline with a dataset (`load`) gives its first samples only.
+                return shrinksOutput ? try shrink(loaded: output) : output
             }
         }
         return wrapped
     }
 
-    // MARK: - What shrinks, per stage
+    // MARK: - What shrinks
 
-    /// The arguments a stage runs with in smoke mode.
-    static func shrink(_ arguments: [String: Value], of stage: String, context: StageContext,
+    /// The arguments a stage runs with in smoke mode: each parameter's declared `SmokeLimit`
+    /// (where the parameter applies), and every file it writes moved under `<out>/smoke/`.
+    /// What shrinks is declared in the stages' signatures, beside each parameter.
+    static func shrink(_ arguments: [String: Value], of signature: StageSignature, context: StageContext,
                        state: RuntimeState) throws -> [String: Value] {
         var shrunk = arguments
-        func cap(_ name: String, at limit: Int, absent: Int? = nil) {
-            guard let value = arguments[name]?.integerValue ?? absent else { return }
-            shrunk[name] = .number(Double(min(value, limit)))
-        }
-        switch stage {
-        case "attack":
-            // Absent steps mean pgd's 10 or apgd's 100: both shrink to the limit.
-            cap("steps", at: attackSteps, absent: attackSteps)
-            cap("restarts", at: attackRestarts)
-            cap("eot", at: eotDraws)
-            cap("queries", at: squareQueries)
-        case "purify":
-            switch arguments["sampler"]?.textValue {
-            case "ddim":
-                cap("steps", at: ddimSteps)
-            case "sde":
-                // The reverse SDE runs from t/1000 to ~0 in steps of dt: widen dt so it takes
-                // at most `sdeSteps` steps from the same starting time.
-                let start = Double(arguments["t"]?.integerValue ?? 100) / 1000
-                let dt = arguments["dt"]?.numberValue ?? 1e-3
-                shrunk["dt"] = .number(max(dt, start / Double(sdeSteps)))
-            default:
-                cap("t", at: ddpmTimestep)
+        for parameter in signature.parameters {
+            if let applies = parameter.appliesWhen, !applies.holds(in: arguments) { continue }
+            if let limit = parameter.smoke {
+                shrunk[parameter.name] = limit.apply(to: arguments[parameter.name], arguments: arguments)
             }
-        case "measure":
-            // Only the analysis's own parameter: `measure` rejects the others' parameters.
-            switch arguments["what"]?.textValue {
-            case "spread": cap("draws", at: spreadDraws, absent: spreadDraws)
-            case "compression": cap("pairs", at: compressionPairs, absent: compressionPairs)
-            default: break
+            if parameter.writesFile, let path = arguments[parameter.name]?.textValue {
+                shrunk[parameter.name] = .string(redirect(path, context: context, state: state))
             }
-        case "train":
-            cap("epochs", at: classifierEpochs)
-            cap("steps", at: diffusionSteps)
-            cap("batch", at: trainingBatch, absent: trainingBatch)
-            // Always train, even when an earlier smoke run left a finished checkpoint.
-            shrunk["resume"] = .bool(false)
-            let role = arguments["role"]?.textValue ?? "model"
-            let name = arguments["checkpoint"]?.textValue.map { ($0 as NSString).lastPathComponent }
-                ?? "train-\(arguments["arch"]?.textValue ?? role).checkpoint.safetensors"
-            shrunk["checkpoint"] = .string(redirect(name, context: context, state: state))
-        case "save", "plot":
-            if let path = arguments["path"]?.textValue {
-                shrunk["path"] = .string(redirect(path, context: context, state: state))
-            }
-        default:
-            break
         }
         return shrunk
     }

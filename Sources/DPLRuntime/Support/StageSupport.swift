@@ -1,3 +1,4 @@
+import Foundation
 import DPLAttacks
 import DPLData
 import DPLLang
@@ -57,8 +58,12 @@ struct SessionSettings {
     var batchSize: Int { max(1, values["batch"]?.integerValue ?? 64) }
     /// The session seed (`set seed = 0`).
     var seed: UInt64 { UInt64(max(0, values["seed"]?.integerValue ?? 0)) }
-    /// The output folder (`set out = "out"`).
-    var outputFolder: String { values["out"]?.textValue ?? "out" }
+    /// The output folder: the `out` setting (`set out = "out"`); in smoke mode its `smoke/` subfolder, so a smoke run's default
+    /// files (checkpoints, attack journals) never mix with a real run's.
+    var outputFolder: String {
+        let out = values["out"]?.textValue ?? "out"
+        return values["smoke"]?.boolValue == true ? (out as NSString).appendingPathComponent(SmokeMode.folder) : out
+    }
     /// This run's shard (`dpl run --shard K/N`), nil for an unsharded run.
     func shard() throws -> ShardSpec? {
         guard let text = values[ShardSpec.settingName]?.textValue else { return nil }

@@ -27,6 +27,9 @@ public struct ResultRow {
     public var flags: [SanityFlag]
     /// Per-sample rows of an attacked evaluation (empty otherwise).
     public var samples: [SampleRow]
+    /// Per-sample predictions of a clean evaluation (empty after an attack, whose `samples`
+    /// hold the clean prediction beside the adversarial one).
+    public var predictions: [PredictionRow] = []
     /// Extra measured values (`measure` stages), by name.
     public var measurements: [(name: String, value: Double)] = []
     /// Per-sample values of a `measure` stage (empty otherwise).
@@ -98,13 +101,20 @@ public final class ResultTable: RuntimeValue {
     /// The rows, in the order they were reported.
     public let rows: [ResultRow]
 
+    /// Whether one row prints as a table too: `results` is always a table (a sweep of one
+    /// is still a sweep); `report` and `measure` print their one row as a block.
+    public let alwaysTable: Bool
+
     /// A table of `rows`.
-    public init(rows: [ResultRow]) { self.rows = rows }
+    public init(rows: [ResultRow], alwaysTable: Bool = false) {
+        self.rows = rows
+        self.alwaysTable = alwaysTable
+    }
 
     public var typeName: String { RuntimeKinds.table.name }
 
     public var description: String {
-        if rows.count == 1 { return rows[0].block.joined(separator: "\n") }
+        if rows.count == 1 && !alwaysTable { return rows[0].block.joined(separator: "\n") }
         if rows.isEmpty { return "(no results)" }
         let attacked = rows.contains { $0.robustAccuracy != nil }
         let classified = rows.contains { $0.cleanAccuracy != nil }

@@ -33,6 +33,8 @@ extension Tensor {
         if let channelShift, channelShift.shape != [problem.batch, problem.outChannels] {
             throw TensorError("conv2d", "channelShift must have shape [\(problem.batch), \(problem.outChannels)] (batch, output channels) for input \(shapeString(input.shape)) and weight \(shapeString(weight.shape)) but has shape \(shapeString(channelShift.shape))")
         }
+        // Every output element is a dot product over C·kh·kw inputs.
+        FlopCounter.record(multiplyAdds: outputShape.reduce(1, *) * weight.shape[1] * weight.shape[2] * weight.shape[3])
         if input.count == 0 || weight.count == 0 {
             let empty = try emptyConvolution(input: input, weight: weight, bias: bias, outputShape: outputShape)
             guard let channelShift else { return empty }

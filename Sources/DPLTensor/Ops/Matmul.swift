@@ -22,6 +22,7 @@ extension Tensor {
             let right = transposeB ? "\(shapeString(b.shape))ᵀ" : shapeString(b.shape)
             throw TensorError("matmul", "inner dimensions differ: \(left) and \(right)")
         }
+        FlopCounter.record(multiplyAdds: m * n * ka)
         let result = Tensor.uninitialized(shape: [m, n]) { c in
             a.withUnsafeScalars { pa in
                 b.withUnsafeScalars { pb in

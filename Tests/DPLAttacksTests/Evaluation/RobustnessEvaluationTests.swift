@@ -65,6 +65,24 @@ import Testing
         }
     }
 
+    /// Where the attack is inside a batch: every iterate of PGD-3 (the start and three steps),
+    /// with the batch's mean loss at it and the samples fooled so far.
+    @Test func everyIterateOfTheAttackIsObservedWithItsLossAndFooledCount() throws {
+        let s = samples()
+        var steps: [Int: [AttackStep]] = [:]
+        let outcome = try evaluation(batchSize: 4).run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs,
+                                                       step: { batch, step in steps[batch, default: []].append(step) })
+        #expect(steps.keys.sorted() == [0, 1])
+        for (batch, observed) in steps {
+            #expect(observed.map(\.iteration) == [0, 1, 2, 3])
+            #expect(observed.allSatisfy { $0.iterations == 4 && $0.restarts == 1 && $0.samples == (batch == 0 ? 4 : 3) })
+            #expect(observed.last?.completed == 1 && observed.first?.completed == 0.25)
+            #expect(zip(observed, observed.dropFirst()).allSatisfy { $0.fooled <= $1.fooled }, "fooled only grows")
+            #expect(observed.allSatisfy { $0.meanLoss.isFinite && $0.meanLoss > 0 })
+        }
+        #expect(outcome.result.n == 7)
+    }
+
     @Test func aTransferEvaluationAttacksTheClassifierAndJudgesTheDefense() throws {
         let s = samples()
         let outcome = try evaluation(batchSize: 4, transfer: true).run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs)

@@ -82,8 +82,14 @@ struct ProvenanceDocumentTests {
         #expect(error == nil, "\(error ?? "")")
         let png = try Data(contentsOf: URL(fileURLWithPath: fixture.folder + "/grid.png"))
         #expect(String(decoding: png, as: UTF8.self).contains("tEXtdpl:provenance"))
-        let svg = ProvenanceEmbedding.svg("<?xml version=\"1.0\"?>\n<svg width=\"1\">\n</svg>", sections: ["provenance": ["a": "<b>"]])
-        #expect(svg.contains("<metadata id=\"dpl-provenance\">{\"provenance\":{\"a\":\"&lt;b&gt;\"}}</metadata>"))
+        let sections = EmbeddedProvenance(
+            provenance: ProvenanceRecord(dplVersion: "0.3.0", sourceCommit: "<b>", scripts: [], setAssignments: [], settings: [:],
+                                         stages: [], files: [], threads: 1, machine: .init(cpu: "c", os: "o", cores: 1)),
+            run: RunRecord(file: "p.svg"))
+        let svg = try ProvenanceEmbedding.svg("<?xml version=\"1.0\"?>\n<svg width=\"1\">\n</svg>", sections: sections)
+        #expect(svg.contains("<metadata id=\"dpl-provenance\">{\"provenance\":{"))
+        #expect(svg.contains("\"source_commit\":\"&lt;b&gt;\""))
+        #expect(svg.contains("\"run\":{\"file\":\"p.svg\"}}</metadata>"))
         #expect(isWellFormedXML(svg))
     }
 }

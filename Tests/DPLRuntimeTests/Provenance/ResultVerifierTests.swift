@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DPLRuntime
+import DPLNN
 
 /// `dpl verify` and `dpl pack` on a tiny experiment.
 @Suite("verify and pack", .serialized)
@@ -43,7 +44,8 @@ struct ResultVerifierTests {
     @Test func differencesAreListedAndToleranceIsApplied() {
         var differences: [String] = []
         var largest = 0.0
-        JSONComparison.compare(["a": 0.5, "b": [1, 2]], ["a": 0.5000001, "b": [1, 3]], path: "", tolerance: 1e-6,
+        JSONComparison.compare(.object(["a": .number(0.5), "b": .array([.number(1), .number(2)])]),
+                               .object(["a": .number(0.5000001), "b": .array([.number(1), .number(3)])]), path: "", tolerance: 1e-6,
                                largest: &largest, differences: &differences)
         #expect(differences == ["b[1]: 2 → 3"])
         #expect(largest > 0 && largest < 1e-6)

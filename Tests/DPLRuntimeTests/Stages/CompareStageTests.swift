@@ -26,9 +26,7 @@ struct CompareStageTests {
         """)
         #expect(result.error == nil, "\(result.error ?? "")")
         #expect(result.output.contains("strong vs weak"), "\(result.output)")
-        let data = try Data(contentsOf: URL(fileURLWithPath: fixture.folder + "/c.json"))
-        let document = try #require(try ExactJSON.parse(data) as? [String: Any])
-        let rows = try ResultReader.rows(of: document, file: "c.json")
+        let rows = try ResultReader.rows(ofFile: fixture.folder + "/c.json")
         let row = try #require(rows.last)
         let value = { (name: String) in row.measurements.first { $0.name == name }?.value }
         #expect(row.n == 16 && value("a_results") == 2 && value("b_results") == 1)

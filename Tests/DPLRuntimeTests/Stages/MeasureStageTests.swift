@@ -65,6 +65,12 @@ struct MeasureStageTests {
         load images path="/tmp" | purify t=5 | measure distance p=3
         """))
         #expect(checked.errorText?.contains("`p`") == true, "\(checked.errorText ?? "no error")")
+        // Declared on the parameter (`appliesWhen`), so `dpl check` finds it before anything runs.
+        let misapplied = fixture.session.check(SourceFile(name: "x.dpl", text: """
+        load images path="/tmp" | purify t=5 | measure distance draws=3
+        """))
+        #expect(misapplied.errorText?.contains("1:57") == true, "\(misapplied.errorText ?? "no error")")
+        #expect(misapplied.errorText?.contains("`measure distance` takes no `draws=`; it belongs to `measure spread`") == true)
     }
 
     @Test func spreadOfRandomPurificationIsPositiveAndOfFixedIsZero() throws {

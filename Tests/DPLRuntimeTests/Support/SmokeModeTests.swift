@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DPLLang
 @testable import DPLRuntime
 
 /// Smoke mode (Support/SmokeMode.swift): every stage runs, on shrunken sizes, and files go
@@ -67,6 +68,38 @@ struct SmokeModeTests {
         #expect(result.output.contains("pairs=2"), "\(result.output)")
     }
 
+    /// Limits are declared on parameters: a stage SmokeMode has never heard of is shrunk by its
+    /// own declarations, conditions included.
+    @Test func aStagesDeclaredLimitsApplyWithoutSmokeModeKnowingIt() throws {
+        var registry = StageRegistry()
+        try registry.register(StageSignature(
+            name: "count", doc: "A test stage.", input: .nothing, output: .none,
+            parameters: [
+                Parameter("n", .integer, doc: "n", smoke: .atMost(3, whenAbsent: true)),
+                Parameter("mode", .choice(["a", "b"]), default: .name("a"), doc: "mode"),
+                Parameter("k", .integer, default: .number(9), doc: "k", smoke: .atMost(1, when: ParameterCondition("mode", in: ["b"]))),
+                Parameter("dt", .number, default: .number(0.001), doc: "dt", smoke: .atLeast("k", dividedBy: 4)),
+                Parameter("fresh", .bool, default: .bool(true), doc: "fresh", smoke: .always(.bool(false))),
+            ])) { _, arguments, _, context in
+            let text = ["n", "k", "dt", "fresh"].map { "\($0)=\(arguments[$0]?.literal ?? "absent")" }.joined(separator: " ")
+            context.print(text)
+            return .none
+        }
+        var lines: [String] = []
+        let session = Session(registry: try SmokeMode.wrapping(registry, state: RuntimeState())) { lines.append($0) }
+        let outcome = session.run(SourceFile(name: "t.dpl", text: """
+        count
+        set smoke = true
+        count
+        count n=10 mode=b
+        count n=2
+        """))
+        #expect(outcome.errorText == nil, "\(outcome.errorText ?? "")")
+        let printed = lines.filter { $0.hasPrefix("n=") }
+        #expect(printed == ["n=absent k=9 dt=0.001 fresh=true", "n=3 k=9 dt=2.25 fresh=false",
+                            "n=3 k=1 dt=2.25 fresh=false", "n=2 k=9 dt=2.25 fresh=false"], "\(lines)")
+    }
+
     @Test func savesGoUnderOutSmokeAndAreFoundAgainUnderTheirOwnName() {
         let result = fixture.run("""
         set smoke = true
@@ -84,7 +117,7 @@ struct SmokeModeTests {
         #expect(fm.fileExists(atPath: smoke + "mine.safetensors"))
         #expect(fm.fileExists(atPath: smoke + "results.json"))
         #expect(fm.fileExists(atPath: smoke + "chart.svg"))
-        #expect(fm.fileExists(atPath: smoke + "train-classifier.checkpoint.safetensors"))
+        #expect(fm.fileExists(atPath: smoke + "train-cnn-small.checkpoint.safetensors"))
         #expect(result.output.contains("epoch 1: loss"), "\(result.output)")
         #expect(!result.output.contains("epoch 2"), "one epoch only: \(result.output)")
     }

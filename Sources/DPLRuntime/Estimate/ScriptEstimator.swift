@@ -1,0 +1,80 @@
+import Foundation
+import DPLLang
+
+// MARK: - Estimating a script, a REPL line or a pipeline
+
+/// Why a script could not be estimated: its diagnostics, rendered as `dpl check` shows them.
+public struct EstimateFailure: Error, CustomStringConvertible {
+    /// The rendered diagnostics.
+    public let description: String
+}
+
+/// `dpl estimate`, the REPL's `:estimate` and the default source's announcement: plan a
+/// script with counting stages (`EstimatePlanner`), then time each model it uses once.
+///
+/// Planning uses its own runtime state, so it neither advances the fresh-randomness counter
+/// nor records opened files: a run after an estimate draws the same noise and writes the same
+/// provenance as a run without one. It writes no file.
+public enum ScriptEstimator {
+    /// Estimates `source` in a fresh session with `settingAssignments` applied; `prelude` (the
+    /// REPL's earlier input) runs first, uncounted, so the line sees the session's variables
+    /// and settings.
+    public static func estimate(_ source: SourceFile, settingAssignments: [String] = [], prelude: [SourceFile] = [],
+                                settings: SettingsRegistry = .standard, loader: SourceLoader = .fileSystem,
+                                writePolicy: WritePolicy = WritePolicy(),
+                                calibrate: Bool = true) -> Result<ScriptEstimate, EstimateFailure> {
+        let planner: EstimatePlanner
+        let registry: StageRegistry
+        do {
+            // The run's write policy, so a script checks as it would before `dpl run`.
+            planner = try EstimatePlanner(state: RuntimeState(writePolicy: writePolicy))
+            registry = try planner.makeRegistry()
+        } catch {
+            return .failure(EstimateFailure(description: "internal error while preparing the estimate: \(error)"))
+        }
+        let session = Session(registry: registry, settings: settings, loader: loader, output: { _ in })
+        for assignment in settingAssignments {
+            if let text = session.applySetting(assignment).errorText { return .failure(EstimateFailure(description: text)) }
+        }
+        // Earlier REPL input may have failed when it ran; replaying it only restores what it defined.
+        for earlier in prelude { _ = session.run(earlier) }
+        planner.forgetCounts()
+        if let text = session.run(source).errorText { return .failure(EstimateFailure(description: text)) }
+        do {
+            return .success(try finish(planner, calibrate: calibrate))
+        } catch {
+            return .failure(EstimateFailure(description: "cannot time the models on this machine: \(error)"))
+        }
+    }
+
+    /// The predicted time of a pipeline about to run (`stages`, bound to the real stages), for
+    /// the default source's announcement: "predicted 3 min 10 s by dpl estimate"; nil when it
+    /// cannot be predicted (then the line just says less).
+    static func predict(_ stages: [BoundStage], context: StageContext) -> String? {
+        guard let planner = try? EstimatePlanner(state: RuntimeState()), let registry = try? planner.makeRegistry() else { return nil }
+        let rebound = stages.compactMap { $0.rebound(to: registry) }
+        guard rebound.count == stages.count, (try? BoundStage.runChain(rebound, input: nil, context: context)) != nil,
+              let estimate = try? finish(planner, calibrate: true), let seconds = estimate.totalSeconds else { return nil }
+        return "predicted \(ScriptEstimate.duration(seconds)) of model work (dpl estimate)"
+    }
+
+    /// The planner's counts with every model timed (when `calibrate`).
+    private static func finish(_ planner: EstimatePlanner, calibrate: Bool) throws -> ScriptEstimate {
+        var speeds: [EstimatedModel: ModelSpeed] = [:]
+        guard calibrate else {
+            return ScriptEstimate(stages: planner.stages, speeds: speeds, unpredicted: planner.unpredicted, batchSize: planner.batchSize)
+        }
+        // Each model is timed at the largest batch a stage runs it on (a smoke run's 4 images
+        // are one batch of 4, however large the `batch` setting; training has its own batch).
+        var batches: [EstimatedModel: Int] = [:]
+        for work in planner.stages where work.batches > 0 {
+            let batch = (work.images + work.batches - 1) / work.batches
+            for entry in work.passes where entry.model.flopsPerImage > 0 { batches[entry.model] = max(batches[entry.model] ?? 1, batch) }
+        }
+        for (model, batch) in batches {
+            guard let module = planner.modules[model.identity] else { continue }
+            speeds[model] = try Calibration.measure(module, model, batch: batch)
+        }
+        return ScriptEstimate(stages: planner.stages, speeds: speeds, unpredicted: planner.unpredicted, batchSize: planner.batchSize)
+    }
+}

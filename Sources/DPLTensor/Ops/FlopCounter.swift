@@ -1,0 +1,47 @@
+import Foundation
+
+// MARK: - Counting floating-point operations
+
+/// Counts the floating-point operations of the matrix products a block of code runs —
+/// `conv2d` and `matmul`, 2 per multiply–add, as PyTorch's FLOP counters and the papers count
+/// them. Elementwise ops, normalizations and activations are not counted: they are a few per
+/// cent of a network's arithmetic and bound by memory, not by the products.
+///
+/// The count comes from the ops a forward pass actually runs, so a model's FLOPs are never
+/// described a second time next to its forward code (where the two could drift apart).
+/// Counting is per thread: the ops are called on the thread that runs the model, and the
+/// engine's worker threads only run kernels.
+public enum FlopCounter {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The running total of the innermost `counting` block on this thread, if any.
+    private final class Total {
+        var flops: Double = 0
+    }
+
+    private static var current: Total? {
+        guard let pointer = pthread_getspecific(key) else { return nil }
+        return Unmanaged<Total>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    /// Runs `body` and returns its result with the FLOPs of the products it ran on this thread.
+    public static func counting<T>(_ body: () throws -> T) rethrows -> (result: T, flops: Double) {
+        let total = Total()
+        let previous = pthread_getspecific(key)
+        pthread_setspecific(key, Unmanaged.passUnretained(total).toOpaque())
+        defer { pthread_setspecific(key, previous) }
+        let result = try body()
+        return (result, total.flops)
+    }
+
+    /// Adds the FLOPs of `multiplyAdds` multiply–adds, when a `counting` block is open.
+    @inline(__always)
+    static func record(multiplyAdds: Int) {
+        guard let total = current else { return }
+        total.flops += 2 * Double(multiplyAdds)
+    }
+}
