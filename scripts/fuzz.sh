@@ -41,6 +41,9 @@ fi
 # lld: gold fails with an internal error on the sanitized Swift objects.
 echo "fuzz.sh: building the fuzz harnesses (Fuzz/, -sanitize=fuzzer,address)"
 build_start=$SECONDS
+# SwiftPM keeps the build plan of the parent package (a path dependency) even when files were
+# renamed there since ("missing inputs"); removing the plan makes it plan again, which is cheap.
+rm -f Fuzz/.build/release.yaml Fuzz/.build/*/release/description.json
 swift build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
 echo "fuzz.sh: built in $((SECONDS - build_start)) s"
 bin=Fuzz/.build/release
