@@ -19,6 +19,9 @@ let package = Package(
         .executable(name: "dpl-bench", targets: ["dpl-bench"]),
         // Run DPL from a Swift program and read the results as values (docs/embedding.md).
         .library(name: "DPL", targets: ["DPLKit"]),
+        // For Fuzz/, a separate package so the sanitized fuzz harnesses never enter this build:
+        // it feeds untrusted bytes to these modules' readers directly. Not a supported API.
+        .library(name: "DPLFuzzing", targets: ["DPLLang", "DPLRuntime", "DPLNN", "DPLData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -57,7 +57,11 @@ struct CheckedDefinition {
     let statement: DefStatement
     let input: InputRule
     let output: DataKind
-    let scope: CheckScope
+    /// The scope the `def` was made in, whose names its body sees. Unowned: that scope holds
+    /// this definition, so a strong reference made a cycle and every checked `def` leaked its
+    /// scope (found by LeakSanitizer in the fuzz harness). The checker keeps every such scope
+    /// alive for as long as it lives (`Checker.definitionScopes`).
+    unowned let scope: CheckScope
 }
 
 // MARK: - Checker
@@ -100,6 +104,9 @@ public final class Checker {
     private var depthLimitError: Diagnostic?
     /// The imports being checked, outermost first, to name an import cycle.
     private var importStack: [String] = []
+    /// Every scope a `CheckedDefinition` refers to (unowned, to break the scope → definition →
+    /// scope cycle), kept alive here until the checker goes.
+    private var definitionScopes: [ObjectIdentifier: CheckScope] = [:]
 
     /// Creates a checker.
     /// - Parameters:
@@ -124,7 +131,8 @@ public final class Checker {
         let scope: CheckScope
         if let environment {
             // A session `def` sees the session's variables and `def`s, as it does when it runs.
-            scope = CheckScope(session: environment) { stage, root in self.summarize(stage.definition, in: root) }
+            // Unowned: the checker keeps this scope (`definitionScopes`), so a strong capture is a cycle.
+            scope = CheckScope(session: environment) { [unowned self] stage, root in self.summarize(stage.definition, in: root) }
         } else {
             scope = CheckScope()
         }
@@ -136,7 +144,8 @@ public final class Checker {
         return diagnostics
     }
 
-    private func check(_ program: Program, scope: CheckScope) {
+    /// Checks `program` in `scope` (internal so tests can watch the scope's lifetime).
+    func check(_ program: Program, scope: CheckScope) {
         sources[program.source.name] = program.source
         // A script for another DPL likely uses what this one lacks; its other errors would only be noise.
         let refusals = Self.versionRefusals(in: program, runningVersion: runningVersion)
@@ -332,6 +341,7 @@ public final class Checker {
         } else if case .stage(let head) = definition.body.head, !isVariable(head), let (_, kind) = interface(of: head) {
             output = kind
         }
+        definitionScopes[ObjectIdentifier(scope)] = scope
         return CheckedDefinition(statement: definition, input: input, output: output, scope: scope)
     }
 

@@ -47,5 +47,8 @@ public final class Environment {
 /// A stage made with `def`: its definition and the scope it closes over.
 struct UserStage {
     let definition: DefStatement
-    let closure: Environment
+    /// Unowned: a `def` is stored in the scope it closes over, so a strong reference made a
+    /// cycle and every scope holding a `def` (the session's globals, each loop iteration's
+    /// scope) was never freed. A stage is only reached through that scope, which is then alive.
+    unowned let closure: Environment
 }

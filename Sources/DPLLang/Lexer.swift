@@ -78,7 +78,8 @@ public struct Lexer {
         return innermost == .leftBrace
     }
 
-    private mutating func nextToken() -> Token {
+    /// The next token; `.endOfFile` once the text is used up (and on every call after).
+    mutating func nextToken() -> Token {
         skipSpace()
         let startOffset = cursor.offset
         let line = cursor.line

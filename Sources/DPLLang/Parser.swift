@@ -10,26 +10,23 @@ public struct Parser {
     public static let maximumNesting = 200
 
     private let file: SourceFile
-    private var tokens: [Token]
-    private var comments: [Token]
-    private var position = 0
+    /// The tokens, lexed as the parser reaches them (see `TokenStream` for why).
+    private let tokens: TokenStream
     private var nesting = 0
     private var blockDepth = 0
     /// Whether a statement other than `require` has started, after which `require` is misplaced.
     private var sawNonRequireStatement = false
-    /// Lexer and parser errors, in source order.
-    public private(set) var diagnostics: [Diagnostic]
+    /// Lexer and parser errors: the lexer's (of the text lexed so far: all of it once
+    /// `parseProgram` returns), then the parser's.
+    public var diagnostics: [Diagnostic] { tokens.lexerDiagnostics + parserDiagnostics }
+    private var parserDiagnostics: [Diagnostic] = []
     /// The places of `diagnostics`, for reporting each place once.
     private var reportedPlaces: Set<Place> = []
 
     /// Lexes `file` and prepares to parse it.
     public init(file: SourceFile) {
-        var lexer = Lexer(file: file)
-        let all = lexer.tokenize()
         self.file = file
-        self.tokens = all.filter { $0.kind != .comment && $0.kind != .invalid }
-        self.comments = all.filter { $0.kind == .comment }
-        self.diagnostics = lexer.diagnostics
+        self.tokens = TokenStream(file: file)
     }
 
     /// Parses `file`, returning the program and every diagnostic found.
@@ -47,7 +44,7 @@ public struct Parser {
     /// program = { separator } { statement { separator } } EOF
     public mutating func parseProgram() -> Program {
         let statements = parseStatements(until: .endOfFile)
-        return Program(source: file, statements: statements, comments: comments)
+        return Program(source: file, statements: statements, comments: tokens.comments)
     }
 
     /// Statements up to (not including) `terminator`, recovering after each error.
@@ -480,16 +477,16 @@ public struct Parser {
 
     // MARK: Token helpers
 
-    private var current: Token { tokens[position] }
+    private var current: Token { tokens.current }
 
-    private func peek(_ ahead: Int) -> Token { tokens[min(position + ahead, tokens.count - 1)] }
+    private func peek(_ ahead: Int) -> Token { tokens.peek(ahead) }
 
     private func check(_ kind: TokenKind) -> Bool { current.kind == kind }
 
     @discardableResult
     private mutating func advance() -> Token {
         let token = current
-        if position < tokens.count - 1 { position += 1 }
+        tokens.advance()
         return token
     }
 
@@ -507,9 +504,10 @@ public struct Parser {
     }
 
     private func nextAfterNewlines() -> Token {
-        var index = position
-        while tokens[index].kind == .newline, index < tokens.count - 1 { index += 1 }
-        return tokens[index]
+        // Ends: the stream's last token is `.endOfFile`, and peeking past it returns it.
+        var ahead = 0
+        while tokens.peek(ahead).kind == .newline { ahead += 1 }
+        return tokens.peek(ahead)
     }
 
     private mutating func skipNewlines() { while check(.newline) { advance() } }
@@ -558,7 +556,7 @@ public struct Parser {
         // One error per place is enough; a second at the same spot is a consequence of the first.
         // A set, not a scan of `diagnostics`, so a file with 80,000 errors is not quadratic.
         guard reportedPlaces.insert(Place(line: span.line, column: span.column)).inserted else { return }
-        diagnostics.append(Diagnostic(message, at: span))
+        parserDiagnostics.append(Diagnostic(message, at: span))
     }
 
     /// A line and column already reported.

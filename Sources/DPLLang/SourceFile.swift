@@ -38,25 +38,45 @@ public struct SourceFile: Sendable {
 }
 
 /// A place in a script: file name, 1-based line and column, and the length of the marked text.
+///
+/// The numbers are stored as 32-bit integers (clamped), which makes a span 32 bytes instead
+/// of 48: every token and syntax-tree node has one, and a long script has tens of millions.
 public struct SourceSpan: Sendable, Hashable, CustomStringConvertible {
     /// The display name of the file the span lies in.
     public var file: String
-    /// 1-based line number.
-    public var line: Int
-    /// 1-based column, counted in UTF-8 bytes.
-    public var column: Int
-    /// Number of bytes the span covers on its first line (at least 1 for the caret).
-    public var length: Int
-    /// The line the span ends on; equals `line` for single-line spans.
-    public var endLine: Int
+    private var storedLine: Int32
+    private var storedColumn: Int32
+    private var storedLength: Int32
+    private var storedEndLine: Int32
 
-    /// Creates a span; `endLine` defaults to `line`.
+    /// 1-based line number.
+    public var line: Int {
+        get { Int(storedLine) }
+        set { storedLine = Int32(clamping: newValue) }
+    }
+    /// 1-based column, counted in UTF-8 bytes.
+    public var column: Int {
+        get { Int(storedColumn) }
+        set { storedColumn = Int32(clamping: newValue) }
+    }
+    /// Number of bytes the span covers on its first line (at least 1 for the caret).
+    public var length: Int {
+        get { Int(storedLength) }
+        set { storedLength = Int32(clamping: newValue) }
+    }
+    /// The line the span ends on; equals `line` for single-line spans.
+    public var endLine: Int {
+        get { Int(storedEndLine) }
+        set { storedEndLine = Int32(clamping: newValue) }
+    }
+
+    /// Creates a span; `endLine` defaults to `line`. Numbers beyond 32 bits are clamped.
     public init(file: String, line: Int, column: Int, length: Int, endLine: Int? = nil) {
         self.file = file
-        self.line = line
-        self.column = column
-        self.length = length
-        self.endLine = endLine ?? line
+        self.storedLine = Int32(clamping: line)
+        self.storedColumn = Int32(clamping: column)
+        self.storedLength = Int32(clamping: length)
+        self.storedEndLine = Int32(clamping: endLine ?? line)
     }
 
     /// `file:line:col`, the form every diagnostic starts with.

@@ -16,7 +16,13 @@ public enum IDX {
     /// - Throws: `DataError` naming the file when it is missing, not an image file (magic
     ///   number), or its size disagrees with the dimensions in its header.
     public static func readImages(_ path: String, limits: DecodeLimits = .standard) throws -> Tensor {
-        let file = try IDXFile(path: path, magic: imagesMagic, kind: "image", limits: limits)
+        try decodeImages(readFileBytes(path), path: path, limits: limits)
+    }
+
+    /// The images of an IDX image file already in memory (gzipped or not); `path` is for messages.
+    /// Readers of untrusted bytes (the fuzz harnesses) call this without a file.
+    public static func decodeImages(_ raw: [UInt8], path: String, limits: DecodeLimits = .standard) throws -> Tensor {
+        let file = try IDXFile(raw: raw, path: path, magic: imagesMagic, kind: "image", limits: limits)
         let (count, height, width) = (file.dimensions[0], file.dimensions[1], file.dimensions[2])
         return file.bytes.withUnsafeBufferPointer { bytes in
             Tensor.uninitialized(shape: [count, 1, height, width]) { pixels in
@@ -36,7 +42,13 @@ public enum IDX {
     /// - Throws: `DataError` naming the file when it is missing, not a label file, its size
     ///   disagrees with its header, or a label is out of range (with its byte offset).
     public static func readLabels(_ path: String, classCount: Int, limits: DecodeLimits = .standard) throws -> [Int] {
-        let file = try IDXFile(path: path, magic: labelsMagic, kind: "label", limits: limits)
+        try decodeLabels(readFileBytes(path), path: path, classCount: classCount, limits: limits)
+    }
+
+    /// The labels of an IDX label file already in memory (gzipped or not); `path` is for messages.
+    public static func decodeLabels(_ raw: [UInt8], path: String, classCount: Int,
+                                    limits: DecodeLimits = .standard) throws -> [Int] {
+        let file = try IDXFile(raw: raw, path: path, magic: labelsMagic, kind: "label", limits: limits)
         var labels = [Int]()
         labels.reserveCapacity(file.dimensions[0])
         for offset in file.headerSize..<file.bytes.count {
@@ -63,8 +75,7 @@ private struct IDXFile {
     /// Reads the header first (of a gzipped file, by decompressing only its first bytes) and
     /// checks it, then decompresses at most the size it declares: an 8 MB `.gz` whose header
     /// asks for 8 GB is refused before anything large is allocated.
-    init(path: String, magic expectedMagic: UInt32, kind: String, limits: DecodeLimits) throws {
-        let raw = try readFileBytes(path)
+    init(raw: [UInt8], path: String, magic expectedMagic: UInt32, kind: String, limits: DecodeLimits) throws {
         let gzipped = isGzip(raw)
         let rank = Int(expectedMagic & 0xff)
         let headerSize = 4 + 4 * rank

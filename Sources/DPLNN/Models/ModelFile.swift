@@ -106,7 +106,17 @@ public struct ModelFile {
     /// `fallback` is the architecture to assume when the file has no DPL metadata, as for a
     /// state_dict saved from PyTorch with `safetensors.torch.save_file`.
     public init(path: String, fallback: Architecture? = nil) throws {
-        let file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path))
+        try self.init(file: try SafetensorsFile(contentsOf: URL(fileURLWithPath: path)), path: path, fallback: fallback)
+    }
+
+    /// Reads a model file already in memory, as `init(path:fallback:)` does; `path` is for
+    /// messages. Readers of untrusted bytes (the fuzz harnesses) call this without a file.
+    public init(data: Data, path: String, fallback: Architecture? = nil) throws {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        try self.init(file: try SafetensorsFile(data: data, fileName: name), path: path, fallback: fallback)
+    }
+
+    private init(file: SafetensorsFile, path: String, fallback: Architecture?) throws {
         guard let family = file.metadata[Self.architectureKey], let json = file.metadata[Self.configurationKey] else {
             guard let fallback else {
                 throw ModelFileError(path: path, "has no `dpl.architecture` and `dpl.configuration` metadata; for weights saved from PyTorch name the architecture: model \"file\" arch=cnn-small (see docs/models.md)")

@@ -15,6 +15,19 @@ struct IDXTests {
         }
     }
 
+    @Test("bytes in memory decode as the file does, gzipped or not, and errors name the given path")
+    func bytesInMemory() throws {
+        let images = idxBytes(magic: 0x803, dimensions: [2, 1, 2], payload: [0, 255, 51, 102])
+        let labels = idxBytes(magic: 0x801, dimensions: [3], payload: [0, 9, 4])
+        for (imageBytes, labelBytes) in [(images, labels), (try deflateStream(images, container: .gzip), try deflateStream(labels, container: .gzip))] {
+            let decoded = try IDX.decodeImages(imageBytes, path: "mem")
+            #expect(decoded.shape == [2, 1, 1, 2])
+            #expect(decoded.scalars == [0, 255, 51, 102].map { Float($0) / 255 })
+            #expect(try IDX.decodeLabels(labelBytes, path: "mem", classCount: 10) == [0, 9, 4])
+        }
+        #expect(describes(dataError { _ = try IDX.decodeImages(labels, path: "in-memory") }, path: "in-memory", "magic", "0x00000801"))
+    }
+
     @Test("a wrong magic number is reported with its offset")
     func badMagic() throws {
         let folder = try TemporaryFolder()

@@ -18,6 +18,20 @@ struct ModelFileTests {
         #expect(loaded.model.stateDict().map(\.tensor.scalars) == model.stateDict().map(\.tensor.scalars))
     }
 
+    @Test func bytesInMemoryReadAsTheFileDoesAndErrorsNameThePath() throws {
+        let model = try CNNClassifier(CNNClassifier.Configuration(imageSize: 8, widths: [4], poolAfter: [true], hidden: 8, classes: 3),
+                                      key: RandomKey(seed: 4, purpose: "test"))
+        let path = folder + "/c.safetensors"
+        try ModelFile.write(model, to: path)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let loaded = try ModelFile(data: data, path: "from-memory.safetensors")
+        #expect(loaded.architecture == Architecture(of: model))
+        #expect(loaded.path == "from-memory.safetensors")
+        #expect(loaded.model.stateDict().map(\.tensor.scalars) == model.stateDict().map(\.tensor.scalars))
+        let error = #expect(throws: (any Error).self) { try ModelFile(data: data.prefix(20), path: "cut.safetensors") }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("cut.safetensors"))
+    }
+
     @Test func wideResNetRoundTripKeepsRunningStatistics() throws {
         let model = try WideResNet(.init(depth: 10, widenFactor: 1, imageSize: 8, classes: 4), key: RandomKey(seed: 5, purpose: "test"))
         model.setTraining(true)
