@@ -101,13 +101,96 @@ public final class PickleList {
     }
 }
 
+extension PickleList: PickleContainer {
+    var children: [PickleValue] { items }
+    func removeAll() { items.removeAll() }
+}
+
+extension PickleDict: PickleContainer {
+    var children: [PickleValue] { entries.flatMap { [$0.key, $0.value] } }
+    func removeAll() {
+        entries.removeAll()
+        stringIndex.removeAll()
+        intIndex.removeAll()
+    }
+}
+
+/// A list or dict: the containers a pickle can mutate after building them, so the only ones
+/// that can end up containing themselves (`d[k] = d` through the memo).
+protocol PickleContainer: AnyObject {
+    /// The values it holds (a dict's keys and values).
+    var children: [PickleValue] { get }
+    /// Drops what it holds, breaking any cycle through it.
+    func removeAll()
+}
+
+/// Every list and dict one unpickling built. Reference counting never frees a container that
+/// contains itself, and a hostile pickle can build one and then drop every other reference to
+/// it; the unpickler refuses such a pickle and empties every container it built, so nothing
+/// it made outlives it (LeakSanitizer found the leak while fuzzing).
+final class PickleContainers {
+    private(set) var all: [PickleContainer] = []
+
+    /// `container`, recorded.
+    func track<C: PickleContainer>(_ container: C) -> C {
+        all.append(container)
+        return container
+    }
+
+    /// Whether some recorded container reaches itself through lists, dicts and tuples.
+    var containCycle: Bool {
+        // Iterative depth-first search with three colours, so a long chain cannot exhaust the stack.
+        var state: [ObjectIdentifier: Bool] = [:]   // false: on the current path; true: done
+        for root in all where state[ObjectIdentifier(root)] == nil {
+            var path: [(container: PickleContainer, next: [PickleContainer])] = []
+            state[ObjectIdentifier(root)] = false
+            path.append((root, Self.containers(in: root.children)))
+            while !path.isEmpty {
+                guard let child = path[path.count - 1].next.popLast() else {
+                    state[ObjectIdentifier(path.removeLast().container)] = true
+                    continue
+                }
+                switch state[ObjectIdentifier(child)] {
+                case .some(false): return true
+                case .some(true): continue
+                case .none:
+                    state[ObjectIdentifier(child)] = false
+                    path.append((child, Self.containers(in: child.children)))
+                }
+            }
+        }
+        return false
+    }
+
+    /// Empties every recorded container.
+    func releaseAll() {
+        for container in all { container.removeAll() }
+        all.removeAll()
+    }
+
+    /// The lists and dicts among `values`, looking inside tuples (which are values, built whole).
+    private static func containers(in values: [PickleValue]) -> [PickleContainer] {
+        var found: [PickleContainer] = []
+        var pending = values
+        while let value = pending.popLast() {
+            switch value {
+            case .list(let list): found.append(list)
+            case .dict(let dict): found.append(dict)
+            case .tuple(let tuple): pending += tuple.items
+            default: break
+            }
+        }
+        return found
+    }
+}
+
 /// A Python dict (or `collections.OrderedDict`) in insertion order, shared by reference.
 public final class PickleDict {
     public internal(set) var entries: [(key: PickleValue, value: PickleValue)] = []
     var depth = 1
     // Hashed positions of string and integer keys, so a dict of n entries costs O(n) to build.
-    private var stringIndex: [String: Int] = [:]
-    private var intIndex: [Int: Int] = [:]
+    fileprivate var stringIndex: [String: Int] = [:]
+    fileprivate var intIndex: [Int: Int] = [:]
 
     func set(_ key: PickleValue, _ value: PickleValue) {
         // Python replaces the value of an existing key in place; only string and integer keys

@@ -40,6 +40,8 @@ struct Unpickler {
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
+    /// Every list and dict built, so a pickle that makes one contain itself leaks nothing.
+    private let containers = PickleContainers()
 
     /// A reader of the pickle starting at `offset` of `data` (rebased to index 0).
     init(data: Data, offset: Int = 0, file: String, context: String, persistentLoad: @escaping PersistentLoader) {
@@ -179,7 +181,7 @@ struct Unpickler {
             guard args.isEmpty else {
                 throw fail("builds collections.OrderedDict from \(args.count) arguments; torch.save builds it empty and fills it with SETITEMS", at: offset)
             }
-            return .dict(PickleDict())
+            return .dict(containers.track(PickleDict()))
         case .rebuildParameter:
             guard let first = args.first, case .tensor = first else {
                 throw fail("calls torch._utils._rebuild_parameter without a tensor as its first argument", at: offset)
@@ -229,8 +231,23 @@ struct Unpickler {
     // MARK: - The loop
 
     /// Runs the pickle to its `STOP` and returns the value it built.
-    /// - Throws: `PyTorchError` naming the file, this pickle, the opcode and its byte offset.
+    /// - Throws: `PyTorchError` naming the file, this pickle, the opcode and its byte offset;
+    ///   also for a pickle whose lists or dicts contain themselves, which no state_dict does.
     mutating func load() throws -> PickleValue {
+        do {
+            let value = try run()
+            guard !containers.containCycle else {
+                throw fail("builds a list or dict that contains itself; a state_dict is a tree of dicts, lists and tensors, so the file is not a checkpoint of weights", at: position)
+            }
+            return value
+        } catch {
+            // Whatever was built is dropped; emptying every container breaks any cycle in it.
+            containers.releaseAll()
+            throw error
+        }
+    }
+
+    private mutating func run() throws -> PickleValue {
         while true {
             let offset = position
             guard position < data.count else {
@@ -307,15 +324,15 @@ struct Unpickler {
                 try push(.tuple(PickleTuple(items)), at: offset)
             case 0x74: // TUPLE
                 try push(.tuple(PickleTuple(try popToMark(at: offset, "TUPLE"))), at: offset)
-            case 0x5D: try push(.list(PickleList()), at: offset)                             // EMPTY_LIST
+            case 0x5D: try push(.list(containers.track(PickleList())), at: offset)          // EMPTY_LIST
             case 0x6C: // LIST
-                let list = PickleList()
+                let list = containers.track(PickleList())
                 for item in try popToMark(at: offset, "LIST") { list.append(item) }
                 try push(.list(list), at: offset)
-            case 0x7D: try push(.dict(PickleDict()), at: offset)                             // EMPTY_DICT
+            case 0x7D: try push(.dict(containers.track(PickleDict())), at: offset)          // EMPTY_DICT
             case 0x64: // DICT
                 let items = try popToMark(at: offset, "DICT")
-                let dict = try Self.filled(PickleDict(), with: items) { fail($0, at: offset) }
+                let dict = try Self.filled(containers.track(PickleDict()), with: items) { fail($0, at: offset) }
                 try push(.dict(dict), at: offset)
             case 0x61: // APPEND
                 let item = try pop(at: offset, "APPEND")

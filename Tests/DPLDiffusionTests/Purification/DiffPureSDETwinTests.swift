@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DPLTestSupport
 import DPLNN
 import DPLTensor
 @testable import DPLDiffusion
@@ -29,14 +30,6 @@ struct DiffPureSDETwinTests {
         try model.loadStateDict(try weights.tensors().filter { !$0.name.hasPrefix("input.") && !$0.name.hasPrefix("output") })
         let ids = try #require(twin.metadata["sample_ids"]).split(separator: ",").compactMap { UInt64($0) }
         return Setup(twin: twin, model: model, images: try twin.tensor(named: "images"), ids: ids)
-    }
-
-    /// max |got − expected| / max |expected|.
-    func relativeError(_ got: Tensor, _ expected: Tensor) -> Float {
-        guard got.shape == expected.shape else { return .infinity }
-        let scale = expected.scalars.map(abs).max() ?? 0
-        let worst = zip(got.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
-        return worst / scale
     }
 
     let noise = PurificationNoise(seed: 0, call: 0)

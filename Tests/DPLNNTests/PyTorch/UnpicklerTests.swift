@@ -33,8 +33,8 @@ struct UnpicklerTests {
         p.string("l"); p.op(0x8A, [2, 0x00, 0x80])                                // LONG1 -32768
         p.string("f"); p.op(0x47, [0x3F, 0xF8, 0, 0, 0, 0, 0, 0])                 // BINFLOAT 1.5
         p.string("t"); p.int(1); p.int(2); p.op(0x86)                             // TUPLE2
-        p.string("x"); p.op(0x5D); p.op(0x28); p.op(0x88); p.op(0x4E); p.op(0x65) // [True, None]
-        p.string("g"); p.op(0x68, [0])                                            // BINGET 0: the dict itself… later
+        p.string("x"); p.op(0x5D); p.op(0x71, [1]); p.op(0x28); p.op(0x88); p.op(0x4E); p.op(0x65) // [True, None], memo 1
+        p.string("g"); p.op(0x68, [1])                                            // BINGET 1: the same list
         p.op(0x75)                         // SETITEMS
         p.stop()
         guard case .dict(let dict) = try load(p) else { Issue.record("not a dict"); return }
@@ -45,8 +45,31 @@ struct UnpicklerTests {
         if case .float(let value)? = dict["f"] { #expect(value == 1.5) } else { Issue.record("f") }
         #expect(dict["t"]?.elements?.compactMap(\.intValue) == [1, 2])
         #expect(dict["x"]?.elements?.count == 2)
-        // The memo shares the dict, as Python does: the recalled value is the filled dict.
-        if case .dict(let inner)? = dict["g"] { #expect(inner === dict) } else { Issue.record("g") }
+        // The memo shares the list, as Python does: the recalled value is the filled list.
+        if case .list(let shared)? = dict["g"], case .list(let original)? = dict["x"] {
+            #expect(shared === original && shared.items.count == 2)
+        } else { Issue.record("g") }
+    }
+
+    /// `d[k] = d` through the memo: reference counting would never free it, and no state_dict
+    /// holds itself (LeakSanitizer found the leak while fuzzing the pytorch target).
+    @Test func refusesAContainerThatContainsItself() {
+        var p = PickleBytes()
+        p.op(0x7D)                         // EMPTY_DICT
+        p.op(0x71, [0])                    // BINPUT 0
+        p.string("self"); p.op(0x68, [0])  // BINGET 0
+        p.op(0x73)                         // SETITEM: d["self"] = d
+        p.stop()
+        #expect(error(p).contains("contains itself"), "\(error(p))")
+        // Also when the cycle is dropped from the stack and the memo before STOP.
+        var hidden = PickleBytes()
+        hidden.op(0x5D)                    // EMPTY_LIST
+        hidden.op(0x71, [0])               // BINPUT 0
+        hidden.op(0x68, [0]); hidden.op(0x61)   // APPEND itself: l.append(l)
+        hidden.op(0x30)                    // POP
+        hidden.int(1); hidden.op(0x71, [0])     // memo 0 now holds 1: the list is unreachable
+        hidden.stop()
+        #expect(error(hidden).contains("contains itself"), "\(error(hidden))")
     }
 
     @Test func wideIntegersKeepTheirBytes() {
