@@ -188,23 +188,16 @@ final class EstimatePlanner {
         case "distance":
             if pending { try planMaterialize(record, stage: "measure", context: context) }
         case "spread":
-            let setup: ClassifierSetup
-            if let model = args.value("model") {
-                setup = try ClassifierSetup(arguments: ["model": model, "eval": .string("single")], context: context, state: state)
-            } else if let used = record.defenseClassifier {
-                setup = used
-            } else {
-                setup = try ClassifierSetup(arguments: ["eval": .string("single")], context: context, state: state)
-            }
+            let setup = try MeasureStage.spreadClassifier(args, record, context, state)
             let defense = try cost(of: transforms, classifier: setup, record: record)
-            let draws = try args.optionalInteger("draws") ?? 8
+            let draws = try MeasureStage.spreadDraws(args)
             var work = newWork("measure", arguments: arguments, record: record, context: context)
             for size in batchSizes(record.count) { work.add(size * draws, of: defense.call(batch: size, withGradient: false)) }
             stages.append(work)
         case "compression":
             let defense = try cost(of: transforms, classifier: nil, record: record)
             // The clean anchor, its determinism check, the adversarial image if any, each pair.
-            let purifications = 2 + (record.images(named: "adversarial") != nil ? 1 : 0) + (try args.optionalInteger("pairs") ?? 4)
+            let purifications = 2 + (record.images(named: "adversarial") != nil ? 1 : 0) + (try MeasureStage.compressionPairs(args))
             var work = newWork("measure", arguments: arguments, record: record, context: context)
             for size in batchSizes(record.count) { work.add(size * purifications, of: defense.purification(batch: size, withGradient: false)) }
             stages.append(work)
@@ -222,7 +215,7 @@ final class EstimatePlanner {
         }
         let args = ArgumentReader(stage: "train", arguments: arguments)
         let role = try args.text("role")
-        let archName = args.optionalText("arch") ?? (role == "classifier" ? "cnn-small" : "unet-tiny")
+        let archName = TrainStage.architectureName(args, role: role)
         guard var architecture = Architecture(named: archName) else {
             throw RuntimeError("`train arch=\(archName)` is not an architecture DPL knows; use one of \(Architecture.names.joined(separator: ", "))")
         }

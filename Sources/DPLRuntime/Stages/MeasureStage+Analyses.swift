@@ -42,15 +42,8 @@ extension MeasureStage {
         let sourceName = args.optionalText("of")
             ?? (pending ? "current" : (record.images(named: "adversarial") != nil ? "adversarial" : "clean"))
         let source = try images(named: sourceName, in: record)
-        let setup: ClassifierSetup
-        if let model = args.value("model") {
-            setup = try ClassifierSetup(arguments: ["model": model, "eval": .string("single")], context: context, state: state)
-        } else if let used = record.defenseClassifier {
-            setup = used
-        } else {
-            setup = try ClassifierSetup(arguments: ["eval": .string("single")], context: context, state: state)
-        }
-        let draws = try args.optionalInteger("draws") ?? 8
+        let setup = try spreadClassifier(args, record, context, state)
+        let draws = try spreadDraws(args)
         if !transforms.isRandomized {
             context.print("note: the purification uses fixed randomness, so all \(draws) draws are the same and the spread is 0")
         }
@@ -82,7 +75,7 @@ extension MeasureStage {
         }
         let (norm, normName) = try readNorm(args)
         let radius = args.optionalNumber("radius") ?? 8.0 / 255.0
-        let pairs = try args.optionalInteger("pairs") ?? 4
+        let pairs = try compressionPairs(args)
         let adversarial = record.images(named: "adversarial")
         let call = DefenseCallIndex.make(.analysis)
         let progress = ProgressReporter("measure compression", total: record.count, unit: "img", quiet: record.count < 2 * settings.batchSize)

@@ -5,6 +5,23 @@ import DPLTensor
 /// What the three `measure` analyses share: the row they fill, the purification they rerun,
 /// the snapshots they read and the norm they use.
 extension MeasureStage {
+    /// `spread`'s classifier: `model=`, else the one `classify` used, else the session's.
+    /// `dpl estimate` counts with the same choice.
+    static func spreadClassifier(_ args: ArgumentReader, _ record: ImageRecord, _ context: StageContext,
+                                 _ state: RuntimeState) throws -> ClassifierSetup {
+        if let model = args.value("model") {
+            return try ClassifierSetup(arguments: ["model": model, "eval": .string("single")], context: context, state: state)
+        }
+        if let used = record.defenseClassifier { return used }
+        return try ClassifierSetup(arguments: ["eval": .string("single")], context: context, state: state)
+    }
+
+    /// `spread draws=`, 8 when absent.
+    static func spreadDraws(_ args: ArgumentReader) throws -> Int { try args.optionalInteger("draws") ?? 8 }
+
+    /// `compression pairs=`, 4 when absent.
+    static func compressionPairs(_ args: ArgumentReader) throws -> Int { try args.optionalInteger("pairs") ?? 4 }
+
     /// The row's context: the record's evaluation when it was classified (without the
     /// per-sample attack rows, which `report` already gives), else just the defense.
     static func baseRow(_ record: ImageRecord) -> ResultRow {

@@ -30,6 +30,11 @@ enum TrainStage {
                       smoke: .always(.bool(false))),
         ], positional: ["role"])
 
+    /// `arch=`, or the role's default: cnn-small for a classifier, unet-tiny for diffusion.
+    static func architectureName(_ args: ArgumentReader, role: String) -> String {
+        args.optionalText("arch") ?? (role == "classifier" ? "cnn-small" : "unet-tiny")
+    }
+
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { input, arguments, _, context in
             guard let data = input?.runtimeValue(as: DatasetValue.self)?.dataset else {
@@ -41,7 +46,7 @@ enum TrainStage {
                 throw RuntimeError("`train` cannot run in a sharded run (--shard \(shard)): sharding splits evaluation data across processes; train the model in an unsharded run, save it, and load it by path in the sharded script")
             }
             let role = try args.text("role")
-            let archName = args.optionalText("arch") ?? (role == "classifier" ? "cnn-small" : "unet-tiny")
+            let archName = architectureName(args, role: role)
             let checkpoint = try args.optionalText("checkpoint").map { try state.writablePath($0, base: context.baseDirectory) }
                 ?? state.writablePath((settings.outputFolder as NSString).appendingPathComponent("train-\(archName).checkpoint.safetensors"),
                                       base: context.baseDirectory)
