@@ -12,36 +12,25 @@ import Foundation
 /// Counting is per thread: the ops are called on the thread that runs the model, and the
 /// engine's worker threads only run kernels.
 public enum FlopCounter {
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
-
-    /// The running total of the innermost `counting` block on this thread, if any.
+    /// A running total of FLOPs.
     private final class Total {
         var flops: Double = 0
     }
 
-    private static var current: Total? {
-        guard let pointer = pthread_getspecific(key) else { return nil }
-        return Unmanaged<Total>.fromOpaque(pointer).takeUnretainedValue()
-    }
+    /// The total of the innermost `counting` block on each thread.
+    private static let total = ThreadScoped<Total>()
 
     /// Runs `body` and returns its result with the FLOPs of the products it ran on this thread.
     public static func counting<T>(_ body: () throws -> T) rethrows -> (result: T, flops: Double) {
-        let total = Total()
-        let previous = pthread_getspecific(key)
-        pthread_setspecific(key, Unmanaged.passUnretained(total).toOpaque())
-        defer { pthread_setspecific(key, previous) }
-        let result = try body()
-        return (result, total.flops)
+        let counted = Total()
+        let result = try total.with(counted, body)
+        return (result, counted.flops)
     }
 
     /// Adds the FLOPs of `multiplyAdds` multiply–adds, when a `counting` block is open.
     @inline(__always)
     static func record(multiplyAdds: Int) {
-        guard let total = current else { return }
-        total.flops += 2 * Double(multiplyAdds)
+        guard let counted = total.current else { return }
+        counted.flops += 2 * Double(multiplyAdds)
     }
 }
