@@ -35,8 +35,11 @@ let package = Package(
         .systemLibrary(name: "_CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // MARK: - DPL's own C kernels: AVX-512 code paths chosen at run time (cpu_features.h)
+        .target(name: "CDPLKernels"),
+
         // MARK: - Engine
-        .target(name: "DPLTensor", dependencies: ["_CBLAS"], swiftSettings: engineSettings),
+        .target(name: "DPLTensor", dependencies: ["_CBLAS", "CDPLKernels"], swiftSettings: engineSettings),
         .target(name: "DPLNN", dependencies: ["DPLTensor"], swiftSettings: engineSettings),
         .target(name: "DPLData", dependencies: ["DPLTensor", "_CZlib"], swiftSettings: engineSettings),
         .target(name: "DPLDiffusion", dependencies: ["DPLNN"], swiftSettings: engineSettings),

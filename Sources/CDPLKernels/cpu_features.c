@@ -1,0 +1,24 @@
+// CPU feature checks for the run-time choice of kernels (see include/cpu_features.h).
+//
+// `__builtin_cpu_supports` reads CPUID and, for AVX and AVX-512, also checks that the
+// operating system saves the wider registers (XCR0), so a "yes" means the instructions can run.
+#include "cpu_features.h"
+
+int dpl_cpu_has_avx512(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}
+
+int dpl_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
