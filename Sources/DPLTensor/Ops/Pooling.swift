@@ -23,7 +23,8 @@ extension Tensor {
             withUnsafeScalars { input in
                 argmax.withUnsafeMutableBufferPointer { winners in
                     window.forEachPlaneChunk { plane in
-                        let pool = window.padding == 0 ? maxPoolPlane : maxPoolPlanePadded
+                        let pool = window.padding > 0 ? maxPoolPlanePadded
+                            : window.kernel == 2 && window.stride == 2 ? maxPoolPlane2x2 : maxPoolPlane
                         pool(window, input.baseAddress! + plane * window.inputPlane,
                              output.baseAddress! + plane * window.outputPlane,
                              winners.baseAddress! + plane * window.outputPlane)
@@ -33,12 +34,15 @@ extension Tensor {
         }
         let inputShape = shape
         return Tensor.record(result, op: "maxPool2d", inputs: [self]) { gradOutput, _ in
-            var gradInput = Tensor.zeros(inputShape)
+            // Every window lies inside its plane, so each worker zeroes its own planes just
+            // before scattering into them (in cache) instead of one serial fill beforehand.
+            var gradInput = overwritableTensor(inputShape)
             gradInput.withUnsafeMutableScalars { dx in
                 gradOutput.withUnsafeScalars { dy in
                     argmax.withUnsafeBufferPointer { winners in
                         window.forEachPlaneChunk { plane in
                             let target = dx.baseAddress! + plane * window.inputPlane
+                            target.update(repeating: 0, count: window.inputPlane)
                             let offset = plane * window.outputPlane
                             for i in offset..<(offset + window.outputPlane) { target[Int(winners[i])] += dy[i] }
                         }
@@ -118,6 +122,28 @@ private func maxPoolPlane(_ window: PoolWindow, _ input: UnsafePointer<Float>,
         }
         output[outIndex] = best
         winners[outIndex] = Int32(bestIndex)
+    }
+}
+
+/// `maxPoolPlane` for 2×2 windows moved by 2 (every classifier's downsampling), unrolled: the
+/// same comparisons in the same order (row-major, replace only on a strictly larger value), so
+/// the same maxima and winners, without the generic loop's per-window bookkeeping.
+private func maxPoolPlane2x2(_ window: PoolWindow, _ input: UnsafePointer<Float>,
+                             _ output: UnsafeMutablePointer<Float>, _ winners: UnsafeMutablePointer<Int32>) {
+    let width = window.width
+    for oy in 0..<window.outputHeight {
+        let top = 2 * oy * width
+        let outRow = oy * window.outputWidth
+        for ox in 0..<window.outputWidth {
+            let start = top + 2 * ox
+            var bestIndex = start
+            var best = input[start]
+            if input[start + 1] > best { best = input[start + 1]; bestIndex = start + 1 }
+            if input[start + width] > best { best = input[start + width]; bestIndex = start + width }
+            if input[start + width + 1] > best { best = input[start + width + 1]; bestIndex = start + width + 1 }
+            output[outRow + ox] = best
+            winners[outRow + ox] = Int32(bestIndex)
+        }
     }
 }
 

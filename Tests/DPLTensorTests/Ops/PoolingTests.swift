@@ -54,6 +54,15 @@ struct PoolingTests {
         try checkGradients([x], step: 1e-3, atol: 5e-3) { xs in try xs[0].maxPool2d(kernel: kernel, stride: stride, padding: padding) }
     }
 
+    /// Ties go to the window's first element in row-major order, in the unrolled 2×2 path too;
+    /// the uncovered last row of an odd height gets a zero gradient.
+    @Test func maxPoolTiesGoToTheFirstElement() throws {
+        let x = try Tensor(shape: [1, 1, 5, 4], scalars: [Float](repeating: 1, count: 20)).requiringGrad()
+        let grads = try gradients(of: x.maxPool2d(kernel: 2, stride: 2).sum(), wrt: [x])
+        let expected: [Float] = [1, 0, 1, 0,  0, 0, 0, 0,  1, 0, 1, 0,  0, 0, 0, 0,  0, 0, 0, 0]
+        #expect(grads[0].scalars == expected)
+    }
+
     /// ResNet's stem pooling: 3×3, stride 2, padding 1 halves 112 to 56 (and 7 to 4).
     @Test func resNetStemPoolShape() throws {
         #expect(try Tensor.zeros([1, 2, 112, 112]).maxPool2d(kernel: 3, stride: 2, padding: 1).shape == [1, 2, 56, 56])
