@@ -77,11 +77,12 @@ public final class LanguageServer {
                                                                message: "the message lacks \"jsonrpc\": \"2.0\""))]
         }
         guard let method = message["method"]?.stringValue else {
+            let isResponse = message["method"] == nil && (message["result"] != nil || message["error"] != nil)
             // A response to a request of ours: the server sends none, so there is nothing to match.
-            if id == nil || message["result"] == nil && message["error"] == nil {
-                log("dpl lsp: ignored a message with neither `method` nor `result`")
-            }
-            return []
+            if isResponse { return [] }
+            guard let id else { log("dpl lsp: ignored a notification without a string `method`"); return [] }
+            return [RPC.response(id: id, error: ResponseError(code: ResponseError.invalidRequestCode,
+                                                               message: "a request needs a string `method`"))]
         }
         let params = message["params"] ?? .null
         if let id { return [respond(to: method, id: id, params: params)] }

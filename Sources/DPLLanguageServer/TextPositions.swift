@@ -17,10 +17,14 @@ public struct Position: Equatable, Sendable {
         self.character = character
     }
 
-    /// `{"line":…,"character":…}`, or nil when either is missing or negative.
+    /// The largest line or character the protocol sends (its `uinteger`), so arithmetic on
+    /// a position from a client cannot overflow.
+    public static let maximum = Int(Int32.max)
+
+    /// `{"line":…,"character":…}`, or nil when either is missing or outside 0…2³¹−1.
     public init?(_ json: JSON?) {
         guard let line = json?["line"]?.integerValue, let character = json?["character"]?.integerValue,
-              line >= 0, character >= 0 else { return nil }
+              (0...Self.maximum).contains(line), (0...Self.maximum).contains(character) else { return nil }
         self.init(line: line, character: character)
     }
 

@@ -64,6 +64,10 @@ import Testing
         let noVersion = client.server.handle(["id": 4, "method": "initialize", "params": [:]])
         #expect(noVersion.first?["error"]?["code"]?.integerValue == ResponseError.invalidRequestCode)
         #expect(noVersion.first?["id"] == 4)
+        let numericMethod = client.server.handle(["jsonrpc": "2.0", "id": 5, "method": 3])
+        #expect(numericMethod.first?["error"]?["code"]?.integerValue == ResponseError.invalidRequestCode)
+        #expect(client.server.handle(["jsonrpc": "2.0", "id": 6, "result": nil]).isEmpty)
+        #expect(client.server.handle(["jsonrpc": "2.0", "id": 7]).first?["error"]?["code"]?.integerValue == ResponseError.invalidRequestCode)
         // Still alive and uninitialized: initialize works.
         #expect(client.initialize()["result"]?["capabilities"] != nil)
         #expect(client.server.state == .running)
@@ -75,7 +79,9 @@ import Testing
         _ = client.open("file:///tmp/p.dpl", "results\n")
         for params: JSON in [nil, [:], ["textDocument": ["uri": 5]], ["textDocument": ["uri": "file:///tmp/p.dpl"]],
                              ["textDocument": ["uri": "file:///tmp/p.dpl"], "position": ["line": -1, "character": 0]],
-                             ["textDocument": ["uri": "file:///tmp/p.dpl"], "position": ["line": 0, "character": "0"]]] {
+                             ["textDocument": ["uri": "file:///tmp/p.dpl"], "position": ["line": 0, "character": "0"]],
+                             ["textDocument": ["uri": "file:///tmp/p.dpl"], "position": ["line": .integer(Int.max), "character": 0]],
+                             ["textDocument": ["uri": "file:///tmp/p.dpl"], "position": ["line": 0, "character": .number(1e300)]]] {
             let response = client.request("textDocument/completion", params)
             #expect(response["error"]?["code"]?.integerValue == ResponseError.invalidParamsCode, "\(params.serialized)")
         }
