@@ -44,6 +44,17 @@ import Testing
         #expect(hover["contents"]?["value"]?.stringValue == "set " + Help.parameter(setting))
     }
 
+    @Test func aDefOfTheScriptShowsItsLines() throws {
+        let client = try TestClient()
+        client.initialize()
+        let text = "def purify(t=10) = classify\nload fashion-mnist n=4 | purify | report\n"
+        _ = client.open("file:///tmp/def.dpl", text)
+        let hover = client.request("textDocument/hover", ["textDocument": ["uri": "file:///tmp/def.dpl"],
+                                                          "position": TestClient.position(1, 27)])["result"]
+        #expect(hover?["contents"]?["value"] == "def purify(t=10) = classify\n  (a `def` of this script, line 1)")
+        #expect(TestClient.range(hover?["range"]) == [1, 25, 1, 31])
+    }
+
     @Test func nothingOverValuesCommentsOrSpace() throws {
         #expect(try Self.hover(line: 0, character: 50) == .null)  // `100`
         #expect(try Self.hover(line: 2, character: 3) == .null)   // `# purify`
