@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime", "DPLCommandLine"]),
         .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"]),
         .testTarget(name: "DPLLanguageServerTests",
-                    dependencies: ["DPLLanguageServer", "DPLLang", "DPLLangTestSupport", "DPLRuntime", "DPLCommandLine"]),
+                    dependencies: ["DPLLanguageServer", "DPLLang", "DPLRuntime", "DPLCommandLine"]),
         .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),
         // Test helpers shared by the engine's test targets: the finite-difference gradient check,
         // deterministic inputs and a counting cancellation check.
