@@ -53,8 +53,10 @@ let package = Package(
         // What each `dpl` subcommand does and its exit code, kept out of the executable so tests drive it.
         .target(name: "DPLCommandLine", dependencies: ["DPLLang", "DPLRuntime"]),
         .target(name: "DPLKit", dependencies: ["DPLLang", "DPLRuntime", "DPLAttacks"]),
+        // `dpl lsp`: the language server protocol over the language; `dpl` hands it the registry.
+        .target(name: "DPLLanguageServer", dependencies: ["DPLLang"]),
         .executableTarget(name: "dpl", dependencies: [
-            "DPLLang", "DPLRuntime", "DPLREPL", "DPLTensor", "DPLCommandLine",
+            "DPLLang", "DPLRuntime", "DPLREPL", "DPLTensor", "DPLCommandLine", "DPLLanguageServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dpl-bench", dependencies: [
@@ -71,6 +73,8 @@ let package = Package(
         .testTarget(name: "DPLCommandLineTests", dependencies: ["DPLCommandLine", "DPLLang", "DPLLangTestSupport"]),
         .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime", "DPLCommandLine"]),
         .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"]),
+        .testTarget(name: "DPLLanguageServerTests",
+                    dependencies: ["DPLLanguageServer", "DPLLang", "DPLRuntime", "DPLCommandLine"]),
         .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),
         // Test helpers shared by the engine's test targets: the finite-difference gradient check,
         // deterministic inputs and a counting cancellation check.

@@ -1,13 +1,38 @@
 // MARK: - Completion candidates
 
-extension Session {
-    /// What TAB offers for `word` at the end of `before` (the line up to the cursor, outside a
-    /// string — the REPL completes paths there itself): a statement's first word (stages,
-    /// variables, keywords), a setting after `set`, and within a stage call its parameters not
-    /// given yet (`eps=`), the values of a parameter being written (`sampler=d` → `sampler=ddim`,
-    /// `sampler=ddpm`, or `ddim`, `ddpm` when the word starts after the `=`, as in the REPL,
-    /// which breaks words there; `true`/`false`), a choice for the next positional argument
-    /// (`attack p` → `pgd`), and variables.
+/// The names completion draws on: the REPL fills it from its session (the registry plus the
+/// variables and `def`s that ran), the language server from the registry plus the names the
+/// open document declares (nothing is run there). One rule set serves both, so TAB in the
+/// REPL and completion in an editor offer the same things.
+public struct CompletionVocabulary {
+    /// The stages, with their parameters' types for value completion.
+    public var registry: StageRegistry
+    /// Stage names: the registry's and the `def`s in scope, sorted.
+    public var stageNames: [String]
+    /// Variable names in scope, sorted.
+    public var variableNames: [String]
+    /// The names `set` accepts.
+    public var settingNames: [String]
+    /// Parameter names of the stage or `def` with the given name.
+    public var parameterNames: (String) -> [String]
+
+    /// A vocabulary of the given names.
+    public init(registry: StageRegistry, stageNames: [String], variableNames: [String], settingNames: [String],
+                parameterNames: @escaping (String) -> [String]) {
+        self.registry = registry
+        self.stageNames = stageNames
+        self.variableNames = variableNames
+        self.settingNames = settingNames
+        self.parameterNames = parameterNames
+    }
+
+    /// What completion offers for `word` at the end of `before` (the line up to the cursor,
+    /// outside a string — the REPL completes paths there itself): a statement's first word
+    /// (stages, variables, keywords), a setting after `set`, and within a stage call its
+    /// parameters not given yet (`eps=`), the values of a parameter being written
+    /// (`sampler=d` → `sampler=ddim`, `sampler=ddpm`, or `ddim`, `ddpm` when the word starts
+    /// after the `=`, as in the REPL, which breaks words there; `true`/`false`), a choice for
+    /// the next positional argument (`attack p` → `pgd`), and variables.
     public func completions(before: String, word: String) -> [String] {
         let segment = before.split(separator: "|", omittingEmptySubsequences: false).last.map(String.init) ?? before
         let words = segment.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
@@ -41,7 +66,7 @@ extension Session {
                let next = parameters.first(where: { $0.name == positional[positionalWritten] }), !given.contains(next.name) {
                 candidates += Self.literalChoices(of: next.type)
             }
-            candidates += parameterNames(ofStage: stage).filter { !given.contains($0) }.map { $0 + "=" } + variableNames
+            candidates += parameterNames(stage).filter { !given.contains($0) }.map { $0 + "=" } + variableNames
         }
         return candidates.filter { $0.hasPrefix(word) }.sorted()
     }
@@ -54,5 +79,18 @@ extension Session {
         case .oneOf(let types): return types.flatMap(literalChoices(of:))
         default: return []
         }
+    }
+}
+
+extension Session {
+    /// The registry and what ran in this session: its variables and `def`s.
+    public var completionVocabulary: CompletionVocabulary {
+        CompletionVocabulary(registry: registry, stageNames: stageNames, variableNames: variableNames,
+                             settingNames: settingNames, parameterNames: { [self] in parameterNames(ofStage: $0) })
+    }
+
+    /// What TAB offers for `word` at the end of `before` (`CompletionVocabulary.completions`).
+    public func completions(before: String, word: String) -> [String] {
+        completionVocabulary.completions(before: before, word: word)
     }
 }

@@ -33,8 +33,7 @@ public enum Help {
             lines.append("")
             lines.append("Parameters:")
             for parameter in signature.parameters {
-                lines.append("  \(parameter.name)=\(parameter.type)\(details(parameter, for: signature))")
-                lines.append("      \(parameter.doc)")
+                lines.append("  " + self.parameter(parameter, positional: signature.positional).replacingOccurrences(of: "\n", with: "\n  "))
             }
         }
         return lines.joined(separator: "\n")
@@ -47,12 +46,19 @@ public enum Help {
         return ("unknown stage `\(name)`\(fix)", false)
     }
 
-    private static func details(_ parameter: Parameter, for signature: StageSignature) -> String {
+    /// One parameter (of a stage whose positional parameters are `positional`) or setting as
+    /// `dpl help STAGE` lists it, and as an editor's hover shows it: `name=type  (details)`
+    /// and its doc line, indented by four spaces.
+    public static func parameter(_ parameter: Parameter, positional: [String] = []) -> String {
+        "\(parameter.name)=\(parameter.type)\(details(parameter, positional: positional))\n    \(parameter.doc)"
+    }
+
+    private static func details(_ parameter: Parameter, positional: [String]) -> String {
         var parts: [String] = []
         if parameter.required { parts.append("required") }
         if let value = parameter.defaultValue { parts.append("default \(value)") }
         if let range = parameter.rangeDescription { parts.append("range \(range)") }
-        if let index = signature.positional.firstIndex(of: parameter.name) { parts.append("positional \(index + 1)") }
+        if let index = positional.firstIndex(of: parameter.name) { parts.append("positional \(index + 1)") }
         return parts.isEmpty ? "" : "  (" + parts.joined(separator: ", ") + ")"
     }
 

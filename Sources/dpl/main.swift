@@ -3,6 +3,7 @@
 import ArgumentParser
 import DPLCommandLine
 import DPLLang
+import DPLLanguageServer
 import DPLREPL
 import DPLRuntime
 import DPLTensor
@@ -59,7 +60,8 @@ struct DPL: ParsableCommand {
         abstract: "The defense-pipeline language: evaluate diffusion purification against adversarial attacks.",
         discussion: "With no arguments, dpl opens the REPL on a terminal and reads statements from standard input otherwise.",
         version: DPLVersion.current,
-        subcommands: [Run.self, Estimate.self, Check.self, Format.self, Describe.self, Merge.self, Verify.self, Pack.self, Submit.self])
+        subcommands: [Run.self, Estimate.self, Check.self, Format.self, Describe.self, Merge.self, Verify.self, Pack.self, Submit.self,
+                      LanguageServerCommand.self])
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Run the given source text.", valueName: "source"))
     var source: String?
@@ -244,6 +246,24 @@ struct Check: ParsableCommand {
     func run() throws { try finish(makeDriver(allowingWritesTo: allowedFolders).check(paths: files)) }
 }
 
+struct LanguageServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lsp",
+        abstract: "Serve the Language Server Protocol on standard input and output, for editors.",
+        discussion: "Diagnostics as `dpl check` reports them, completion of stages, parameters and values, hover help as `dpl help` shows it, and formatting as `dpl fmt` writes it. Never runs a script and writes no file; logs to standard error. Editor setup: docs/editors.md.")
+
+    @Option(name: .customLong("allow-write"), help: ArgumentHelp("Check as if run with --allow-write FOLDER.", valueName: "folder"))
+    var allowedFolders: [String] = []
+
+    func run() throws {
+        // A client that goes away must end the server with an error, not a signal.
+        signal(SIGPIPE, SIG_IGN)
+        let log: (String) -> Void = { fputs($0 + "\n", stderr) }
+        let server = LanguageServer(registry: makeRegistry(allowingWritesTo: allowedFolders), log: log)
+        try finish(ServerLoop.serve(server, input: STDIN_FILENO, output: STDOUT_FILENO, log: log))
+    }
+}
+
 struct Format: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fmt", abstract: "Rewrite scripts in canonical form.")
 
@@ -263,7 +283,7 @@ struct Format: ParsableCommand {
 struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "help", abstract: "Describe the stages and settings, or a dpl command.")
 
-    @Argument(help: "A stage to describe, or a command (run, estimate, check, fmt, merge, verify, pack, submit).")
+    @Argument(help: "A stage to describe, or a command (run, estimate, check, fmt, merge, verify, pack, submit, lsp).")
     var stage: String?
 
     @Flag(help: "Print docs/builtins.md, generated from the stage registry.")

@@ -36,4 +36,14 @@ import DPLLangTestSupport
         #expect(complete("pur") == ["purify"])
         #expect(complete("set ").isEmpty == false)
     }
+
+    @Test func aVocabularyNotFromASessionSuppliesItsOwnNames() {
+        // What the language server passes: the registry plus a document's `let`s and `def`s.
+        let vocabulary = CompletionVocabulary(registry: makeTestRegistry(), stageNames: ["mine", "purify"], variableNames: ["data"],
+                                              settingNames: ["batch"], parameterNames: { $0 == "mine" ? ["strength"] : [] })
+        #expect(vocabulary.completions(before: "data | mi", word: "mi") == ["mine"])
+        #expect(vocabulary.completions(before: "data | mine s", word: "s") == ["strength="])
+        #expect(vocabulary.completions(before: "set b", word: "b") == ["batch"])
+        #expect(vocabulary.completions(before: "d", word: "d") == ["data", "def"])
+    }
 }
