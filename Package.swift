@@ -11,6 +11,12 @@ import PackageDescription
 /// `swift test -c release` is the test command (see README) so numeric tests run optimized.
 let engineSettings: [SwiftSetting] = []
 
+/// Test targets are compiled without optimization even in `swift test -c release`: the engine
+/// they call is optimized in its own modules, while optimizing the tests' own code (assertion
+/// macros, fixtures) cost 85 s more compile time than the 9 s of test CPU it saved
+/// (docs/performance.md, "The test command").
+let testSettings: [SwiftSetting] = [.unsafeFlags(["-Onone"])]
+
 let package = Package(
     name: "DPL",
     platforms: [.macOS(.v13)],
@@ -64,18 +70,19 @@ let package = Package(
         ], swiftSettings: engineSettings),
 
         // MARK: - Tests (mirror the sources)
-        .testTarget(name: "DPLTensorTests", dependencies: ["DPLTensor", "DPLTestSupport"]),
-        .testTarget(name: "DPLNNTests", dependencies: ["DPLNN", "DPLTestSupport"]),
-        .testTarget(name: "DPLDataTests", dependencies: ["DPLData"]),
-        .testTarget(name: "DPLDiffusionTests", dependencies: ["DPLDiffusion", "DPLTestSupport"]),
-        .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks", "DPLData", "DPLTestSupport"]),
-        .testTarget(name: "DPLLangTests", dependencies: ["DPLLang", "DPLLangTestSupport"]),
-        .testTarget(name: "DPLCommandLineTests", dependencies: ["DPLCommandLine", "DPLLang", "DPLLangTestSupport"]),
-        .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime", "DPLCommandLine"]),
-        .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"]),
+        .testTarget(name: "DPLTensorTests", dependencies: ["DPLTensor", "DPLTestSupport"], swiftSettings: testSettings),
+        .testTarget(name: "DPLNNTests", dependencies: ["DPLNN", "DPLTestSupport"], swiftSettings: testSettings),
+        .testTarget(name: "DPLDataTests", dependencies: ["DPLData"], swiftSettings: testSettings),
+        .testTarget(name: "DPLDiffusionTests", dependencies: ["DPLDiffusion", "DPLTestSupport"], swiftSettings: testSettings),
+        .testTarget(name: "DPLAttacksTests", dependencies: ["DPLAttacks", "DPLData", "DPLTestSupport"], swiftSettings: testSettings),
+        .testTarget(name: "DPLLangTests", dependencies: ["DPLLang", "DPLLangTestSupport"], swiftSettings: testSettings),
+        .testTarget(name: "DPLCommandLineTests", dependencies: ["DPLCommandLine", "DPLLang", "DPLLangTestSupport"], swiftSettings: testSettings),
+        .testTarget(name: "DPLRuntimeTests", dependencies: ["DPLRuntime", "DPLCommandLine"], swiftSettings: testSettings),
+        .testTarget(name: "DPLKitTests", dependencies: ["DPLKit"], swiftSettings: testSettings),
         .testTarget(name: "DPLLanguageServerTests",
-                    dependencies: ["DPLLanguageServer", "DPLLang", "DPLRuntime", "DPLCommandLine"]),
-        .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"]),
+                    dependencies: ["DPLLanguageServer", "DPLLang", "DPLRuntime", "DPLCommandLine"],
+                    swiftSettings: testSettings),
+        .testTarget(name: "DPLREPLTests", dependencies: ["DPLREPL", "dpl-repl-fixture"], swiftSettings: testSettings),
         // Test helpers shared by the engine's test targets: the finite-difference gradient check,
         // deterministic inputs and a counting cancellation check.
         .target(name: "DPLTestSupport", dependencies: ["DPLTensor"], path: "Tests/DPLTestSupport"),

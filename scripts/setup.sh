@@ -24,5 +24,7 @@ fi
 
 if [ "${DPL_SKIP_BUILD:-0}" != 1 ]; then
     echo "setup: building DPL (release)"
-    swift build -c release
+    # With the flag `swift test` compiles the modules with (testable imports), so that
+    # `bash scripts/test.sh` afterwards compiles only the tests instead of every module again.
+    swift build -c release -Xswiftc -enable-testing
 fi
