@@ -54,6 +54,9 @@ enum AttackStage {
             let transforms = defended.pendingTransforms
             let setup = try ClassifierSetup(arguments: downstream[classifyIndex].arguments, context: context, state: state)
             try setup.requireInput(record.current)
+            if let outputs = downstream[classifyIndex].arguments["outputs"]?.textValue, outputs != "none" {
+                throw RuntimeError(ClassifyStage.outputsAfterAttack(outputs).message)
+            }
             let defense = setup.defense(transforms: transforms)
             let args = ArgumentReader(stage: "attack", arguments: arguments)
             let attack = try makeAttack(args, seed: settings.seed)
