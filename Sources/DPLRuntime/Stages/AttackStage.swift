@@ -72,6 +72,10 @@ enum AttackStage {
             let progress = ProgressReporter("attack \(attack.name)", total: record.count, unit: "img",
                                             alreadyDone: resumed > 0 ? ranges[resumed - 1].upperBound : 0)
             defer { progress.close() }
+            if progress.drawsBar, resumed < ranges.count {
+                progress.predictedSeconds = ScriptEstimator.predictAttackSeconds(input: .runtime(record), arguments: arguments,
+                                                                                 downstream: downstream, context: context)
+            }
             // Inside a batch: where the attack is (step, loss, fooled) and the defense calls made,
             // which move even within one step through a long purification.
             var lastStep: AttackStep?
