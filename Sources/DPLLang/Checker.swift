@@ -6,6 +6,9 @@ import Foundation
 final class CheckScope {
     let parent: CheckScope?
     var variables: [String: StaticValue] = [:]
+    /// The stages of the pipeline a `let` bound each variable to (`let data = load cifar10`),
+    /// for the stage checks of pipelines that start with it.
+    var histories: [String: [StaticCall.Upstream]] = [:]
     var definitions: [String: CheckedDefinition] = [:]
     /// For the outermost scope: what earlier statements of the session (REPL lines, standard
     /// input) left behind. It is looked up by name when used, not copied in for every
@@ -27,6 +30,12 @@ final class CheckScope {
 
     func variable(_ name: String) -> StaticValue? {
         variables[name] ?? parent?.variable(name) ?? session?.lookup(name).map(StaticValue.init)
+    }
+
+    /// The pipeline behind variable `name`, from the scope that defines it (a loop variable or
+    /// `def` parameter of the same name hides an outer `let`'s).
+    func history(_ name: String) -> [StaticCall.Upstream]? {
+        variables[name] != nil ? histories[name] : parent?.history(name)
     }
 
     func definition(_ name: String) -> CheckedDefinition? {
@@ -164,7 +173,9 @@ public final class Checker {
         case .pipeline(let pipeline):
             _ = check(pipeline, in: scope, fragment: false)
         case .letBinding(let binding):
-            scope.variables[binding.name] = check(binding.value, in: scope, fragment: false)
+            var history: [StaticCall.Upstream] = []
+            scope.variables[binding.name] = check(binding.value, in: scope, fragment: false, history: &history)
+            scope.histories[binding.name] = history
         case .setting(let setting):
             checkSet(setting, in: scope)
         case .definition(let definition):
@@ -350,6 +361,13 @@ public final class Checker {
     /// Checks a pipeline and returns what it produces. In a `fragment` (a `def` body) the first
     /// stage's input comes from the call site, not from the default source.
     private func check(_ pipeline: Pipeline, in scope: CheckScope, fragment: Bool) -> StaticValue {
+        var history: [StaticCall.Upstream] = []
+        return check(pipeline, in: scope, fragment: fragment, history: &history)
+    }
+
+    /// `check(_:in:fragment:)`, leaving the pipeline's stages in `history` (what a `let` of it
+    /// remembers).
+    private func check(_ pipeline: Pipeline, in scope: CheckScope, fragment: Bool, history: inout [StaticCall.Upstream]) -> StaticValue {
         var current: StaticValue?
         var producer = ""
         // The stages so far, for stage checks that look back along the pipeline (`classify`
@@ -363,6 +381,7 @@ public final class Checker {
             if call.isBareName, let value = scope.variable(call.name) {
                 current = value
                 producer = "`\(call.name)`"
+                upstream = scope.history(call.name) ?? []
             } else if reportCycle(call) {
                 current = .kind(.any)
                 producer = "`\(call.name)`"
@@ -374,6 +393,7 @@ public final class Checker {
                     } else if let source = knownSettings["data"] ?? scope.variable("data") {
                         input = source
                         producer = "the default source `data`"
+                        if knownSettings["data"] == nil { upstream = scope.history("data") ?? [] }
                     } else if let fallback = registry.defaultSource, let source = registry.signature(named: fallback.stage) {
                         input = .kind(source.output)
                         producer = "the default source (\(fallback.description))"
@@ -414,6 +434,7 @@ public final class Checker {
             upstream.append(summary(of: call, in: scope))
             producer = "`\(call.name)`"
         }
+        history = upstream
         return current ?? .none
     }
 

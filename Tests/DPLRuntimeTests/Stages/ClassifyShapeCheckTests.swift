@@ -32,6 +32,12 @@ struct ClassifyShapeCheckTests {
         #expect(text.contains("s.dpl:1:60: error: `load cifar10` gives 3×32×32 images, but with no model= the shipped Fashion-MNIST classifier `fmnist-cnn-small.safetensors` takes 1×28×28 images"), "\(text)")
         #expect(text.contains("give a classifier for cifar10 images: `classify model=\"file.safetensors\"`"), "\(text)")
         #expect(try checkError("load cifar10 path=\"cifar\" | classify").contains("`load cifar10` gives 3×32×32 images"))
+        // Through a variable, as scripts usually load their data, and as the default source.
+        let viaVariable = try checkError("let data = load cifar10 path=\"cifar\" n=4\ndata | attack pgd | classify\nattack pgd | classify")
+        #expect(viaVariable.contains("s.dpl:2:21: error: `load cifar10` gives 3×32×32 images"), "\(viaVariable)")
+        #expect(viaVariable.contains("s.dpl:3:14: error: `load cifar10` gives 3×32×32 images"), "\(viaVariable)")
+        #expect(try checkError("let data = load cifar10 path=\"cifar\"\nfor t in [1, 2] { let data = load fashion-mnist\n data | classify }").isEmpty,
+                "an inner `let` hides the outer one's history")
         #expect(try checkError("load fashion-mnist n=4 | attack pgd | classify").isEmpty)
         #expect(try checkError("classify").isEmpty, "the default source fits the default classifier")
     }
