@@ -22,6 +22,14 @@ extension ClassifyStage {
                       at: "outputs")
     }
 
+    /// The run's side of `outputsAfterAttack`, for a `classify` whose arguments the attack
+    /// reads (a script whose `outputs=` value was not literal at check time).
+    static func refuseOutputs(endingAnAttack arguments: [String: Value]) throws {
+        guard let outputs = arguments["outputs"]?.textValue, outputs != "none" else { return }
+        let problem = outputsAfterAttack(outputs)
+        throw RuntimeError(problem.message + "; " + (problem.fix ?? ""))
+    }
+
     /// Image shapes `[C, H, W]` of the built-in datasets; an image folder's is known only
     /// once its files are read.
     static let datasetShapes: [String: [Int]] = ["fashion-mnist": [1, 28, 28], "mnist": [1, 28, 28], "cifar10": [3, 32, 32]]

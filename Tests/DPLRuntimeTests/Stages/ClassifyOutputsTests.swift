@@ -65,6 +65,13 @@ struct ClassifyOutputsTests {
         #expect(rewritten.contains("\"logits\""))
     }
 
+    @Test func outputsKnownOnlyWhenRunningAreRefusedAfterAnAttackToo() {
+        let result = fixture.run("""
+        for o in ["logits"] { load images path="$DIR/images" n=2 | attack pgd steps=1 | classify model="$DIR/cnn.safetensors" outputs=o | report }
+        """)
+        #expect(result.error?.contains("`classify outputs=logits` adds the model's outputs to a clean evaluation's rows") == true, "\(result.error ?? "")")
+    }
+
     @Test func outputsAreCheckedBeforeRunning() throws {
         let session = Session(registry: try BuiltinStages.makeRegistry()) { _ in }
         func check(_ source: String) -> String { session.check(SourceFile(name: "c.dpl", text: source + "\n")).errorText ?? "" }
