@@ -114,6 +114,11 @@ public struct DPLPrediction: Sendable, Equatable {
     public let correct: Bool
     /// Each draw's class under `vote:K` or `worst:K` (empty for one draw).
     public let drawPredictions: [Int]
+    /// `classify outputs=logits`: one logit per class, averaged over the draws; else nil.
+    public var logits: [Float]? = nil
+    /// `classify outputs=probabilities`: one softmax probability per class, averaged over the
+    /// draws; else nil.
+    public var probabilities: [Float]? = nil
 }
 
 /// A named summary value of a `measure` stage.

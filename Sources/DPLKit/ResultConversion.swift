@@ -16,8 +16,12 @@ extension DPLResultRow {
                   attackSuccess: row.attackSuccess.map(DPLProportion.init),
                   threatModel: row.threatModel, attack: row.attack,
                   warnings: row.flags.map(DPLWarning.init), samples: row.samples.map(DPLSample.init),
-                  predictions: row.predictions.map { DPLPrediction(sampleID: $0.sampleID, label: $0.label, prediction: $0.prediction,
-                                                                   correct: $0.correct, drawPredictions: $0.drawPredictions) },
+                  predictions: row.predictions.map {
+                      DPLPrediction(sampleID: $0.sampleID, label: $0.label, prediction: $0.prediction, correct: $0.correct,
+                                    drawPredictions: $0.drawPredictions,
+                                    logits: $0.outputs?.kind == .logits ? $0.outputs?.values : nil,
+                                    probabilities: $0.outputs?.kind == .probabilities ? $0.outputs?.values : nil)
+                  },
                   measurements: row.measurements.map { DPLMeasurement(name: $0.name, value: $0.value) },
                   sampleMeasurements: DPLSampleMeasurements(row.sampleMeasurements),
                   x: row.x, series: row.series)

@@ -6,6 +6,9 @@ import Foundation
 final class CheckScope {
     let parent: CheckScope?
     var variables: [String: StaticValue] = [:]
+    /// The stages of the pipeline a `let` bound each variable to (`let data = load cifar10`),
+    /// for the stage checks of pipelines that start with it.
+    var histories: [String: [StaticCall.Upstream]] = [:]
     var definitions: [String: CheckedDefinition] = [:]
     /// For the outermost scope: what earlier statements of the session (REPL lines, standard
     /// input) left behind. It is looked up by name when used, not copied in for every
@@ -27,6 +30,12 @@ final class CheckScope {
 
     func variable(_ name: String) -> StaticValue? {
         variables[name] ?? parent?.variable(name) ?? session?.lookup(name).map(StaticValue.init)
+    }
+
+    /// The pipeline behind variable `name`, from the scope that defines it (a loop variable or
+    /// `def` parameter of the same name hides an outer `let`'s).
+    func history(_ name: String) -> [StaticCall.Upstream]? {
+        variables[name] != nil ? histories[name] : parent?.history(name)
     }
 
     func definition(_ name: String) -> CheckedDefinition? {
@@ -164,7 +173,9 @@ public final class Checker {
         case .pipeline(let pipeline):
             _ = check(pipeline, in: scope, fragment: false)
         case .letBinding(let binding):
-            scope.variables[binding.name] = check(binding.value, in: scope, fragment: false)
+            var history: [StaticCall.Upstream] = []
+            scope.variables[binding.name] = check(binding.value, in: scope, fragment: false, history: &history)
+            scope.histories[binding.name] = history
         case .setting(let setting):
             checkSet(setting, in: scope)
         case .definition(let definition):
@@ -350,8 +361,18 @@ public final class Checker {
     /// Checks a pipeline and returns what it produces. In a `fragment` (a `def` body) the first
     /// stage's input comes from the call site, not from the default source.
     private func check(_ pipeline: Pipeline, in scope: CheckScope, fragment: Bool) -> StaticValue {
+        var history: [StaticCall.Upstream] = []
+        return check(pipeline, in: scope, fragment: fragment, history: &history)
+    }
+
+    /// `check(_:in:fragment:)`, leaving the pipeline's stages in `history` (what a `let` of it
+    /// remembers).
+    private func check(_ pipeline: Pipeline, in scope: CheckScope, fragment: Bool, history: inout [StaticCall.Upstream]) -> StaticValue {
         var current: StaticValue?
         var producer = ""
+        // The stages so far, for stage checks that look back along the pipeline (`classify`
+        // at the images its source makes); empty after a variable, whose history is not followed.
+        var upstream: [StaticCall.Upstream] = []
         switch pipeline.head {
         case .expression(let expression):
             current = evaluate(expression, in: scope, namesAllowed: false)
@@ -360,6 +381,7 @@ public final class Checker {
             if call.isBareName, let value = scope.variable(call.name) {
                 current = value
                 producer = "`\(call.name)`"
+                upstream = scope.history(call.name) ?? []
             } else if reportCycle(call) {
                 current = .kind(.any)
                 producer = "`\(call.name)`"
@@ -371,16 +393,19 @@ public final class Checker {
                     } else if let source = knownSettings["data"] ?? scope.variable("data") {
                         input = source
                         producer = "the default source `data`"
+                        if knownSettings["data"] == nil { upstream = scope.history("data") ?? [] }
                     } else if let fallback = registry.defaultSource, let source = registry.signature(named: fallback.stage) {
                         input = .kind(source.output)
                         producer = "the default source (\(fallback.description))"
+                        upstream = [StaticCall.Upstream(stage: fallback.stage, arguments: fallback.arguments.mapValues(StaticValue.init))]
                     } else {
                         report("stage `\(call.name)` needs input, but nothing is piped into it and there is no default source; pipe data in, or define it with `let data = …` or `set data = …`",
                                at: call.nameSpan)
                         input = .kind(.any)
                     }
                 }
-                current = checkStage(call, input: input, producer: producer, in: scope)
+                current = checkStage(call, input: input, producer: producer, upstream: upstream, in: scope)
+                upstream.append(summary(of: call, in: scope))
                 producer = "`\(call.name)`"
             } else {
                 let candidates = registry.stageNames + scope.definitionNames + (call.isBareName ? scope.variableNames : [])
@@ -405,9 +430,11 @@ public final class Checker {
                 producer = "`\(call.name)`"
                 continue
             }
-            current = checkStage(call, input: current ?? .kind(.any), producer: producer, in: scope)
+            current = checkStage(call, input: current ?? .kind(.any), producer: producer, upstream: upstream, in: scope)
+            upstream.append(summary(of: call, in: scope))
             producer = "`\(call.name)`"
         }
+        history = upstream
         return current ?? .none
     }
 
@@ -426,7 +453,8 @@ public final class Checker {
     }
 
     /// Checks one stage call given what flows into it; returns what it produces.
-    private func checkStage(_ call: StageCall, input: StaticValue?, producer: String, in scope: CheckScope) -> StaticValue {
+    private func checkStage(_ call: StageCall, input: StaticValue?, producer: String,
+                            upstream: [StaticCall.Upstream] = [], in scope: CheckScope) -> StaticValue {
         if let definition = scope.definition(call.name) {
             checkInput(call, rule: definition.input, input: input, producer: producer)
             checkDefinitionCall(call, definition, in: scope)
@@ -450,7 +478,7 @@ public final class Checker {
                 }
                 report("parameter `\(name)` of `\(call.name)` \(problem.reason)", at: argument.value.span, fix: problem.fix)
             } else if let condition = parameter.appliesWhen,
-                      let message = signature.misapplied(parameter, deciding: values[condition.parameter].flatMap { Self.literalText($0.value) }) {
+                      let message = signature.misapplied(parameter, deciding: values[condition.parameter].flatMap { $0.value.literalText }) {
                 report(message, at: argument.labelSpan)
             } else if parameter.mustExist, case .string(let path?) = value.value,
                       let problem = Self.missingPath(path, scriptFolder: folder(of: argument.value.span)) {
@@ -460,7 +488,29 @@ public final class Checker {
                 report("`\(call.name)` cannot write \(refusal)", at: argument.value.span)
             }
         }
+        if let check = signature.check {
+            let given = StaticCall(stage: call.name, arguments: values.mapValues(\.value), input: input,
+                                   upstream: upstream, folder: folder(of: call.nameSpan), settings: knownSettings)
+            for problem in check(given) {
+                let span = problem.parameter.flatMap { name in
+                    call.arguments.first { ($0.label ?? positionalName(of: $0, in: call, signature.positional)) == name }?.value.span
+                } ?? call.nameSpan
+                report(problem.message, at: span, fix: problem.fix)
+            }
+        }
         return .kind(signature.output)
+    }
+
+    /// A call's name and literal arguments (silently evaluated: they were reported already),
+    /// for the checks of the stages after it.
+    private func summary(of call: StageCall, in scope: CheckScope) -> StaticCall.Upstream {
+        guard let signature = registry.signature(named: call.name) else { return StaticCall.Upstream(stage: call.name, arguments: [:]) }
+        let matching = ArgumentMatching(call, parameters: signature.parameters.map(\.name), positional: signature.positional)
+        var arguments: [String: StaticValue] = [:]
+        for binding in matching.bindings {
+            arguments[binding.name] = evaluate(call.arguments[binding.index].value, in: scope, namesAllowed: true, silent: true)
+        }
+        return StaticCall.Upstream(stage: call.name, arguments: arguments)
     }
 
     /// The folder of the script `span` lies in (the current directory for the command line,
@@ -508,14 +558,6 @@ public final class Checker {
         return ("looked for \(standardized)", fix)
     }
 
-    /// The text of a literal name or string, which decides a parameter's `appliesWhen`.
-    private static func literalText(_ value: StaticValue) -> String? {
-        switch value {
-        case .name(let text): return text
-        case .string(let text): return text
-        default: return nil
-        }
-    }
 
     private func positionalName(of argument: StageArgument, in call: StageCall, _ positional: [String]) -> String? {
         let index = call.arguments.filter { $0.label == nil }.firstIndex { $0.span == argument.span } ?? positional.count

@@ -316,11 +316,15 @@ public struct StageSignature: Sendable {
     /// and the value unless it is a table already shown), so a statement ending in it does not
     /// print the value again (`results | save "r.json"` shows one line, not the table again).
     public var reportsItself: Bool
+    /// The stage's own check of how its arguments and input go together, run by the checker
+    /// after each argument passed its own checks; nil when there is nothing more to check.
+    public var check: StageCheck?
 
     /// Creates a signature.
     public init(name: String, doc: String, input: InputRule, output: DataKind,
                 parameters: [Parameter] = [], positional: [String] = [], attacksDownstream: Bool = false,
-                reportsItself: Bool = false) {
+                reportsItself: Bool = false, check: StageCheck? = nil) {
+        self.check = check
         self.reportsItself = reportsItself
         self.name = name
         self.doc = doc

@@ -28,6 +28,18 @@ import DPLKit
         #expect(result.output.contains("accuracy"))
     }
 
+    @Test(.enabled(if: datasetInstalled)) func modelOutputsInPredictionRows() throws {
+        let result = try DPL.run(source: "let data = load fashion-mnist split=test n=4\ndata | classify outputs=probabilities | report\ndata | classify | report")
+        let withOutputs = try #require(result.rows.first?.predictions)
+        #expect(withOutputs.count == 4)
+        for prediction in withOutputs {
+            let probabilities = try #require(prediction.probabilities)
+            #expect(probabilities.count == 10 && prediction.logits == nil)
+            #expect(probabilities.firstIndex(of: probabilities.max() ?? 0) == prediction.prediction)
+        }
+        #expect(result.rows.last?.predictions.allSatisfy { $0.probabilities == nil && $0.logits == nil } == true)
+    }
+
     @Test(.enabled(if: datasetInstalled)) func attackedRowsSamplesAndMeasurements() throws {
         let source = """
         let data = load fashion-mnist split=test n=4

@@ -33,7 +33,7 @@ struct ErrorMessageTests {
 
     @Test func saveWithAFileNameThatSaysNothing() throws {
         #expect(try checkError("results | save \"out.txt\"")
-            .contains("parameter `path` of `save` must name a file ending in .safetensors, .json, .csv or .png, but `out.txt` ends in .txt"))
+            .contains("parameter `path` of `save` must name a file ending in .safetensors, .npz, .npy, .json, .csv or .png, but `out.txt` ends in .txt"))
         #expect(try checkError("results | save \"runs/out.jsn\"").contains("did you mean `out.json`?"))
         #expect(try checkError("results | save \"out\"").contains("but `out` has no extension"))
         #expect(try checkError("results | save \"OUT.JSON\"").isEmpty)

@@ -69,6 +69,19 @@ public struct Verdict: Equatable, Sendable {
     public let correct: Bool
     /// Each draw's predicted class, in draw order.
     public let drawPredictions: [Int]
+    /// The classifier's logits, averaged over the draws (one draw's own for a deterministic
+    /// defense), summed in draw order so they are the same bits on every run.
+    public var logits: [Float] = []
+    /// The softmax probabilities, averaged over the draws: what a vote's ties are broken by.
+    public var probabilities: [Float] = []
+
+    public init(prediction: Int, correct: Bool, drawPredictions: [Int], logits: [Float] = [], probabilities: [Float] = []) {
+        self.prediction = prediction
+        self.correct = correct
+        self.drawPredictions = drawPredictions
+        self.logits = logits
+        self.probabilities = probabilities
+    }
 }
 
 /// The verdicts on `images` under `rule`, with draws `DefenseCallIndex.make(phase, draw: k)`.
@@ -85,6 +98,7 @@ public func verdicts(of defense: Defense, on images: Tensor, labels: [Int], samp
     let draws = defense.isRandomized ? rule.draws : 1
     var predictions = [[Int]](repeating: [], count: labels.count)
     var probabilitySums: [[Double]] = Array(repeating: [], count: labels.count)
+    var logitSums: [[Double]] = Array(repeating: [], count: labels.count)
     try withoutGradients {
         for draw in 0..<draws {
             let logits = try defense.logits(images.detached(), sampleIDs: sampleIDs,
@@ -98,6 +112,8 @@ public func verdicts(of defense: Defense, on images: Tensor, labels: [Int], samp
                 let row = Array(z[(n * classes)..<((n + 1) * classes)])
                 predictions[n].append(rowArgmax(row, classes: classes)[0])
                 if probabilitySums[n].isEmpty { probabilitySums[n] = Array(repeating: 0, count: classes) }
+                if logitSums[n].isEmpty { logitSums[n] = Array(repeating: 0, count: classes) }
+                for c in 0..<classes { logitSums[n][c] += Double(row[c]) }
                 let top = Double(row.max() ?? 0)
                 let exps = row.map { Foundation.exp(Double($0) - top) }
                 let total = exps.reduce(0, +)
@@ -105,7 +121,7 @@ public func verdicts(of defense: Defense, on images: Tensor, labels: [Int], samp
             }
         }
     }
-    return labels.indices.map { n in
+    func decide(_ n: Int) -> Verdict {
         let drawn = predictions[n]
         switch rule {
         case .single:
@@ -125,5 +141,11 @@ public func verdicts(of defense: Defense, on images: Tensor, labels: [Int], samp
             let wrong = drawn.first { $0 != labels[n] }
             return Verdict(prediction: wrong ?? labels[n], correct: wrong == nil, drawPredictions: drawn)
         }
+    }
+    return labels.indices.map { n in
+        var verdict = decide(n)
+        verdict.logits = logitSums[n].map { Float($0 / Double(draws)) }
+        verdict.probabilities = probabilitySums[n].map { Float($0 / Double(draws)) }
+        return verdict
     }
 }

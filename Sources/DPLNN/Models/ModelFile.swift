@@ -124,16 +124,21 @@ public struct ModelFile {
             try self.init(file: file, path: path, architecture: fallback)
             return
         }
+        let architecture = try Self.architecture(family: family, configuration: json, path: path)
+        try self.init(file: file, path: path, architecture: architecture, fromMetadata: true)
+    }
+
+    /// The architecture `dpl.architecture` = `family` and `dpl.configuration` = `json` describe.
+    static func architecture(family: String, configuration json: String, path: String) throws -> Architecture {
         let data = Data(json.utf8)
-        let architecture: Architecture
         do {
             switch family {
-            case "cnn": architecture = .cnn(try JSONDecoder().decode(CNNClassifier.Configuration.self, from: data))
-            case "unet": architecture = .unet(try JSONDecoder().decode(UNet.Configuration.self, from: data))
-            case "wrn": architecture = .wrn(try JSONDecoder().decode(WideResNet.Configuration.self, from: data))
-            case "resnet": architecture = .resnet(try JSONDecoder().decode(ResNet.Configuration.self, from: data))
-            case "ncsnpp": architecture = .ncsnpp(try JSONDecoder().decode(NCSNpp.Configuration.self, from: data))
-            case "adm": architecture = .adm(try JSONDecoder().decode(ADMUNet.Configuration.self, from: data))
+            case "cnn": return .cnn(try JSONDecoder().decode(CNNClassifier.Configuration.self, from: data))
+            case "unet": return .unet(try JSONDecoder().decode(UNet.Configuration.self, from: data))
+            case "wrn": return .wrn(try JSONDecoder().decode(WideResNet.Configuration.self, from: data))
+            case "resnet": return .resnet(try JSONDecoder().decode(ResNet.Configuration.self, from: data))
+            case "ncsnpp": return .ncsnpp(try JSONDecoder().decode(NCSNpp.Configuration.self, from: data))
+            case "adm": return .adm(try JSONDecoder().decode(ADMUNet.Configuration.self, from: data))
             default: throw ModelFileError(path: path, "names the unknown architecture `\(family)`; known: cnn, unet, wrn, resnet, ncsnpp, adm")
             }
         } catch let error as ModelFileError {
@@ -141,7 +146,6 @@ public struct ModelFile {
         } catch {
             throw ModelFileError(path: path, "has a `dpl.configuration` that does not describe a \(family) model: \(error)")
         }
-        try self.init(file: file, path: path, architecture: architecture, fromMetadata: true)
     }
 
     private init(file: SafetensorsFile, path: String, architecture: Architecture, fromMetadata: Bool = false) throws {

@@ -58,8 +58,24 @@ public enum ScriptEstimator {
         return "predicted \(ScriptEstimate.duration(seconds)) of model work (dpl estimate)"
     }
 
-    /// The planner's counts with every model timed (when `calibrate`).
-    private static func finish(_ planner: EstimatePlanner, calibrate: Bool) throws -> ScriptEstimate {
+    /// The predicted seconds of an attack about to run on `input` with `arguments` against the
+    /// defense `downstream`, for its progress bar before the first step is measured; nil when
+    /// it cannot be predicted. The models are timed on at most `calibrationBatch` images, so
+    /// the prediction costs a fraction of a second for the shipped models (a larger batch
+    /// runs somewhat faster per image, so the ETA errs long).
+    static func predictAttackSeconds(input: Value, arguments: [String: Value], downstream: [BoundStage],
+                                     context: StageContext, calibrationBatch: Int = 4) -> Double? {
+        guard let planner = try? EstimatePlanner(state: RuntimeState()), let registry = try? planner.makeRegistry(),
+              let attack = registry.entry(named: "attack") else { return nil }
+        let rebound = downstream.compactMap { $0.rebound(to: registry) }
+        guard rebound.count == downstream.count, (try? attack.body(input, arguments, rebound, context)) != nil,
+              let estimate = try? finish(planner, calibrate: true, batchCap: calibrationBatch) else { return nil }
+        return estimate.totalSeconds
+    }
+
+    /// The planner's counts with every model timed (when `calibrate`), on at most `batchCap`
+    /// images when given.
+    private static func finish(_ planner: EstimatePlanner, calibrate: Bool, batchCap: Int? = nil) throws -> ScriptEstimate {
         var speeds: [EstimatedModel: ModelSpeed] = [:]
         guard calibrate else {
             return ScriptEstimate(stages: planner.stages, speeds: speeds, unpredicted: planner.unpredicted, batchSize: planner.batchSize)
@@ -73,7 +89,7 @@ public enum ScriptEstimator {
         }
         for (model, batch) in batches {
             guard let module = planner.modules[model.identity] else { continue }
-            speeds[model] = try Calibration.measure(module, model, batch: batch)
+            speeds[model] = try Calibration.measure(module, model, batch: min(batch, batchCap ?? batch))
         }
         return ScriptEstimate(stages: planner.stages, speeds: speeds, unpredicted: planner.unpredicted, batchSize: planner.batchSize)
     }

@@ -6,7 +6,8 @@ import DPLLang
 ///
 /// - `perSample`: one line per sample — an attacked sample's clean and adversarial verdicts
 ///   and distances, a clean evaluation's prediction, and the per-sample values of `measure`
-///   stages as extra columns; a line leaves empty what its sample does not have.
+///   stages as extra columns, then `classify outputs=`'s one column per class (`logit_0`, …,
+///   `probability_0`, …); a line leaves empty what its sample does not have.
 /// - `summary`: one line per result — label, sweep value and series, dataset, defense,
 ///   evaluation rule, attack and threat model, n, each accuracy with its count and 95% Wilson
 ///   bounds, and every summary measurement as a column.
@@ -17,8 +18,22 @@ enum ResultCSV {
     static func perSample(_ rows: [ResultRow], provenance: ProvenanceRecord? = nil) throws -> String {
         var lines = try header(provenance)
         let measurementColumns = unique(rows.flatMap { $0.sampleMeasurements.columns.map(\.name) })
+        // As many columns of each kind of output as the widest row has classes.
+        let outputKinds = ModelOutputs.Kind.allCases.map { kind in
+            (kind, rows.flatMap(\.predictions).compactMap { $0.outputs?.kind == kind ? $0.outputs?.values.count : nil }.max() ?? 0)
+        }.filter { $0.1 > 0 }
+        let outputColumns = outputKinds.flatMap { kind, classes in (0..<classes).map(kind.column) }
+        func outputCells(_ outputs: ModelOutputs?) -> [String] {
+            outputKinds.flatMap { kind, classes in
+                (0..<classes).map { c in
+                    guard let outputs, outputs.kind == kind, c < outputs.values.count else { return "" }
+                    return "\(outputs.values[c])"
+                }
+            }
+        }
+        let noOutputs = outputCells(nil)
         lines.append((["result", "sample_id", "label", "clean_prediction", "adversarial_prediction", "clean_correct",
-                       "robust_correct", "linf", "l2"] + measurementColumns).joined(separator: ","))
+                       "robust_correct", "linf", "l2"] + measurementColumns + outputColumns).joined(separator: ","))
         for row in rows {
             let measured = row.sampleMeasurements
             var measuredIndex: [UInt64: Int] = [:]
@@ -35,16 +50,16 @@ enum ResultCSV {
                 written.insert(s.sampleID)
                 lines.append(([quote(row.label), String(s.sampleID), "\(s.label)", "\(s.cleanPrediction)", "\(s.adversarialPrediction)",
                                "\(s.cleanCorrect)", "\(s.robustCorrect)", "\(s.linfDistance)", "\(s.l2Distance)"]
-                              + measurementCells(s.sampleID)).joined(separator: ","))
+                              + measurementCells(s.sampleID) + noOutputs).joined(separator: ","))
             }
             for p in row.predictions {
                 written.insert(p.sampleID)
                 lines.append(([quote(row.label), String(p.sampleID), "\(p.label)", "\(p.prediction)", "", "\(p.correct)", "", "", ""]
-                              + measurementCells(p.sampleID)).joined(separator: ","))
+                              + measurementCells(p.sampleID) + outputCells(p.outputs)).joined(separator: ","))
             }
             for (i, id) in measured.sampleIDs.enumerated() where !written.contains(id) {
                 lines.append(([quote(row.label), String(id), "\(measured.labels[i])", "", "", "", "", "", ""]
-                              + measurementCells(id)).joined(separator: ","))
+                              + measurementCells(id) + noOutputs).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -30,7 +30,9 @@ extension ResultRecord {
             },
             predictions: row.predictions.isEmpty ? nil : row.predictions.map { p in
                 Prediction(id: String(p.sampleID), label: p.label, prediction: p.prediction, correct: p.correct,
-                           draws: p.drawPredictions.isEmpty ? nil : p.drawPredictions)
+                           draws: p.drawPredictions.isEmpty ? nil : p.drawPredictions,
+                           logits: p.outputs?.kind == .logits ? p.outputs?.values : nil,
+                           probabilities: p.outputs?.kind == .probabilities ? p.outputs?.values : nil)
             })
     }
 
@@ -63,8 +65,11 @@ extension ResultRecord {
             robustAccuracy: attackSummary?.robustAccuracy?.proportion, attackSuccess: attackSummary?.attackSuccess?.proportion,
             threatModel: attackSummary?.threatModel, attack: attackSummary?.attack, flags: flags, samples: samples)
         row.predictions = try (predictions ?? []).map { p in
-            PredictionRow(sampleID: try sampleID(p.id), label: p.label, prediction: p.prediction, correct: p.correct,
-                          drawPredictions: p.draws ?? [])
+            if p.logits != nil, p.probabilities != nil { throw malformed("has a prediction of sample \(p.id) with both logits and probabilities") }
+            let outputs = p.logits.map { ModelOutputs(kind: .logits, values: $0) }
+                ?? p.probabilities.map { ModelOutputs(kind: .probabilities, values: $0) }
+            return PredictionRow(sampleID: try sampleID(p.id), label: p.label, prediction: p.prediction, correct: p.correct,
+                                 drawPredictions: p.draws ?? [], outputs: outputs)
         }
         row.measurements = measurements.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         row.sampleMeasurements = try SampleMeasurement.columns(of: sampleMeasurements ?? [], sampleID: sampleID, error: malformed)

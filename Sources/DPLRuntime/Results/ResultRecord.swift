@@ -124,6 +124,11 @@ public struct ResultRecord: Codable, Equatable, Sendable {
         public var correct: Bool
         /// Each draw's class under `vote:K` or `worst:K`; absent for one draw.
         public var draws: [Int]?
+        /// `classify outputs=logits`: one logit per class, averaged over the draws; else absent.
+        public var logits: [Float]?
+        /// `classify outputs=probabilities`: one softmax probability per class, averaged over
+        /// the draws; else absent.
+        public var probabilities: [Float]?
     }
 
     /// One sample's values of the `measure` stages: a key per quantity (null where undefined)

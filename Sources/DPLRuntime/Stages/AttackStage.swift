@@ -54,6 +54,7 @@ enum AttackStage {
             let transforms = defended.pendingTransforms
             let setup = try ClassifierSetup(arguments: downstream[classifyIndex].arguments, context: context, state: state)
             try setup.requireInput(record.current)
+            try ClassifyStage.refuseOutputs(endingAnAttack: downstream[classifyIndex].arguments)
             let defense = setup.defense(transforms: transforms)
             let args = ArgumentReader(stage: "attack", arguments: arguments)
             let attack = try makeAttack(args, seed: settings.seed)
@@ -69,6 +70,9 @@ enum AttackStage {
             let progress = ProgressReporter("attack \(attack.name)", total: record.count, unit: "img",
                                             alreadyDone: resumed > 0 ? ranges[resumed - 1].upperBound : 0)
             defer { progress.close() }
+            if progress.drawsBar, resumed < ranges.count {
+                progress.predictedSeconds = ScriptEstimator.predictAttackSeconds(input: .runtime(record), arguments: arguments, downstream: downstream, context: context)
+            }
             // Inside a batch: where the attack is (step, loss, fooled) and the defense calls made,
             // which move even within one step through a long purification.
             var lastStep: AttackStep?

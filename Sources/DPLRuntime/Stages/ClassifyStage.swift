@@ -4,8 +4,10 @@ import DPLLang
 import DPLNN
 import DPLTensor
 
-/// `classify model=… eval=single|vote:K|worst:K` — runs the defense (every pending transform,
-/// then the classifier) on the record's images and records the verdicts.
+/// `classify model=… eval=single|vote:K|worst:K outputs=none|logits|probabilities` — runs the
+/// defense (every pending transform, then the classifier) on the record's images and records
+/// the verdicts, with each sample's logits or probabilities when asked (ClassifyStage+Check.swift
+/// has what `dpl check` knows about a call).
 enum ClassifyStage {
     static let signature = StageSignature(
         name: "classify", doc: "Classifies the images through every transform before it (the defense) and records accuracy.",
@@ -13,7 +15,9 @@ enum ClassifyStage {
         parameters: [
             Parameter("model", .any, doc: "The classifier: a model value or a .safetensors file (default: the `classifier` setting, else the shipped fmnist-cnn-small)."),
             Parameter("eval", .string, default: .string("single"), doc: "Verdict rule for randomized defenses: \"single\" (one draw), \"vote:K\" (majority of K draws), \"worst:K\" (correct only if all K draws are)."),
-        ])
+            Parameter("outputs", .choice(["none"] + ModelOutputs.Kind.allCases.map(\.rawValue)), default: .name("none"),
+                      doc: "What each sample's row carries besides the prediction: the classifier's logits or softmax probabilities, one per class, averaged over the rule's draws (a clean evaluation's rows; not after `attack`)."),
+        ], check: { check($0) })
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { input, arguments, _, context in
@@ -57,7 +61,8 @@ enum ClassifyStage {
             record.pendingTransforms = []
             record.trail.append("classify \(setup.modelDescription) eval=\(setup.rule)")
             record.evaluation = .accuracy(AccuracyResult(defense: defense.description, rule: setup.rule, sampleIDs: keys,
-                                                         labels: record.labels, verdicts: verdictsSoFar))
+                                                         labels: record.labels, verdicts: verdictsSoFar,
+                                                         outputs: ModelOutputs.Kind(rawValue: try ArgumentReader(stage: "classify", arguments: arguments).text("outputs"))))
             return .runtime(record)
         }
     }

@@ -43,8 +43,10 @@ enum ReportStage {
                                 threatModel: nil, attack: nil, flags: [], samples: [])
             row.predictions = result.verdicts.indices.map { i in
                 let verdict = result.verdicts[i]
+                let outputs = result.outputs.map { ModelOutputs(kind: $0, values: $0 == .logits ? verdict.logits : verdict.probabilities) }
                 return PredictionRow(sampleID: result.sampleIDs[i], label: result.labels[i], prediction: verdict.prediction,
-                                     correct: verdict.correct, drawPredictions: verdict.drawPredictions.count > 1 ? verdict.drawPredictions : [])
+                                     correct: verdict.correct, drawPredictions: verdict.drawPredictions.count > 1 ? verdict.drawPredictions : [],
+                                     outputs: outputs)
             }
             return row
         case .robustness(let result):

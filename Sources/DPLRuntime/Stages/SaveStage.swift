@@ -7,20 +7,22 @@ import DPLTensor
 
 /// `save "file"` — writes what is piped in, by the file's extension: a model to `.safetensors`;
 /// images (a dataset or a batch) to `.safetensors` as tensors a PyTorch user loads with
-/// `safetensors.torch.load_file`, or to `.png` as a grid with one row per snapshot (clean,
+/// `safetensors.torch.load_file`, to `.npz` (every array) or `.npy` (one, chosen by `array=`) for
+/// NumPy (SaveStage+NumPy.swift), or to `.png` as a grid with one row per snapshot (clean,
 /// adversarial, purified); results or a table to `.json`, or to `.csv` (one line per sample)
 /// with `.summary.csv` beside it (one line per result).
 /// Every write is atomic.
 enum SaveStage {
     static let signature = StageSignature(
-        name: "save", doc: "Writes a model or images as tensors (.safetensors), results (.json, .csv) or an image grid (.png) atomically; passes its input on.",
+        name: "save", doc: "Writes a model or images as tensors (.safetensors, or NumPy's .npz and .npy), results (.json, .csv) or an image grid (.png) atomically; passes its input on.",
         input: .kinds([RuntimeKinds.model, RuntimeKinds.results, RuntimeKinds.table, RuntimeKinds.batch, RuntimeKinds.dataset]),
         output: .any,
         parameters: [
             Parameter("path", .string, required: true, doc: "The file; relative paths are under the script's folder.",
-                      fileExtensions: ["safetensors", "json", "csv", "png"], writesFile: true),
+                      fileExtensions: ["safetensors", "npz", "npy", "json", "csv", "png"], writesFile: true),
             Parameter("n", .integer, default: .number(8), minimum: 1, doc: "Images per row in a .png grid."),
-        ], positional: ["path"], reportsItself: true)
+            arrayParameter,
+        ], positional: ["path"], reportsItself: true, check: { checkArrayChoice($0) })
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { input, arguments, _, context in
@@ -32,6 +34,9 @@ enum SaveStage {
             let path = shard.map { ["json", "csv", "png"].contains(ext) ? $0.fileName(for: given) : given } ?? given
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             guard let input else { throw RuntimeError("`save` needs something piped in") }
+            if arguments["array"] != nil, ext != "npy" {
+                throw RuntimeError("`array=` chooses the one array of a .npy file; `\(given)` is not one: drop `array=`, or save to a .npy file (a .npz holds every array)")
+            }
             var saved = path
             switch (ext, input) {
             case ("safetensors", .runtime(let value as ModelValue)):
@@ -40,6 +45,9 @@ enum SaveStage {
             case ("safetensors", _):
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
                 try writeImages(input, to: path, provenance: try JSONCoding.line(provenance), context: context)
+            case ("npz", _), ("npy", _):
+                let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
+                try writeNumPy(input, to: path, array: arguments["array"]?.textValue, provenance: try JSONCoding.line(provenance), context: context)
             case ("png", _):
                 try writeGrid(input, to: path, columns: try args.integer("n"), context: context)
                 let provenance = ProvenanceDocument.provenance(context: context, files: state.openedFiles)
@@ -61,9 +69,9 @@ enum SaveStage {
                     saved += " and \(summary)"
                 }
             case ("", _):
-                throw RuntimeError("`\(try args.text("path"))` has no file extension, which says what `save` writes; add .safetensors for a model or images, .json or .csv for results, .png for an image grid")
+                throw RuntimeError("`\(try args.text("path"))` has no file extension, which says what `save` writes; add .safetensors for a model or images, .npz or .npy for images as NumPy arrays, .json or .csv for results, .png for an image grid")
             default:
-                throw RuntimeError("cannot save \(input.kind.name) as `.\(ext)`; use .safetensors for a model or images, .json or .csv for results, .png for an image grid")
+                throw RuntimeError("cannot save \(input.kind.name) as `.\(ext)`; use .safetensors for a model or images, .npz or .npy for images as NumPy arrays, .json or .csv for results, .png for an image grid")
             }
             context.print("saved \(saved)")
             // What was saved is shown once: a `report` row or a classified batch here, as the

@@ -16,6 +16,12 @@ final class ProgressReporter {
     private let quiet: Bool
     /// Units already done when the reporter started (a resumed run), left out of the rate.
     private let baseline: Int
+    /// `dpl estimate`'s prediction of the whole work in seconds, shown as an estimated ETA
+    /// until the first measured progress replaces it (a long first step otherwise shows
+    /// `ETA –` for minutes).
+    var predictedSeconds: Double?
+    /// Whether lines are drawn as a bar on a terminal (where an estimate is worth computing).
+    var drawsBar: Bool { isTerminal && !quiet }
 
     /// A reporter for `total` units of work, `alreadyDone` of which were finished before it
     /// started (a resumed run); `quiet` silences it (tests, tiny jobs).
@@ -46,11 +52,11 @@ final class ProgressReporter {
         let elapsed = now.timeIntervalSince(start)
         let progressed = min(Double(total), Double(done) + max(0, partial))
         let rate = elapsed > 0 ? (progressed - Double(baseline)) / elapsed : 0
-        let remaining = rate > 0 ? (Double(total) - progressed) / rate : 0
         let fraction = progressed / Double(total)
-        let numbers = "\(done)/\(total) \(unit) \(String(format: "%.2f", rate)) \(unit)/s " +
-            (complete ? "in \(Self.clock(elapsed))" : rate > 0 ? "ETA \(Self.clock(remaining))" : "ETA –") +
-            (detail.isEmpty ? "" : " \(detail)")
+        let numbers = "\(done)/\(total) \(unit) \(String(format: "%.2f", rate)) \(unit)/s "
+            + Self.timeText(complete: complete, elapsed: elapsed, rate: rate, left: Double(total) - progressed,
+                            predicted: predictedSeconds.map { $0 * Double(total - baseline) / Double(total) })
+            + (detail.isEmpty ? "" : " \(detail)")
         if isTerminal {
             let width = 24
             let filled = Int(fraction * Double(width))
@@ -67,6 +73,16 @@ final class ProgressReporter {
     func close() {
         if isTerminal, !finished, !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
         finished = true
+    }
+
+    /// `in 1:02` when complete; the measured `ETA 0:40` once anything progressed; before that
+    /// `ETA ~0:55 (estimated)` from `predicted` (the seconds of the work left when the reporter
+    /// started), else `ETA –`.
+    static func timeText(complete: Bool, elapsed: Double, rate: Double, left: Double, predicted: Double?) -> String {
+        if complete { return "in \(clock(elapsed))" }
+        if rate > 0 { return "ETA \(clock(left / rate))" }
+        guard let predicted else { return "ETA –" }
+        return "ETA ~\(clock(max(0, predicted - elapsed))) (estimated)"
     }
 
     static func clock(_ seconds: Double) -> String {

@@ -34,6 +34,8 @@ public struct AccuracyResult {
     public var labels: [Int]
     /// Each sample's verdict.
     public var verdicts: [Verdict]
+    /// Which model outputs the per-sample rows carry (`classify outputs=`); nil: none.
+    public var outputs: ModelOutputs.Kind? = nil
 
     /// The number of samples.
     public var n: Int { labels.count }

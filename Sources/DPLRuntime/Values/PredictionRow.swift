@@ -11,8 +11,12 @@ public struct PredictionRow: Equatable, Sendable {
     public var correct: Bool
     /// Each draw's class when the rule drew more than once (`vote:K`, `worst:K`); empty for one draw.
     public var drawPredictions: [Int]
+    /// The logits or probabilities `classify outputs=` asked for; nil when not asked.
+    public var outputs: ModelOutputs?
 
-    public init(sampleID: UInt64, label: Int, prediction: Int, correct: Bool, drawPredictions: [Int] = []) {
+    public init(sampleID: UInt64, label: Int, prediction: Int, correct: Bool, drawPredictions: [Int] = [],
+                outputs: ModelOutputs? = nil) {
+        self.outputs = outputs
         self.sampleID = sampleID
         self.label = label
         self.prediction = prediction

@@ -23,6 +23,7 @@ struct ShardMergeTests {
     data | attack fgsm eps=0.1 | purify t=3 seed=fixed | classify | measure compression radius=0.1 pairs=2 as "compression"
     data | purify t=3 seed=random | measure spread draws=3 as "spread"
     data | purify t=3 seed=fixed | measure distance to=purified p=inf as "distance"
+    data | purify t=3 seed=random | classify eval="vote:3" outputs=probabilities | report as "outputs"
     results | save "out/r.json"
     """
 
@@ -54,7 +55,7 @@ struct ShardMergeTests {
         let unsharded = try runWholeAndSharded()
         let shard = try String(contentsOfFile: shardPath(2, of: 3), encoding: .utf8)
         #expect(shard.contains("\"shard\""), "a shard's JSON says which shard it is")
-        #expect(unsharded.contains("compression_random_pairs") && unsharded.contains("\"samples\""))
+        #expect(unsharded.contains("compression_random_pairs") && unsharded.contains("\"samples\"") && unsharded.contains("\"probabilities\""))
         let merged = fixture.folder + "/merged/any-name.json"
         try ShardMerge.merge(paths: [3, 1, 2].map { shardPath($0, of: 3) }, into: merged)
         let text = try String(contentsOfFile: merged, encoding: .utf8)

@@ -1,0 +1,64 @@
+import Foundation
+import DPLLang
+import DPLNN
+
+/// What `dpl check` knows about a `classify` call before anything runs: `outputs=` only for
+/// a clean evaluation, and whether the classifier takes the images the pipeline's source makes.
+extension ClassifyStage {
+    static func check(_ call: StaticCall) -> [StaticProblem] {
+        var problems: [StaticProblem] = []
+        if let outputs = call.text("outputs"), outputs != "none", call.upstream.contains(where: { $0.stage == "attack" }) {
+            problems.append(outputsAfterAttack(outputs))
+        }
+        if let problem = shapeMismatch(call) { problems.append(problem) }
+        return problems
+    }
+
+    /// Model outputs go into a clean evaluation's rows; an attacked evaluation's rows hold two
+    /// predictions per sample (clean and adversarial) and have no place for them yet.
+    static func outputsAfterAttack(_ outputs: String) -> StaticProblem {
+        StaticProblem("`classify outputs=\(outputs)` adds the model's outputs to a clean evaluation's rows; after `attack` the rows hold a clean and an adversarial prediction and carry no outputs",
+                      fix: "drop `outputs=` here, and add a clean evaluation for them: `data | classify outputs=\(outputs) | report`",
+                      at: "outputs")
+    }
+
+    /// The run's side of `outputsAfterAttack`, for a `classify` whose arguments the attack
+    /// reads (a script whose `outputs=` value was not literal at check time).
+    static func refuseOutputs(endingAnAttack arguments: [String: Value]) throws {
+        guard let outputs = arguments["outputs"]?.textValue, outputs != "none" else { return }
+        let problem = outputsAfterAttack(outputs)
+        throw RuntimeError(problem.message + "; " + (problem.fix ?? ""))
+    }
+
+    /// Image shapes `[C, H, W]` of the built-in datasets; an image folder's is known only
+    /// once its files are read.
+    static let datasetShapes: [String: [Int]] = ["fashion-mnist": [1, 28, 28], "mnist": [1, 28, 28], "cifar10": [3, 32, 32]]
+
+    /// The classifier named by `model=`, the `classifier` setting or the shipped default,
+    /// against the images of the pipeline's `load` source, when both are known statically
+    /// (a literal dataset and a model file whose header names its architecture). Stages in
+    /// between keep the images' shape (`purify size=` resizes there and back).
+    static func shapeMismatch(_ call: StaticCall) -> StaticProblem? {
+        guard let source = call.upstream.first, source.stage == "load",
+              let dataset = source.arguments["dataset"]?.literalText,
+              let shape = datasetShapes[dataset] else { return nil }
+        let setting = call.settings["classifier"]?.literalText
+        let given = call.text("model")
+        if given == nil, call.arguments["model"] != nil { return nil }  // a model value: its file is not known here
+        let name = given ?? setting ?? ModelLibrary.defaultClassifierFile
+        guard let path = ModelLibrary().locate(name, baseDirectory: call.folder),
+              let architecture = try? ModelFile.architecture(inHeaderOf: path), let input = architecture.classifierInput else { return nil }
+        let fits = input.channels == shape[0] && (input.size.map { $0 == shape[1] && $0 == shape[2] } ?? true)
+        guard !fits else { return nil }
+        let images = shape.map(String.init).joined(separator: "×")
+        let takes = "\(input.channels)×" + (input.size.map { "\($0)×\($0)" } ?? "H×W")
+        let file = (path as NSString).lastPathComponent
+        let which: String
+        if given != nil { which = "`\(file)` (\(architecture.familyName))" }
+        else if setting != nil { which = "the `classifier` setting's `\(file)` (\(architecture.familyName))" }
+        else { which = "with no model= the shipped Fashion-MNIST classifier `\(file)`" }
+        return StaticProblem("`load \(dataset)` gives \(images) images, but \(which) takes \(takes) images",
+                             fix: "give a classifier for \(dataset) images: `classify model=\"file.safetensors\"` (or `set classifier = \"file.safetensors\"`); docs/models.md lists the shipped models",
+                             at: given != nil ? "model" : nil)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import DPLLang
+import DPLNN
+import DPLTensor
+@testable import DPLRuntime
+
+/// A classifier that cannot take the source's images is a `dpl check` error naming the place,
+/// which model expects what, and `classify model=…` — read from the model file's header, not
+/// after an hour of attacks.
+@Suite("classify shapes checked before running", .serialized)
+struct ClassifyShapeCheckTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-shapecheck-\(UUID().uuidString)").path
+
+    func checkError(_ source: String) throws -> String {
+        let session = Session(registry: try BuiltinStages.makeRegistry()) { _ in }
+        return session.check(SourceFile(name: folder + "/s.dpl", text: source + "\n")).errorText ?? ""
+    }
+
+    /// A 3×8×8 CNN classifier file in the folder, and an empty `cifar` folder for `path=`.
+    func prepare() throws {
+        try FileManager.default.createDirectory(atPath: folder + "/cifar", withIntermediateDirectories: true)
+        let model = try CNNClassifier(CNNClassifier.Configuration(inputChannels: 3, imageSize: 8, widths: [4], poolAfter: [true], hidden: 8, classes: 10),
+                                      key: RandomKey(seed: 1, purpose: "test"))
+        try ModelFile.write(model, to: folder + "/rgb8.safetensors")
+    }
+
+    @Test func cifarImagesThroughTheDefaultClassifier() throws {
+        try prepare()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = try checkError("load cifar10 path=\"cifar\" n=4 | attack pgd | purify t=10 | classify | report")
+        #expect(text.contains("s.dpl:1:60: error: `load cifar10` gives 3×32×32 images, but with no model= the shipped Fashion-MNIST classifier `fmnist-cnn-small.safetensors` takes 1×28×28 images"), "\(text)")
+        #expect(text.contains("give a classifier for cifar10 images: `classify model=\"file.safetensors\"`"), "\(text)")
+        #expect(try checkError("load cifar10 path=\"cifar\" | classify").contains("`load cifar10` gives 3×32×32 images"))
+        // Through a variable, as scripts usually load their data, and as the default source.
+        let viaVariable = try checkError("let data = load cifar10 path=\"cifar\" n=4\ndata | attack pgd | classify\nattack pgd | classify")
+        #expect(viaVariable.contains("s.dpl:2:21: error: `load cifar10` gives 3×32×32 images"), "\(viaVariable)")
+        #expect(viaVariable.contains("s.dpl:3:14: error: `load cifar10` gives 3×32×32 images"), "\(viaVariable)")
+        #expect(try checkError("let data = load cifar10 path=\"cifar\"\nfor t in [1, 2] { let data = load fashion-mnist\n data | classify }").isEmpty,
+                "an inner `let` hides the outer one's history")
+        #expect(try checkError("load fashion-mnist n=4 | attack pgd | classify").isEmpty)
+        #expect(try checkError("classify").isEmpty, "the default source fits the default classifier")
+    }
+
+    @Test func aModelFileWhoseArchitectureTakesOtherImages() throws {
+        try prepare()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = try checkError("load fashion-mnist n=4 | classify model=\"rgb8.safetensors\"")
+        #expect(text.contains("s.dpl:1:41: error: `load fashion-mnist` gives 1×28×28 images, but `rgb8.safetensors` (cnn) takes 3×8×8 images"), "\(text)")
+        let setting = try checkError("set classifier = \"rgb8.safetensors\"\nload cifar10 path=\"cifar\" | classify")
+        #expect(setting.contains("s.dpl:2:29: error: `load cifar10` gives 3×32×32 images, but the `classifier` setting's `rgb8.safetensors` (cnn) takes 3×8×8 images"), "\(setting)")
+        // What is not known before running is left to the run: an image folder, a model value.
+        #expect(try checkError("load images path=\"cifar\" | classify model=\"rgb8.safetensors\"").isEmpty)
+        #expect(try checkError("let m = model \"rgb8.safetensors\"\nload cifar10 path=\"cifar\" | classify model=m").isEmpty)
+    }
+}
