@@ -1,0 +1,374 @@
+// Direct AVX-512 convolution on the padded grid (see include/convolution.h for the layout).
+#include "convolution.h"
+
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// 8 output channels × 3 vectors (48 grid positions) = 24 zmm accumulators, 3 for the input
+// vectors and 1 for the broadcast weight: chosen by measurement on a Sapphire Rapids core
+// (docs/performance.md, session 6): it keeps both FMA ports busy with 11 loads per 24 FMAs.
+enum { BLOCK = 8, MAX_VECTORS = 3 };
+
+int dpl_conv_direct_block(void) { return BLOCK; }
+
+size_t dpl_conv_direct_packed_weight_count(int outChannels, int inChannels, int kernelHeight, int kernelWidth) {
+    size_t blocks = ((size_t)outChannels + BLOCK - 1) / BLOCK;
+    return blocks * BLOCK * (size_t)inChannels * (size_t)kernelHeight * (size_t)kernelWidth;
+}
+
+void dpl_conv_direct_pack_weight(const float *weight, int outChannels, int inChannels,
+                                 int kernelHeight, int kernelWidth, int transposeFlip, float *packed) {
+    const int taps = kernelHeight * kernelWidth;
+    const int blocks = (outChannels + BLOCK - 1) / BLOCK;
+    // packed[block][c][tap][row]
+    for (int b = 0; b < blocks; b++) {
+        float *blockBase = packed + (size_t)b * BLOCK * inChannels * taps;
+        for (int c = 0; c < inChannels; c++) {
+            for (int tap = 0; tap < taps; tap++) {
+                float *target = blockBase + ((size_t)c * taps + tap) * BLOCK;
+                for (int row = 0; row < BLOCK; row++) {
+                    const int o = b * BLOCK + row;
+                    float value = 0;
+                    if (o < outChannels) {
+                        value = transposeFlip
+                            ? weight[((size_t)c * outChannels + o) * taps + (taps - 1 - tap)]
+                            : weight[((size_t)o * inChannels + c) * taps + tap];
+                    }
+                    target[row] = value;
+                }
+            }
+        }
+    }
+}
+
+size_t dpl_conv_direct_channel_stride(int height, int width, int kernelHeight, int kernelWidth, int padding) {
+    const size_t paddedWidth = (size_t)width + 2 * (size_t)padding;
+    const size_t paddedHeight = (size_t)height + 2 * (size_t)padding;
+    (void)kernelHeight; (void)kernelWidth;
+    return paddedHeight * paddedWidth;
+}
+
+size_t dpl_conv_direct_padded_count(int channels, int height, int width, int kernelHeight, int kernelWidth,
+                                    int padding) {
+    // A tile's last vectors run up to MAX_VECTORS·16 positions past the grid's end, shifted by
+    // up to the last tap's offset: slack so that those (discarded) lanes read initialized memory.
+    return (size_t)channels * dpl_conv_direct_channel_stride(height, width, kernelHeight, kernelWidth, padding)
+        + MAX_VECTORS * 16 + (size_t)kernelWidth + 16;
+}
+
+void dpl_conv_direct_pad(const float *input, int channels, int height, int width,
+                         int kernelHeight, int kernelWidth, int padding, float *padded) {
+    const size_t stride = dpl_conv_direct_channel_stride(height, width, kernelHeight, kernelWidth, padding);
+    const size_t paddedWidth = (size_t)width + 2 * (size_t)padding;
+    const size_t total = dpl_conv_direct_padded_count(channels, height, width, kernelHeight, kernelWidth, padding);
+    if (padding == 0) {
+        for (int c = 0; c < channels; c++)
+            memcpy(padded + c * stride, input + (size_t)c * height * width, sizeof(float) * height * width);
+        memset(padded + channels * stride, 0, sizeof(float) * (total - channels * stride));
+        return;
+    }
+    for (int c = 0; c < channels; c++) {
+        float *plane = padded + c * stride;
+        const float *source = input + (size_t)c * height * width;
+        memset(plane, 0, sizeof(float) * (padding * paddedWidth + padding));
+        for (int y = 0; y < height; y++) {
+            float *row = plane + (y + padding) * paddedWidth + padding;
+            memcpy(row, source + (size_t)y * width, sizeof(float) * width);
+            // The right padding of this row and the left padding of the next are adjacent.
+            const size_t gap = y + 1 < height ? 2 * (size_t)padding : (size_t)padding;
+            memset(row + width, 0, sizeof(float) * gap);
+        }
+        memset(plane + (height + padding) * paddedWidth, 0, sizeof(float) * padding * paddedWidth);
+    }
+    memset(padded + channels * stride, 0, sizeof(float) * (total - channels * stride));
+}
+
+size_t dpl_conv_direct_transposed_count(int outChannels, int positions) {
+    return (size_t)positions * (((size_t)outChannels + 15) / 16 * 16);
+}
+
+void dpl_conv_direct_transpose(const float *dy, int outChannels, int positions, float *transposed) {
+    const size_t rowStride = ((size_t)outChannels + 15) / 16 * 16;
+    // Blocks of 16 positions keep both the reads and the writes within a few cache lines.
+    for (int p0 = 0; p0 < positions; p0 += 16) {
+        const int p1 = p0 + 16 < positions ? p0 + 16 : positions;
+        for (int o = 0; o < outChannels; o++)
+            for (int p = p0; p < p1; p++) transposed[p * rowStride + o] = dy[(size_t)o * positions + p];
+        for (int p = p0; p < p1; p++)
+            for (size_t o = outChannels; o < rowStride; o++) transposed[p * rowStride + o] = 0;
+    }
+}
+
+#if defined(__x86_64__)
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+
+/// Where the vectors of one tile go: the lanes that are real output positions (a mask) and
+/// the output index of the first of them (the valid lanes of a vector are consecutive outputs).
+typedef struct {
+    __mmask16 mask[MAX_VECTORS];
+    int first[MAX_VECTORS];
+} TileStores;
+
+/// The register tile: MR rows of the packed block (its stride is BLOCK) × NV vectors.
+/// `x` points at the tile's first grid position in channel 0 of the padded input.
+static inline __attribute__((always_inline)) AVX512
+void conv_tile(const int MR, const int NV, const float *x, size_t channelStride, int channels,
+               const int *tapOffsets, int taps, const float *w, const float *init, const float *shift,
+               const TileStores *stores, float *output, size_t outputPlane) {
+    __m512 acc[BLOCK * MAX_VECTORS];
+#pragma clang loop unroll(full)
+    for (int m = 0; m < MR; m++) {
+        const __m512 start = _mm512_set1_ps(init ? init[m] : 0.0f);
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) acc[m * NV + v] = start;
+    }
+    for (int c = 0; c < channels; c++) {
+        const float *xc = x + c * channelStride;
+        for (int tap = 0; tap < taps; tap++) {
+            const float *xs = xc + tapOffsets[tap];
+            __m512 xv[MAX_VECTORS];
+#pragma clang loop unroll(full)
+            for (int v = 0; v < NV; v++) xv[v] = _mm512_loadu_ps(xs + 16 * v);
+#pragma clang loop unroll(full)
+            for (int m = 0; m < MR; m++) {
+                const __m512 wv = _mm512_set1_ps(w[m]);
+#pragma clang loop unroll(full)
+                for (int v = 0; v < NV; v++) acc[m * NV + v] = _mm512_fmadd_ps(wv, xv[v], acc[m * NV + v]);
+            }
+            w += BLOCK;
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int m = 0; m < MR; m++) {
+        float *row = output + m * outputPlane;
+        const __m512 s = _mm512_set1_ps(shift ? shift[m] : 0.0f);
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) {
+            __m512 value = acc[m * NV + v];
+            if (shift) value = _mm512_add_ps(value, s);
+            const __mmask16 mask = stores->mask[v];
+            if (mask == 0) continue;
+            const __m512 packedLanes = _mm512_maskz_compress_ps(mask, value);
+            const __mmask16 count = (__mmask16)((1u << __builtin_popcount(mask)) - 1u);
+            _mm512_mask_storeu_ps(row + stores->first[v], count, packedLanes);
+        }
+    }
+}
+
+typedef void (*TileFunction)(const float *, size_t, int, const int *, int, const float *, const float *,
+                             const float *, const TileStores *, float *, size_t);
+
+#define TILE(MR, NV) \
+    static AVX512 void conv_tile_##MR##_##NV(const float *x, size_t channelStride, int channels, \
+        const int *tapOffsets, int taps, const float *w, const float *init, const float *shift, \
+        const TileStores *stores, float *output, size_t outputPlane) { \
+        conv_tile(MR, NV, x, channelStride, channels, tapOffsets, taps, w, init, shift, stores, output, outputPlane); \
+    }
+#define TILES(MR) TILE(MR, 1) TILE(MR, 2) TILE(MR, 3)
+TILES(1) TILES(2) TILES(4) TILES(8)
+
+/// [rows class][vectors − 1]; rows class 0..3 is 1, 2, 4, 8 rows.
+static const TileFunction tileFunctions[4][MAX_VECTORS] = {
+    { conv_tile_1_1, conv_tile_1_2, conv_tile_1_3 },
+    { conv_tile_2_1, conv_tile_2_2, conv_tile_2_3 },
+    { conv_tile_4_1, conv_tile_4_2, conv_tile_4_3 },
+    { conv_tile_8_1, conv_tile_8_2, conv_tile_8_3 },
+};
+
+AVX512
+void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeight,
+                                    int inChannels, int outChannels, int height, int width,
+                                    int kernelHeight, int kernelWidth, int padding,
+                                    const float *bias, const float *shift, float *output) {
+    const int paddedWidth = width + 2 * padding;
+    const int outHeight = height + 2 * padding - kernelHeight + 1;
+    const int outWidth = paddedWidth - kernelWidth + 1;
+    const size_t channelStride = dpl_conv_direct_channel_stride(height, width, kernelHeight, kernelWidth, padding);
+    const size_t outputPlane = (size_t)outHeight * outWidth;
+    const int taps = kernelHeight * kernelWidth;
+    int tapOffsets[taps];
+    for (int ky = 0; ky < kernelHeight; ky++)
+        for (int kx = 0; kx < kernelWidth; kx++) tapOffsets[ky * kernelWidth + kx] = ky * paddedWidth + kx;
+    const int gridPositions = outHeight * paddedWidth;
+    const int vectors = (gridPositions + 15) / 16;
+    const int blocks = (outChannels + BLOCK - 1) / BLOCK;
+    const size_t blockWeights = (size_t)BLOCK * inChannels * taps;
+
+    for (int firstVector = 0; firstVector < vectors; firstVector += MAX_VECTORS) {
+        const int nv = vectors - firstVector < MAX_VECTORS ? vectors - firstVector : MAX_VECTORS;
+        TileStores stores;
+        for (int v = 0; v < nv; v++) {
+            const int q0 = (firstVector + v) * 16;
+            __mmask16 mask = 0;
+            int first = -1;
+            for (int lane = 0; lane < 16; lane++) {
+                const int q = q0 + lane;
+                if (q >= gridPositions) break;
+                const int oy = q / paddedWidth, ox = q % paddedWidth;
+                if (ox >= outWidth) continue;
+                mask |= (__mmask16)(1u << lane);
+                if (first < 0) first = oy * outWidth + ox;
+            }
+            stores.mask[v] = mask;
+            stores.first[v] = first < 0 ? 0 : first;
+        }
+        const float *x = padded + (size_t)firstVector * 16;
+        for (int b = 0; b < blocks; b++) {
+            const int rows = outChannels - b * BLOCK < BLOCK ? outChannels - b * BLOCK : BLOCK;
+            const int rowsClass = rows > 4 ? 3 : rows > 2 ? 2 : rows > 1 ? 1 : 0;
+            const int o0 = b * BLOCK;
+            if (rows == (1 << rowsClass)) {
+                tileFunctions[rowsClass][nv - 1](x, channelStride, inChannels, tapOffsets, taps,
+                                                 packedWeight + b * blockWeights, bias ? bias + o0 : NULL,
+                                                 shift ? shift + o0 : NULL, &stores, output + o0 * outputPlane,
+                                                 outputPlane);
+            } else {
+                // A partial block (3, 5, 6 or 7 rows): the rows class above it, into scratch
+                // rows for the padding rows. Only the real rows are copied out.
+                float scratchOut[BLOCK * MAX_VECTORS * 16];
+                float initRows[BLOCK] = {0}, shiftRows[BLOCK] = {0};
+                for (int m = 0; m < rows; m++) {
+                    if (bias) initRows[m] = bias[o0 + m];
+                    if (shift) shiftRows[m] = shift[o0 + m];
+                }
+                TileStores local = stores;
+                int base = -1;
+                for (int v = 0; v < nv; v++)
+                    if (local.mask[v] && base < 0) base = local.first[v];
+                if (base < 0) continue;
+                for (int v = 0; v < nv; v++) local.first[v] -= base;
+                const size_t scratchPlane = MAX_VECTORS * 16;
+                tileFunctions[rowsClass][nv - 1](x, channelStride, inChannels, tapOffsets, taps,
+                                                 packedWeight + b * blockWeights, bias ? initRows : NULL,
+                                                 shift ? shiftRows : NULL, &local, scratchOut, scratchPlane);
+                int count = 0;
+                for (int v = 0; v < nv; v++) count += __builtin_popcount(local.mask[v]);
+                for (int m = 0; m < rows; m++)
+                    memcpy(output + (o0 + m) * outputPlane + base, scratchOut + m * scratchPlane,
+                           sizeof(float) * count);
+            }
+        }
+    }
+}
+
+// MARK: - Weight gradient
+
+/// The register tile of the weight gradient: OV vectors of 16 output channels × NC input
+/// channels × 9 taps. Each position costs OV loads of dy, 9·NC broadcasts of x and 9·NC·OV
+/// FMAs; OV = 2, NC = 1 uses 18 accumulators.
+static inline __attribute__((always_inline)) AVX512
+void weight_gradient_tile(const int OV, const int NC, const float *const *paddedInputs,
+                          const float *const *transposed, int samples, size_t rowStride, int c0,
+                          size_t channelStride, int outHeight, int outWidth, int paddedWidth, float *tile) {
+    __m512 acc[2 * 9 * 2];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < OV * NC * 9; i++) acc[i] = _mm512_setzero_ps();
+    for (int s = 0; s < samples; s++) {
+        const float *dy = transposed[s];
+        const float *x = paddedInputs[s] + c0 * channelStride;
+        for (int oy = 0; oy < outHeight; oy++) {
+            const float *row = x + (size_t)oy * paddedWidth;
+            const float *d = dy + (size_t)oy * outWidth * rowStride;
+            for (int ox = 0; ox < outWidth; ox++) {
+                __m512 dv[2];
+#pragma clang loop unroll(full)
+                for (int v = 0; v < OV; v++) dv[v] = _mm512_loadu_ps(d + 16 * v);
+#pragma clang loop unroll(full)
+                for (int c = 0; c < NC; c++) {
+#pragma clang loop unroll(full)
+                    for (int ky = 0; ky < 3; ky++) {
+#pragma clang loop unroll(full)
+                        for (int kx = 0; kx < 3; kx++) {
+                            const __m512 xv = _mm512_set1_ps(row[c * channelStride + ky * paddedWidth + kx + ox]);
+#pragma clang loop unroll(full)
+                            for (int v = 0; v < OV; v++) {
+                                const int i = (v * NC + c) * 9 + ky * 3 + kx;
+                                acc[i] = _mm512_fmadd_ps(dv[v], xv, acc[i]);
+                            }
+                        }
+                    }
+                }
+                d += rowStride;
+            }
+        }
+    }
+    // tile[v·16 + lane][c·9 + tap]
+#pragma clang loop unroll(full)
+    for (int v = 0; v < OV; v++) {
+        float lanes[16 * 9 * 2];
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NC * 9; j++) _mm512_storeu_ps(lanes + 16 * j, acc[v * NC * 9 + j]);
+        for (int lane = 0; lane < 16; lane++)
+            for (int j = 0; j < NC * 9; j++) tile[(v * 16 + lane) * (NC * 9) + j] = lanes[16 * j + lane];
+    }
+}
+
+typedef void (*WeightGradientTile)(const float *const *, const float *const *, int, size_t, int, size_t,
+                                   int, int, int, float *);
+#define WG_TILE(OV, NC) \
+    static AVX512 void weight_gradient_tile_##OV##_##NC(const float *const *paddedInputs, \
+        const float *const *transposed, int samples, size_t rowStride, int c0, size_t channelStride, \
+        int outHeight, int outWidth, int paddedWidth, float *tile) { \
+        weight_gradient_tile(OV, NC, paddedInputs, transposed, samples, rowStride, c0, channelStride, \
+                             outHeight, outWidth, paddedWidth, tile); \
+    }
+WG_TILE(2, 1) WG_TILE(1, 2) WG_TILE(1, 1)
+
+AVX512
+void dpl_conv_direct_weight_gradient_3x3_avx512(const float *const *paddedInputs,
+                                                const float *const *transposedGradOutputs, int samples,
+                                                int inChannels, int outChannels, int height, int width,
+                                                int padding, float *gradWeight) {
+    const int paddedWidth = width + 2 * padding;
+    const int outHeight = height + 2 * padding - 2, outWidth = paddedWidth - 2;
+    const size_t channelStride = dpl_conv_direct_channel_stride(height, width, 3, 3, padding);
+    const size_t rowStride = ((size_t)outChannels + 15) / 16 * 16;
+    const int vectors = (int)(rowStride / 16);
+    const size_t patch = (size_t)inChannels * 9;
+    const float *shifted[samples > 0 ? samples : 1];
+    float tile[32 * 9];
+    for (int v0 = 0; v0 < vectors;) {
+        const int ov = vectors - v0 >= 2 ? 2 : 1;
+        for (int s = 0; s < samples; s++) shifted[s] = transposedGradOutputs[s] + v0 * 16;
+        for (int c0 = 0; c0 < inChannels;) {
+            const int nc = ov == 1 && inChannels - c0 >= 2 ? 2 : 1;
+            const WeightGradientTile kernel = ov == 2 ? weight_gradient_tile_2_1
+                : nc == 2 ? weight_gradient_tile_1_2 : weight_gradient_tile_1_1;
+            kernel(paddedInputs, shifted, samples, rowStride, c0, channelStride, outHeight, outWidth,
+                   paddedWidth, tile);
+            for (int row = 0; row < ov * 16; row++) {
+                const int o = v0 * 16 + row;
+                if (o >= outChannels) break;
+                memcpy(gradWeight + o * patch + (size_t)c0 * 9, tile + row * nc * 9, sizeof(float) * nc * 9);
+            }
+            c0 += nc;
+        }
+        v0 += ov;
+    }
+}
+
+#else
+
+void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeight,
+                                    int inChannels, int outChannels, int height, int width,
+                                    int kernelHeight, int kernelWidth, int padding,
+                                    const float *bias, const float *shift, float *output) {
+    // Never called: VectorISA only chooses AVX-512 kernels on x86-64 CPUs that have it.
+    (void)padded; (void)packedWeight; (void)inChannels; (void)outChannels; (void)height; (void)width;
+    (void)kernelHeight; (void)kernelWidth; (void)padding; (void)bias; (void)shift; (void)output;
+}
+
+void dpl_conv_direct_weight_gradient_3x3_avx512(const float *const *paddedInputs,
+                                                const float *const *transposedGradOutputs, int samples,
+                                                int inChannels, int outChannels, int height, int width,
+                                                int padding, float *gradWeight) {
+    // Never called, as above.
+    (void)paddedInputs; (void)transposedGradOutputs; (void)samples; (void)inChannels; (void)outChannels;
+    (void)height; (void)width; (void)padding; (void)gradWeight;
+}
+
+#endif

@@ -1,0 +1,91 @@
+// Direct AVX-512 kernels for unit-stride 2-D convolutions (DPL's U-Net and CNN 3×3 "same"
+// convolutions, forward and input gradient), replacing im2col + sgemm on CPUs with AVX-512.
+//
+// The layout trick: one sample [C, H, W] is copied into a zero-padded [C, H + kh − 1, Wp]
+// buffer, Wp = W + kw − 1 (padding p on each side, so that the output is on the same grid).
+// The output is computed on the padded grid — positions q = oy·Wp + ox with ox < Wp — so
+// that every kernel tap (c, ky, kx) is one contiguous read of the padded plane shifted by
+// ky·Wp + kx:
+//
+//     out[o, q] = Σ_c Σ_ky Σ_kx  W[o, c, ky, kx] · xpad[c, q + ky·Wp + kx]
+//
+// and the grid columns ox ≥ Wo (Wo = Wp − kw + 1, the output width) are dropped when storing.
+// A register tile holds MR output channels × NV·16 grid positions; the weights are packed so
+// that each tap's MR weights are contiguous.
+//
+// Determinism: every output element is summed over (c, ky, kx) in that fixed order, starting
+// from its bias, whatever the tile, the thread or the batch; the channel shift is added last.
+#pragma once
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Output channels per packed weight block (the register tile's height).
+int dpl_conv_direct_block(void);
+
+/// Floats the packed weight of `outChannels` × `inChannels` × `kernelHeight` × `kernelWidth`
+/// takes (output channels rounded up to a whole block; the extra rows are zero).
+size_t dpl_conv_direct_packed_weight_count(int outChannels, int inChannels, int kernelHeight, int kernelWidth);
+
+/// Packs `weight` for the kernel. With `transposeFlip` = 0, `weight` is
+/// [outChannels, inChannels, kh, kw] as conv2d takes it. With `transposeFlip` = 1 it is
+/// [inChannels, outChannels, kh, kw]: the weight of the convolution whose input gradient is
+/// wanted (its output channels are this convolution's input channels, the channels of dy),
+/// packed transposed over its first two axes and flipped in space, so that
+/// dx = conv(dy, W flipped, padding kh − 1 − p) for a unit-stride convolution with padding p.
+void dpl_conv_direct_pack_weight(const float *weight, int outChannels, int inChannels,
+                                 int kernelHeight, int kernelWidth, int transposeFlip, float *packed);
+
+/// Floats between two channels of the padded buffer of a [C, height, width] sample with
+/// `padding` on every side and a kh × kw kernel.
+size_t dpl_conv_direct_channel_stride(int height, int width, int kernelHeight, int kernelWidth, int padding);
+
+/// Floats the padded buffer of one sample takes (`channels` channels plus slack that the
+/// vector reads past the last position may touch).
+size_t dpl_conv_direct_padded_count(int channels, int height, int width, int kernelHeight, int kernelWidth,
+                                    int padding);
+
+/// Copies one sample [channels, height, width] into `padded` (dpl_conv_direct_padded_count
+/// floats) with zero padding; every float of `padded` is written.
+void dpl_conv_direct_pad(const float *input, int channels, int height, int width,
+                         int kernelHeight, int kernelWidth, int padding, float *padded);
+
+/// One sample's unit-stride convolution from its padded input (dpl_conv_direct_pad) and the
+/// packed weight: writes output [outChannels, Ho, Wo], Ho = height + 2·padding − kh + 1,
+/// Wo = width + 2·padding − kw + 1. `bias` [outChannels] and `shift` [outChannels] may be NULL;
+/// out = (bias + Σ) + shift. Requires AVX-512 F/BW/DQ/VL (dpl_cpu_has_avx512()).
+void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeight,
+                                    int inChannels, int outChannels, int height, int width,
+                                    int kernelHeight, int kernelWidth, int padding,
+                                    const float *bias, const float *shift, float *output);
+
+// MARK: Weight gradient of 3×3 unit-stride convolutions
+//
+//     dW[o, c, ky, kx] = Σ_samples Σ_(oy, ox) dy[o, oy, ox] · xpad[c, oy·Wp + ox + ky·Wp + kx]
+//
+// vectorized over 16 output channels, with dy transposed to [positions, O] so that no
+// horizontal sums are needed: each dW element is summed sample by sample, position by
+// position, in that fixed order.
+
+/// Floats of one sample's transposed gradient: `positions` rows of `outChannels` rounded up
+/// to a multiple of 16 (the extra columns are zero).
+size_t dpl_conv_direct_transposed_count(int outChannels, int positions);
+
+/// Writes `dy [outChannels, positions]` transposed into `transposed`
+/// (dpl_conv_direct_transposed_count floats, all written).
+void dpl_conv_direct_transpose(const float *dy, int outChannels, int positions, float *transposed);
+
+/// `gradWeight [outChannels, inChannels, 3, 3]` (overwritten) = the sum over `samples`
+/// samples of their padded inputs (dpl_conv_direct_pad with a 3×3 kernel and `padding`) and
+/// transposed output gradients (dpl_conv_direct_transpose). Requires AVX-512.
+void dpl_conv_direct_weight_gradient_3x3_avx512(const float *const *paddedInputs,
+                                                const float *const *transposedGradOutputs, int samples,
+                                                int inChannels, int outChannels, int height, int width,
+                                                int padding, float *gradWeight);
+
+#ifdef __cplusplus
+}
+#endif
