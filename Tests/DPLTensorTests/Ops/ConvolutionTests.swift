@@ -37,6 +37,8 @@ let convCases: [ConvCase] = [
     // "Same" convolutions, whose input gradient is a convolution with the flipped kernel.
     ConvCase(input: [2, 3, 4, 6], weight: [5, 3, 3, 3], stride: 1, padding: 1, bias: true),
     ConvCase(input: [1, 2, 6, 5], weight: [3, 2, 5, 5], stride: 1, padding: 2, bias: false),
+    // A single input row: the kernel's top row reads only padding.
+    ConvCase(input: [2, 2, 1, 9], weight: [3, 2, 3, 3], stride: 1, padding: 1, bias: true),
 ]
 
 @Suite("conv2d")
