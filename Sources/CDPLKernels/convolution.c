@@ -86,6 +86,35 @@ void dpl_conv_direct_pad(const float *input, int channels, int height, int width
     memset(padded + channels * stride, 0, sizeof(float) * (total - channels * stride));
 }
 
+size_t dpl_conv_direct_phases_count(int channels, int height, int width, int padding) {
+    const size_t phaseHeight = ((size_t)height + 2 * (size_t)padding + 1) / 2;
+    const size_t phaseWidth = ((size_t)width + 2 * (size_t)padding + 1) / 2;
+    return (size_t)channels * 4 * phaseHeight * phaseWidth + MAX_VECTORS * 16 + phaseWidth + 16;
+}
+
+void dpl_conv_direct_pad_phases(const float *input, int channels, int height, int width, int padding,
+                                float *phases) {
+    const int phaseHeight = (height + 2 * padding + 1) / 2, phaseWidth = (width + 2 * padding + 1) / 2;
+    const size_t phasePlane = (size_t)phaseHeight * phaseWidth;
+    const size_t total = dpl_conv_direct_phases_count(channels, height, width, padding);
+    memset(phases, 0, sizeof(float) * total);
+    for (int c = 0; c < channels; c++) {
+        const float *source = input + (size_t)c * height * width;
+        float *base = phases + (size_t)c * 4 * phasePlane;
+        for (int y = 0; y < height; y++) {
+            const int py = y + padding;
+            const float *row = source + (size_t)y * width;
+            // Input column x lands in column parity (x + padding) mod 2 at (x + padding) / 2.
+            for (int parity = 0; parity < 2; parity++) {
+                const int x0 = (parity - padding % 2 + 2) % 2;
+                float *target = base + ((py % 2) * 2 + parity) * phasePlane + (size_t)(py / 2) * phaseWidth
+                    + (x0 + padding) / 2;
+                for (int x = x0, i = 0; x < width; x += 2, i++) target[i] = row[x];
+            }
+        }
+    }
+}
+
 size_t dpl_conv_direct_transposed_count(int outChannels, int positions) {
     return (size_t)positions * (((size_t)outChannels + 15) / 16 * 16);
 }
@@ -179,6 +208,15 @@ static const TileFunction tileFunctions[4][MAX_VECTORS] = {
     { conv_tile_8_1, conv_tile_8_2, conv_tile_8_3 },
 };
 
+/// The output of every tap of every input channel read as one contiguous run of `planes`:
+/// channel c's tap t starts at c·channelStride + tapOffsets[t] for grid position 0, and
+/// output (oy, ox) sits at grid position oy·gridWidth + ox (ox < outWidth; the other grid
+/// columns are computed and dropped).
+static AVX512
+void forward_on_grid(const float *planes, const float *packedWeight, int inChannels, int outChannels,
+                     size_t channelStride, const int *tapOffsets, int taps, int gridWidth,
+                     int outHeight, int outWidth, const float *bias, const float *shift, float *output);
+
 AVX512
 void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeight,
                                     int inChannels, int outChannels, int height, int width,
@@ -188,11 +226,40 @@ void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeig
     const int outHeight = height + 2 * padding - kernelHeight + 1;
     const int outWidth = paddedWidth - kernelWidth + 1;
     const size_t channelStride = dpl_conv_direct_channel_stride(height, width, kernelHeight, kernelWidth, padding);
-    const size_t outputPlane = (size_t)outHeight * outWidth;
     const int taps = kernelHeight * kernelWidth;
     int tapOffsets[taps];
     for (int ky = 0; ky < kernelHeight; ky++)
         for (int kx = 0; kx < kernelWidth; kx++) tapOffsets[ky * kernelWidth + kx] = ky * paddedWidth + kx;
+    forward_on_grid(padded, packedWeight, inChannels, outChannels, channelStride, tapOffsets, taps, paddedWidth,
+                    outHeight, outWidth, bias, shift, output);
+}
+
+AVX512
+void dpl_conv_direct_forward_stride2_avx512(const float *phases, const float *packedWeight,
+                                            int inChannels, int outChannels, int height, int width,
+                                            int kernelHeight, int kernelWidth, int padding,
+                                            const float *bias, const float *shift, float *output) {
+    const int phaseHeight = (height + 2 * padding + 1) / 2, phaseWidth = (width + 2 * padding + 1) / 2;
+    const int outHeight = (height + 2 * padding - kernelHeight) / 2 + 1;
+    const int outWidth = (width + 2 * padding - kernelWidth) / 2 + 1;
+    const size_t phasePlane = (size_t)phaseHeight * phaseWidth;
+    const int taps = kernelHeight * kernelWidth;
+    int tapOffsets[taps];
+    for (int ky = 0; ky < kernelHeight; ky++)
+        for (int kx = 0; kx < kernelWidth; kx++)
+            tapOffsets[ky * kernelWidth + kx] = (int)(((ky % 2) * 2 + kx % 2) * phasePlane)
+                + (ky / 2) * phaseWidth + kx / 2;
+    forward_on_grid(phases, packedWeight, inChannels, outChannels, 4 * phasePlane, tapOffsets, taps, phaseWidth,
+                    outHeight, outWidth, bias, shift, output);
+}
+
+static AVX512
+void forward_on_grid(const float *planes, const float *packedWeight, int inChannels, int outChannels,
+                     size_t channelStride, const int *tapOffsets, int taps, int gridWidth,
+                     int outHeight, int outWidth, const float *bias, const float *shift, float *output) {
+    const float *padded = planes;
+    const int paddedWidth = gridWidth;
+    const size_t outputPlane = (size_t)outHeight * outWidth;
     const int gridPositions = outHeight * paddedWidth;
     const int vectors = (gridPositions + 15) / 16;
     const int blocks = (outChannels + BLOCK - 1) / BLOCK;
@@ -359,6 +426,15 @@ void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeig
                                     const float *bias, const float *shift, float *output) {
     // Never called: VectorISA only chooses AVX-512 kernels on x86-64 CPUs that have it.
     (void)padded; (void)packedWeight; (void)inChannels; (void)outChannels; (void)height; (void)width;
+    (void)kernelHeight; (void)kernelWidth; (void)padding; (void)bias; (void)shift; (void)output;
+}
+
+void dpl_conv_direct_forward_stride2_avx512(const float *phases, const float *packedWeight,
+                                            int inChannels, int outChannels, int height, int width,
+                                            int kernelHeight, int kernelWidth, int padding,
+                                            const float *bias, const float *shift, float *output) {
+    // Never called, as above.
+    (void)phases; (void)packedWeight; (void)inChannels; (void)outChannels; (void)height; (void)width;
     (void)kernelHeight; (void)kernelWidth; (void)padding; (void)bias; (void)shift; (void)output;
 }
 

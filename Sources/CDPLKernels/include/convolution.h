@@ -62,6 +62,27 @@ void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeig
                                     int kernelHeight, int kernelWidth, int padding,
                                     const float *bias, const float *shift, float *output);
 
+// MARK: Stride 2
+//
+// A stride-2 convolution reads every other column: the padded sample is split into its four
+// phases (even/odd rows × even/odd columns, each [⌈Hp/2⌉, ⌈Wp/2⌉]) so that each tap is again
+// one contiguous read, of the phase (ky mod 2, kx mod 2) shifted by (ky/2, kx/2).
+
+/// Floats of the phase-split padded buffer of one sample (with slack, as above).
+size_t dpl_conv_direct_phases_count(int channels, int height, int width, int padding);
+
+/// Copies one sample [channels, height, width] into its four phases per channel, zero padded;
+/// every float of `phases` (dpl_conv_direct_phases_count) is written.
+void dpl_conv_direct_pad_phases(const float *input, int channels, int height, int width, int padding,
+                                float *phases);
+
+/// As dpl_conv_direct_forward_avx512 for stride 2, from dpl_conv_direct_pad_phases's buffer:
+/// output [outChannels, (H + 2p − kh)/2 + 1, (W + 2p − kw)/2 + 1]. Requires AVX-512.
+void dpl_conv_direct_forward_stride2_avx512(const float *phases, const float *packedWeight,
+                                            int inChannels, int outChannels, int height, int width,
+                                            int kernelHeight, int kernelWidth, int padding,
+                                            const float *bias, const float *shift, float *output);
+
 // MARK: Weight gradient of 3×3 unit-stride convolutions
 //
 //     dW[o, c, ky, kx] = Σ_samples Σ_(oy, ox) dy[o, oy, ox] · xpad[c, oy·Wp + ox + ky·Wp + kx]

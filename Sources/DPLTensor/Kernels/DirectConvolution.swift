@@ -2,7 +2,7 @@ import CDPLKernels
 
 // MARK: - Direct AVX-512 convolution
 
-/// A unit-stride convolution computed by DPL's direct AVX-512 kernel
+/// A convolution (square kernel, stride 1 or 2) computed by DPL's direct AVX-512 kernel
 /// (Sources/CDPLKernels/convolution.c) instead of im2col + sgemm: each sample is copied once
 /// into a zero-padded buffer and every output tile is summed in registers straight from it.
 ///
@@ -24,12 +24,14 @@ struct DirectConvolution {
     private let width: Int
     private let kernelSize: Int
     private let padding: Int
+    /// 1, or 2 for the U-Net's downsampling convolutions (read from the input's four phases).
+    private let stride: Int
 
-    /// The kernel handles a unit-stride convolution with a square kernel (the shapes where one
-    /// padded read per tap covers a whole output row). nil for other problems, and for a
-    /// pointwise kernel, which needs no unfolding and stays a plain sgemm.
+    /// The kernel handles square kernels with stride 1 or 2 (where one read per tap of the
+    /// padded input, or of one of its phases, covers a whole output row). A pointwise kernel
+    /// needs no unfolding and stays a plain sgemm.
     static func supports(_ g: ConvGeometry) -> Bool {
-        g.stride == 1 && g.kernelHeight == g.kernelWidth && !g.isPointwise
+        (g.stride == 1 || g.stride == 2) && g.kernelHeight == g.kernelWidth && !g.isPointwise
     }
 
     /// The forward convolution of `problem` with `weight [O, C, k, k]`.
@@ -37,7 +39,8 @@ struct DirectConvolution {
         let g = problem.geometry
         guard Self.supports(g) else { return nil }
         self.init(inChannels: g.channels, outChannels: problem.outChannels, height: g.height, width: g.width,
-                  kernelSize: g.kernelHeight, padding: g.padding, weight: weight, transposeFlip: false)
+                  kernelSize: g.kernelHeight, padding: g.padding, stride: g.stride, weight: weight,
+                  transposeFlip: false)
     }
 
     /// The input gradient of `problem` as a convolution of dy (`[O, H', W']` per sample) with
@@ -45,15 +48,16 @@ struct DirectConvolution {
     /// input's extent. nil when the padding exceeds k − 1 (some input rows then reach no output).
     init?(inputGradientOf problem: ConvProblem, weight: UnsafePointer<Float>) {
         let g = problem.geometry
-        guard Self.supports(g), g.padding <= g.kernelHeight - 1 else { return nil }
+        guard Self.supports(g), g.stride == 1, g.padding <= g.kernelHeight - 1 else { return nil }
         self.init(inChannels: problem.outChannels, outChannels: g.channels,
                   height: g.outputHeight, width: g.outputWidth,
-                  kernelSize: g.kernelHeight, padding: g.kernelHeight - 1 - g.padding,
+                  kernelSize: g.kernelHeight, padding: g.kernelHeight - 1 - g.padding, stride: 1,
                   weight: weight, transposeFlip: true)
     }
 
     private init(inChannels: Int, outChannels: Int, height: Int, width: Int, kernelSize: Int, padding: Int,
-                 weight: UnsafePointer<Float>, transposeFlip: Bool) {
+                 stride: Int, weight: UnsafePointer<Float>, transposeFlip: Bool) {
+        self.stride = stride
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.height = height
@@ -72,23 +76,30 @@ struct DirectConvolution {
     /// Floats of one sample's input and output.
     var inputSampleSize: Int { inChannels * height * width }
     var outputSampleSize: Int {
-        outChannels * (height + 2 * padding - kernelSize + 1) * (width + 2 * padding - kernelSize + 1)
+        outChannels * ((height + 2 * padding - kernelSize) / stride + 1) * ((width + 2 * padding - kernelSize) / stride + 1)
     }
 
-    /// Scratch for one padded sample; the caller deallocates it.
+    /// Scratch for one padded sample (or its phases); the caller deallocates it.
     func makePaddedBuffer() -> UnsafeMutablePointer<Float> {
-        .allocate(capacity: dpl_conv_direct_padded_count(Int32(inChannels), Int32(height), Int32(width),
-                                                         Int32(kernelSize), Int32(kernelSize), Int32(padding)))
+        let (c, h, w, k, p) = (Int32(inChannels), Int32(height), Int32(width), Int32(kernelSize), Int32(padding))
+        return .allocate(capacity: stride == 1 ? dpl_conv_direct_padded_count(c, h, w, k, k, p)
+                                               : dpl_conv_direct_phases_count(c, h, w, p))
     }
 
     /// One sample: pads `input` into `scratch`, then writes `output` (overwritten) as
     /// `(bias + conv) + shift` per output channel; `bias` and `shift` ([outChannels]) may be nil.
     func apply(to input: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
                into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        let k = Int32(kernelSize)
-        dpl_conv_direct_pad(input, Int32(inChannels), Int32(height), Int32(width), k, k, Int32(padding), scratch)
-        dpl_conv_direct_forward_avx512(scratch, packedWeight, Int32(inChannels), Int32(outChannels),
-                                       Int32(height), Int32(width), k, k, Int32(padding), bias, shift, output)
+        let (c, h, w, k, p) = (Int32(inChannels), Int32(height), Int32(width), Int32(kernelSize), Int32(padding))
+        if stride == 1 {
+            dpl_conv_direct_pad(input, c, h, w, k, k, p, scratch)
+            dpl_conv_direct_forward_avx512(scratch, packedWeight, c, Int32(outChannels), h, w, k, k, p,
+                                           bias, shift, output)
+        } else {
+            dpl_conv_direct_pad_phases(input, c, h, w, p, scratch)
+            dpl_conv_direct_forward_stride2_avx512(scratch, packedWeight, c, Int32(outChannels), h, w, k, k, p,
+                                                   bias, shift, output)
+        }
     }
 
     /// The whole batch, split into the problem's sample chunks across the engine's workers.
