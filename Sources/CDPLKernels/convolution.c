@@ -115,6 +115,18 @@ void dpl_conv_direct_pad_phases(const float *input, int channels, int height, in
     }
 }
 
+size_t dpl_conv_direct_weight_accumulator_count(int inChannels, int outChannels) {
+    return ((size_t)outChannels + 15) / 16 * 16 * (size_t)inChannels * 9;
+}
+
+void dpl_conv_direct_weight_gradient_finish(const float *accumulator, int inChannels, int outChannels,
+                                            float *gradWeight) {
+    const size_t patch = (size_t)inChannels * 9;
+    for (int o = 0; o < outChannels; o++)
+        for (size_t j = 0; j < patch; j++)
+            gradWeight[o * patch + j] = accumulator[((size_t)(o / 16) * patch + j) * 16 + o % 16];
+}
+
 size_t dpl_conv_direct_transposed_count(int outChannels, int positions) {
     return (size_t)positions * (((size_t)outChannels + 15) / 16 * 16);
 }
@@ -325,93 +337,84 @@ void forward_on_grid(const float *planes, const float *packedWeight, int inChann
 // MARK: - Weight gradient
 
 /// The register tile of the weight gradient: OV vectors of 16 output channels × NC input
-/// channels × 9 taps. Each position costs OV loads of dy, 9·NC broadcasts of x and 9·NC·OV
-/// FMAs; OV = 2, NC = 1 uses 18 accumulators.
+/// channels × 9 taps, for one sample. Each position costs OV loads of dy, 9·NC broadcasts of x
+/// and 9·NC·OV FMAs; OV = 2, NC = 1 uses 18 accumulators. They start from the accumulator
+/// buffer (or zero for a chunk's first sample) and go back to it: a float stored and reloaded
+/// is unchanged, so the sum is the same as if the registers had run on over every sample.
 static inline __attribute__((always_inline)) AVX512
-void weight_gradient_tile(const int OV, const int NC, const float *const *paddedInputs,
-                          const float *const *transposed, int samples, size_t rowStride, int c0,
-                          size_t channelStride, int outHeight, int outWidth, int paddedWidth, float *tile) {
+void weight_gradient_tile(const int OV, const int NC, const float *x, const float *dy, size_t rowStride,
+                          int inChannels, int c0, int v0, size_t channelStride, int outHeight, int outWidth,
+                          int paddedWidth, float *accumulator, int first) {
     __m512 acc[2 * 9 * 2];
 #pragma clang loop unroll(full)
-    for (int i = 0; i < OV * NC * 9; i++) acc[i] = _mm512_setzero_ps();
-    for (int s = 0; s < samples; s++) {
-        const float *dy = transposed[s];
-        const float *x = paddedInputs[s] + c0 * channelStride;
-        for (int oy = 0; oy < outHeight; oy++) {
-            const float *row = x + (size_t)oy * paddedWidth;
-            const float *d = dy + (size_t)oy * outWidth * rowStride;
-            for (int ox = 0; ox < outWidth; ox++) {
-                __m512 dv[2];
+    for (int v = 0; v < OV; v++)
 #pragma clang loop unroll(full)
-                for (int v = 0; v < OV; v++) dv[v] = _mm512_loadu_ps(d + 16 * v);
+        for (int j = 0; j < NC * 9; j++) {
+            float *slot = accumulator + (((size_t)(v0 + v) * inChannels + c0) * 9 + j) * 16;
+            acc[v * NC * 9 + j] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(slot);
+        }
+    x += c0 * channelStride;
+    dy += v0 * 16;
+    for (int oy = 0; oy < outHeight; oy++) {
+        const float *row = x + (size_t)oy * paddedWidth;
+        const float *d = dy + (size_t)oy * outWidth * rowStride;
+        for (int ox = 0; ox < outWidth; ox++) {
+            __m512 dv[2];
 #pragma clang loop unroll(full)
-                for (int c = 0; c < NC; c++) {
+            for (int v = 0; v < OV; v++) dv[v] = _mm512_loadu_ps(d + 16 * v);
 #pragma clang loop unroll(full)
-                    for (int ky = 0; ky < 3; ky++) {
+            for (int c = 0; c < NC; c++) {
 #pragma clang loop unroll(full)
-                        for (int kx = 0; kx < 3; kx++) {
-                            const __m512 xv = _mm512_set1_ps(row[c * channelStride + ky * paddedWidth + kx + ox]);
+                for (int ky = 0; ky < 3; ky++) {
 #pragma clang loop unroll(full)
-                            for (int v = 0; v < OV; v++) {
-                                const int i = (v * NC + c) * 9 + ky * 3 + kx;
-                                acc[i] = _mm512_fmadd_ps(dv[v], xv, acc[i]);
-                            }
+                    for (int kx = 0; kx < 3; kx++) {
+                        const __m512 xv = _mm512_set1_ps(row[c * channelStride + ky * paddedWidth + kx + ox]);
+#pragma clang loop unroll(full)
+                        for (int v = 0; v < OV; v++) {
+                            const int i = (v * NC + c) * 9 + ky * 3 + kx;
+                            acc[i] = _mm512_fmadd_ps(dv[v], xv, acc[i]);
                         }
                     }
                 }
-                d += rowStride;
             }
+            d += rowStride;
         }
     }
-    // tile[v·16 + lane][c·9 + tap]
 #pragma clang loop unroll(full)
-    for (int v = 0; v < OV; v++) {
-        float lanes[16 * 9 * 2];
+    for (int v = 0; v < OV; v++)
 #pragma clang loop unroll(full)
-        for (int j = 0; j < NC * 9; j++) _mm512_storeu_ps(lanes + 16 * j, acc[v * NC * 9 + j]);
-        for (int lane = 0; lane < 16; lane++)
-            for (int j = 0; j < NC * 9; j++) tile[(v * 16 + lane) * (NC * 9) + j] = lanes[16 * j + lane];
-    }
+        for (int j = 0; j < NC * 9; j++)
+            _mm512_storeu_ps(accumulator + (((size_t)(v0 + v) * inChannels + c0) * 9 + j) * 16, acc[v * NC * 9 + j]);
 }
 
-typedef void (*WeightGradientTile)(const float *const *, const float *const *, int, size_t, int, size_t,
-                                   int, int, int, float *);
+typedef void (*WeightGradientTile)(const float *, const float *, size_t, int, int, int, size_t, int, int, int,
+                                   float *, int);
 #define WG_TILE(OV, NC) \
-    static AVX512 void weight_gradient_tile_##OV##_##NC(const float *const *paddedInputs, \
-        const float *const *transposed, int samples, size_t rowStride, int c0, size_t channelStride, \
-        int outHeight, int outWidth, int paddedWidth, float *tile) { \
-        weight_gradient_tile(OV, NC, paddedInputs, transposed, samples, rowStride, c0, channelStride, \
-                             outHeight, outWidth, paddedWidth, tile); \
+    static AVX512 void weight_gradient_tile_##OV##_##NC(const float *x, const float *dy, size_t rowStride, \
+        int inChannels, int c0, int v0, size_t channelStride, int outHeight, int outWidth, int paddedWidth, \
+        float *accumulator, int first) { \
+        weight_gradient_tile(OV, NC, x, dy, rowStride, inChannels, c0, v0, channelStride, outHeight, outWidth, \
+                             paddedWidth, accumulator, first); \
     }
 WG_TILE(2, 1) WG_TILE(1, 2) WG_TILE(1, 1)
 
 AVX512
-void dpl_conv_direct_weight_gradient_3x3_avx512(const float *const *paddedInputs,
-                                                const float *const *transposedGradOutputs, int samples,
-                                                int inChannels, int outChannels, int height, int width,
-                                                int padding, float *gradWeight) {
+void dpl_conv_direct_weight_gradient_3x3_avx512(const float *padded, const float *transposed, int inChannels,
+                                                int outChannels, int height, int width, int padding,
+                                                float *accumulator, int first) {
     const int paddedWidth = width + 2 * padding;
     const int outHeight = height + 2 * padding - 2, outWidth = paddedWidth - 2;
     const size_t channelStride = dpl_conv_direct_channel_stride(height, width, 3, 3, padding);
     const size_t rowStride = ((size_t)outChannels + 15) / 16 * 16;
     const int vectors = (int)(rowStride / 16);
-    const size_t patch = (size_t)inChannels * 9;
-    const float *shifted[samples > 0 ? samples : 1];
-    float tile[32 * 9];
     for (int v0 = 0; v0 < vectors;) {
         const int ov = vectors - v0 >= 2 ? 2 : 1;
-        for (int s = 0; s < samples; s++) shifted[s] = transposedGradOutputs[s] + v0 * 16;
         for (int c0 = 0; c0 < inChannels;) {
             const int nc = ov == 1 && inChannels - c0 >= 2 ? 2 : 1;
             const WeightGradientTile kernel = ov == 2 ? weight_gradient_tile_2_1
                 : nc == 2 ? weight_gradient_tile_1_2 : weight_gradient_tile_1_1;
-            kernel(paddedInputs, shifted, samples, rowStride, c0, channelStride, outHeight, outWidth,
-                   paddedWidth, tile);
-            for (int row = 0; row < ov * 16; row++) {
-                const int o = v0 * 16 + row;
-                if (o >= outChannels) break;
-                memcpy(gradWeight + o * patch + (size_t)c0 * 9, tile + row * nc * 9, sizeof(float) * nc * 9);
-            }
+            kernel(padded, transposed, rowStride, inChannels, c0, v0, channelStride, outHeight, outWidth,
+                   paddedWidth, accumulator, first);
             c0 += nc;
         }
         v0 += ov;
@@ -438,13 +441,12 @@ void dpl_conv_direct_forward_stride2_avx512(const float *phases, const float *pa
     (void)kernelHeight; (void)kernelWidth; (void)padding; (void)bias; (void)shift; (void)output;
 }
 
-void dpl_conv_direct_weight_gradient_3x3_avx512(const float *const *paddedInputs,
-                                                const float *const *transposedGradOutputs, int samples,
-                                                int inChannels, int outChannels, int height, int width,
-                                                int padding, float *gradWeight) {
+void dpl_conv_direct_weight_gradient_3x3_avx512(const float *padded, const float *transposed, int inChannels,
+                                                int outChannels, int height, int width, int padding,
+                                                float *accumulator, int first) {
     // Never called, as above.
-    (void)paddedInputs; (void)transposedGradOutputs; (void)samples; (void)inChannels; (void)outChannels;
-    (void)height; (void)width; (void)padding; (void)gradWeight;
+    (void)padded; (void)transposed; (void)inChannels; (void)outChannels; (void)height; (void)width;
+    (void)padding; (void)accumulator; (void)first;
 }
 
 #endif

@@ -89,7 +89,8 @@ void dpl_conv_direct_forward_stride2_avx512(const float *phases, const float *pa
 //
 // vectorized over 16 output channels, with dy transposed to [positions, O] so that no
 // horizontal sums are needed: each dW element is summed sample by sample, position by
-// position, in that fixed order.
+// position, in that fixed order. One sample at a time keeps its padded input, its transposed
+// gradient and the accumulator (the size of dW) in L2.
 
 /// Floats of one sample's transposed gradient: `positions` rows of `outChannels` rounded up
 /// to a multiple of 16 (the extra columns are zero).
@@ -99,13 +100,21 @@ size_t dpl_conv_direct_transposed_count(int outChannels, int positions);
 /// (dpl_conv_direct_transposed_count floats, all written).
 void dpl_conv_direct_transpose(const float *dy, int outChannels, int positions, float *transposed);
 
-/// `gradWeight [outChannels, inChannels, 3, 3]` (overwritten) = the sum over `samples`
-/// samples of their padded inputs (dpl_conv_direct_pad with a 3×3 kernel and `padding`) and
-/// transposed output gradients (dpl_conv_direct_transpose). Requires AVX-512.
-void dpl_conv_direct_weight_gradient_3x3_avx512(const float *const *paddedInputs,
-                                                const float *const *transposedGradOutputs, int samples,
-                                                int inChannels, int outChannels, int height, int width,
-                                                int padding, float *gradWeight);
+/// Floats of the weight gradient's accumulator: [⌈O/16⌉, C, 9, 16], 16 output channels per
+/// vector.
+size_t dpl_conv_direct_weight_accumulator_count(int inChannels, int outChannels);
+
+/// Adds one sample's weight gradient to `accumulator` (with `first` ≠ 0, overwrites it): from
+/// its padded input (dpl_conv_direct_pad with a 3×3 kernel and `padding`) and its transposed
+/// output gradient (dpl_conv_direct_transpose). Samples accumulate in the order of the calls.
+/// Requires AVX-512.
+void dpl_conv_direct_weight_gradient_3x3_avx512(const float *padded, const float *transposed, int inChannels,
+                                                int outChannels, int height, int width, int padding,
+                                                float *accumulator, int first);
+
+/// `gradWeight [outChannels, inChannels, 3, 3]` (overwritten) from the accumulator.
+void dpl_conv_direct_weight_gradient_finish(const float *accumulator, int inChannels, int outChannels,
+                                            float *gradWeight);
 
 #ifdef __cplusplus
 }

@@ -134,22 +134,24 @@ struct DirectConvolution {
         let g = problem.geometry
         let (channels, outChannels) = (Int32(g.channels), Int32(problem.outChannels))
         let positions = Int32(g.outputPlane)
-        let paddedCount = dpl_conv_direct_padded_count(channels, Int32(g.height), Int32(g.width), 3, 3, Int32(g.padding))
-        let transposedCount = dpl_conv_direct_transposed_count(outChannels, positions)
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedCount * samples.count)
-        let transposed = UnsafeMutablePointer<Float>.allocate(capacity: transposedCount * samples.count)
-        defer { padded.deallocate(); transposed.deallocate() }
-        var paddedInputs = [UnsafePointer<Float>?](), transposedGradients = [UnsafePointer<Float>?]()
-        for (slot, n) in samples.enumerated() {
-            let x = padded + slot * paddedCount, dy = transposed + slot * transposedCount
-            dpl_conv_direct_pad(input + n * problem.inputSampleSize, channels, Int32(g.height), Int32(g.width),
-                                3, 3, Int32(g.padding), x)
-            dpl_conv_direct_transpose(gradOutput + n * problem.outputSampleSize, outChannels, positions, dy)
-            paddedInputs.append(UnsafePointer(x))
-            transposedGradients.append(UnsafePointer(dy))
+        let (height, width, padding) = (Int32(g.height), Int32(g.width), Int32(g.padding))
+        let padded = UnsafeMutablePointer<Float>.allocate(
+            capacity: dpl_conv_direct_padded_count(channels, height, width, 3, 3, padding))
+        let transposed = UnsafeMutablePointer<Float>.allocate(
+            capacity: dpl_conv_direct_transposed_count(outChannels, positions))
+        let accumulator = UnsafeMutablePointer<Float>.allocate(
+            capacity: dpl_conv_direct_weight_accumulator_count(channels, outChannels))
+        defer { padded.deallocate(); transposed.deallocate(); accumulator.deallocate() }
+        for n in samples {
+            dpl_conv_direct_pad(input + n * problem.inputSampleSize, channels, height, width, 3, 3, padding, padded)
+            dpl_conv_direct_transpose(gradOutput + n * problem.outputSampleSize, outChannels, positions, transposed)
+            dpl_conv_direct_weight_gradient_3x3_avx512(padded, transposed, channels, outChannels, height, width,
+                                                       padding, accumulator, n == samples.lowerBound ? 1 : 0)
         }
-        dpl_conv_direct_weight_gradient_3x3_avx512(paddedInputs, transposedGradients, Int32(samples.count),
-                                                   channels, outChannels, Int32(g.height), Int32(g.width),
-                                                   Int32(g.padding), gradWeight)
+        if samples.isEmpty {
+            gradWeight.update(repeating: 0, count: problem.weightSize)
+        } else {
+            dpl_conv_direct_weight_gradient_finish(accumulator, channels, outChannels, gradWeight)
+        }
     }
 }
