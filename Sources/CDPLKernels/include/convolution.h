@@ -49,7 +49,7 @@ size_t dpl_conv_direct_padded_count(int channels, int height, int width, int ker
                                     int padding);
 
 /// Copies one sample [channels, height, width] into `padded` (dpl_conv_direct_padded_count
-/// floats) with zero padding; every float of `padded` is written.
+/// floats) with zero padding; every float of `padded` is written. Requires AVX-512.
 void dpl_conv_direct_pad(const float *input, int channels, int height, int width,
                          int kernelHeight, int kernelWidth, int padding, float *padded);
 
