@@ -23,22 +23,20 @@ void dpl_conv_direct_pack_weight(const float *weight, int outChannels, int inCha
                                  int kernelHeight, int kernelWidth, int transposeFlip, float *packed) {
     const int taps = kernelHeight * kernelWidth;
     const int blocks = (outChannels + BLOCK - 1) / BLOCK;
-    // packed[block][c][tap][row]
-    for (int b = 0; b < blocks; b++) {
-        float *blockBase = packed + (size_t)b * BLOCK * inChannels * taps;
+    const size_t blockSize = (size_t)BLOCK * inChannels * taps;
+    // packed[block][c][tap][row]; the rows past outChannels in the last block are zero.
+    // Row by row, so that the reads run along the weight's memory (this runs on every call).
+    if (outChannels % BLOCK) memset(packed + (blocks - 1) * blockSize, 0, sizeof(float) * blockSize);
+    for (int o = 0; o < outChannels; o++) {
+        float *target = packed + (size_t)(o / BLOCK) * blockSize + o % BLOCK;
         for (int c = 0; c < inChannels; c++) {
-            for (int tap = 0; tap < taps; tap++) {
-                float *target = blockBase + ((size_t)c * taps + tap) * BLOCK;
-                for (int row = 0; row < BLOCK; row++) {
-                    const int o = b * BLOCK + row;
-                    float value = 0;
-                    if (o < outChannels) {
-                        value = transposeFlip
-                            ? weight[((size_t)c * outChannels + o) * taps + (taps - 1 - tap)]
-                            : weight[((size_t)o * inChannels + c) * taps + tap];
-                    }
-                    target[row] = value;
-                }
+            float *cell = target + (size_t)c * taps * BLOCK;
+            if (transposeFlip) {
+                const float *source = weight + ((size_t)c * outChannels + o) * taps;
+                for (int tap = 0; tap < taps; tap++) cell[tap * BLOCK] = source[taps - 1 - tap];
+            } else {
+                const float *source = weight + ((size_t)o * inChannels + c) * taps;
+                for (int tap = 0; tap < taps; tap++) cell[tap * BLOCK] = source[tap];
             }
         }
     }
