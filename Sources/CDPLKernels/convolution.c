@@ -134,19 +134,26 @@ void dpl_conv_direct_pad(const float *input, int channels, int height, int width
     const size_t stride = dpl_conv_direct_channel_stride(height, width, kernelHeight, kernelWidth, padding);
     const size_t paddedWidth = (size_t)width + 2 * (size_t)padding;
     const size_t total = dpl_conv_direct_padded_count(channels, height, width, kernelHeight, kernelWidth, padding);
-    zero_floats(padded, total);
     const int whole = width / 16 * 16;
     const __mmask16 tail = (__mmask16)((1u << (width - whole)) - 1u);
+    // Only the padding is zeroed (each float is written once): the top rows and the left
+    // padding of the first row, then per row its data and the gap to the next row's data
+    // (right padding + next left padding), then the bottom rows and the slack.
+    const size_t gap = 2 * (size_t)padding;
     for (int c = 0; c < channels; c++) {
         const float *source = input + (size_t)c * height * width;
         float *plane = padded + c * stride;
+        zero_floats(plane, padding * paddedWidth + padding);
         for (int y = 0; y < height; y++) {
             const float *from = source + (size_t)y * width;
             float *to = plane + (y + padding) * paddedWidth + padding;
             for (int x = 0; x < whole; x += 16) _mm512_storeu_ps(to + x, _mm512_loadu_ps(from + x));
             if (tail) _mm512_mask_storeu_ps(to + whole, tail, _mm512_maskz_loadu_ps(tail, from + whole));
+            zero_floats(to + width, y + 1 < height ? gap : (size_t)padding);
         }
+        zero_floats(plane + (height + padding) * paddedWidth, padding * paddedWidth);
     }
+    zero_floats(padded + channels * stride, total - channels * stride);
 }
 
 /// Where the vectors of one tile go: the lanes that are real output positions (a mask) and
