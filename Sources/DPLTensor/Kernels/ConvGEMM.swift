@@ -8,6 +8,11 @@
 //     weight:   dW   = Σ_n dy_n · X_nᵀ
 //     bias:     db   = Σ_n Σ_positions dy_n
 //
+// On CPUs with AVX-512, unit-stride convolutions with a square kernel (all of the U-Net's
+// and the CNN's 3×3 ones) run forward and input gradient through the direct kernel of
+// DirectConvolution instead, and 3×3 ones their weight gradient too; this file's path stays
+// the portable one and the fallback for strided and pointwise convolutions.
+//
 // Samples are independent, so the engine's workers take the batch in chunks while OpenBLAS
 // runs single-threaded (see Parallel.swift). The batched alternative — one wide
 // [C·kh·kw, N·H'·W'] column matrix and one large sgemm on OpenBLAS threads — was measured
@@ -66,6 +71,12 @@ func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         channelShift: UnsafePointer<Float>? = nil,
                         output: UnsafeMutablePointer<Float>) {
+    // Read on the calling thread: workers do not see a caller's `VectorISA.with` override.
+    if VectorISA.current == .avx512, let direct = DirectConvolution(forward: problem, weight: weight) {
+        defer { direct.deallocate() }
+        direct.applyToBatch(problem, input: input, bias: bias, channelShift: channelShift, output: output)
+        return
+    }
     let g = problem.geometry
     let plane = g.outputPlane
     let chunks = problem.sampleChunks
@@ -103,8 +114,17 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                          gradBias: UnsafeMutablePointer<Float>?) {
     let g = problem.geometry
     let plane = g.outputPlane
+    // Read on the calling thread: workers do not see a caller's `VectorISA.with` override.
+    let isa = VectorISA.current
 
     if let gradInput {
+        if isa == .avx512,
+           let direct = DirectConvolution(inputGradientOf: problem, weight: weight) {
+            defer { direct.deallocate() }
+            direct.applyToBatch(problem, input: gradOutput, bias: nil, channelShift: nil, output: gradInput)
+            return convolutionParameterGradients(problem, isa: isa, input: input, gradOutput: gradOutput,
+                                                 gradWeight: gradWeight, gradBias: gradBias)
+        }
         if let transposed = TransposedConvolution(problem, weight: weight) {
             defer { transposed.weight.deallocate() }
             let chunks = problem.sampleChunks
@@ -116,7 +136,7 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                                      into: gradInput + n * problem.inputSampleSize, scratch: columns)
                 }
             }
-            return convolutionParameterGradients(problem, input: input, gradOutput: gradOutput,
+            return convolutionParameterGradients(problem, isa: isa, input: input, gradOutput: gradOutput,
                                                  gradWeight: gradWeight, gradBias: gradBias)
         }
         let chunks = problem.sampleChunks
@@ -140,13 +160,13 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
         }
     }
 
-    convolutionParameterGradients(problem, input: input, gradOutput: gradOutput,
+    convolutionParameterGradients(problem, isa: isa, input: input, gradOutput: gradOutput,
                                   gradWeight: gradWeight, gradBias: gradBias)
 }
 
 /// The weight and bias gradients (each skipped when nil): per batch chunk, in fixed chunks,
 /// summed in chunk order.
-private func convolutionParameterGradients(_ problem: ConvProblem, input: UnsafePointer<Float>,
+private func convolutionParameterGradients(_ problem: ConvProblem, isa: VectorISA, input: UnsafePointer<Float>,
                                            gradOutput: UnsafePointer<Float>,
                                            gradWeight: UnsafeMutablePointer<Float>?,
                                            gradBias: UnsafeMutablePointer<Float>?) {
@@ -159,9 +179,13 @@ private func convolutionParameterGradients(_ problem: ConvProblem, input: Unsafe
     let biasPartials = gradBias == nil ? nil
         : UnsafeMutablePointer<Float>.allocate(capacity: chunks.count * problem.outChannels)
     defer { weightPartials?.deallocate(); biasPartials?.deallocate() }
+    let direct = isa == .avx512 && DirectConvolution.supportsWeightGradient(problem)
 
     parallelFor(chunks.count) { chunk in
-        if let weightPartials {
+        if let weightPartials, direct {
+            DirectConvolution.weightGradient(problem, samples: chunks[chunk], input: input, gradOutput: gradOutput,
+                                             into: weightPartials + chunk * problem.weightSize)
+        } else if let weightPartials {
             let partial = weightPartials + chunk * problem.weightSize
             let scratch = makeColumnBuffer(problem)
             defer { scratch?.deallocate() }

@@ -103,8 +103,9 @@ private func im2colSameWidth(_ g: ConvGeometry, input: UnsafePointer<Float>,
             for kx in 0..<g.kernelWidth {
                 let row = columns + ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * rowStride
                 let shift = (ky - g.padding) * width + (kx - g.padding)
-                // The flat output range to copy, kept inside the source plane.
-                let start = max(firstRow * width, -shift)
+                // The flat output range to copy, kept inside the source plane (and inside the
+                // output plane: with a single input row, −shift can exceed it).
+                let start = min(plane, max(firstRow * width, -shift))
                 let end = max(start, min(endRow * width, g.inputPlane - shift))
                 row.update(repeating: 0, count: start)
                 (row + start).update(from: source + start + shift, count: end - start)

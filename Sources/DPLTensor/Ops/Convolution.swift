@@ -6,7 +6,8 @@ extension Tensor {
     /// `[N, O, (H + 2p − kh)/s + 1, (W + 2p − kw)/s + 1]`, with zero padding `p` on every side.
     ///
     /// Backward gives gradients for the input, the weight and the bias (each only when needed).
-    /// Computed through im2col and `sgemm`, with the batch split across the engine's threads.
+    /// Computed through im2col and `sgemm`, or on CPUs with AVX-512 through DPL's direct
+    /// convolution kernel (DirectConvolution), with the batch split across the engine's threads.
     /// - Throws: `TensorError` when ranks or channel counts do not fit, `stride < 1`,
     ///   `padding < 0`, or the kernel is larger than the padded input.
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,

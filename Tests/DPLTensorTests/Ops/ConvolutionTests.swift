@@ -37,29 +37,37 @@ let convCases: [ConvCase] = [
     // "Same" convolutions, whose input gradient is a convolution with the flipped kernel.
     ConvCase(input: [2, 3, 4, 6], weight: [5, 3, 3, 3], stride: 1, padding: 1, bias: true),
     ConvCase(input: [1, 2, 6, 5], weight: [3, 2, 5, 5], stride: 1, padding: 2, bias: false),
+    // A single input row: the kernel's top row reads only padding.
+    ConvCase(input: [2, 2, 1, 9], weight: [3, 2, 3, 3], stride: 1, padding: 1, bias: true),
 ]
 
 @Suite("conv2d")
 struct ConvolutionTests {
-    @Test(arguments: convCases)
-    func forwardMatchesDirectLoop(_ c: ConvCase) throws {
+    /// Both kernel paths: the direct AVX-512 one (where the CPU has it; `with` falls back to
+    /// the portable path elsewhere) and im2col + sgemm.
+    static let paths: [VectorISA] = [.avx512, .portable]
+
+    @Test(arguments: convCases, paths)
+    func forwardMatchesDirectLoop(_ c: ConvCase, isa: VectorISA) throws {
         var random = TestRandom(seed: 11)
         let x = random.tensor(c.input), w = random.tensor(c.weight)
         let b = c.bias ? random.tensor([c.weight[0]]) : nil
-        let y = try Tensor.conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding)
+        let y = try VectorISA.with(isa) { try Tensor.conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding) }
         let expected = naiveConv2d(x, w, b, stride: c.stride, padding: c.padding)
         #expect(y.shape == expected.shape)
         for i in 0..<y.count { #expect(abs(y.scalars[i] - expected.scalars[i]) < 1e-5) }
     }
 
-    @Test(arguments: convCases)
-    func gradientsMatchFiniteDifferences(_ c: ConvCase) throws {
+    @Test(arguments: convCases, paths)
+    func gradientsMatchFiniteDifferences(_ c: ConvCase, isa: VectorISA) throws {
         var random = TestRandom(seed: 12)
         var inputs = [random.tensor(c.input), random.tensor(c.weight)]
         if c.bias { inputs.append(random.tensor([c.weight[0]])) }
-        try checkGradients(inputs) { xs in
-            try Tensor.conv2d(xs[0], weight: xs[1], bias: xs.count > 2 ? xs[2] : nil,
-                              stride: c.stride, padding: c.padding)
+        try VectorISA.with(isa) {
+            try checkGradients(inputs) { xs in
+                try Tensor.conv2d(xs[0], weight: xs[1], bias: xs.count > 2 ? xs[2] : nil,
+                                  stride: c.stride, padding: c.padding)
+            }
         }
     }
 
