@@ -1,0 +1,7 @@
+// Everything CDPLKernels offers to Swift (the target's umbrella header: an explicit list, so a
+// new header is seen by incremental builds, which an umbrella directory's module cache is not).
+#pragma once
+
+#include "activations.h"
+#include "cpu_features.h"
+#include "normalization.h"
