@@ -5,3 +5,4 @@
 #include "activations.h"
 #include "cpu_features.h"
 #include "normalization.h"
+#include "upsampling.h"

@@ -1,3 +1,5 @@
+import CDPLKernels
+
 // MARK: - Nearest-neighbour upsampling
 
 extension Tensor {
@@ -18,6 +20,9 @@ extension Tensor {
         let outWidth = width * scale
         let inputPlane = height * width, outputPlane = inputPlane * scale * scale
         let chunks = chunkRanges(count: planes, size: itemsPerChunk(workPerItem: outputPlane))
+        // The decoder's factor 2 has an AVX-512 kernel (chosen here: workers do not see a
+        // `VectorISA.with` override); other factors take the portable loops.
+        let wide = scale == 2 && VectorISA.current == .avx512
 
         let result = Tensor.uninitialized(shape: [shape[0], shape[1], height * scale, outWidth]) { output in
             withUnsafeScalars { input in
@@ -25,6 +30,10 @@ extension Tensor {
                     for plane in chunks[chunk] {
                         let source = input.baseAddress! + plane * inputPlane
                         let target = output.baseAddress! + plane * outputPlane
+                        if wide {
+                            dpl_upsample_nearest2x_plane_avx512(source, target, height, width)
+                            continue
+                        }
                         for y in 0..<height {
                             let firstRow = target + y * scale * outWidth
                             for x in 0..<width {
@@ -41,12 +50,17 @@ extension Tensor {
         }
         let inputShape = shape
         return Tensor.record(result, op: "upsampleNearest", inputs: [self]) { gradOutput, _ in
+            let wide = scale == 2 && VectorISA.current == .avx512
             let gradInput = Tensor.uninitialized(shape: inputShape) { dx in
                 gradOutput.withUnsafeScalars { dy in
                     parallelFor(chunks.count) { chunk in
                         for plane in chunks[chunk] {
                             let source = dy.baseAddress! + plane * outputPlane
                             let target = dx.baseAddress! + plane * inputPlane
+                            if wide {
+                                dpl_upsample_nearest2x_backward_plane_avx512(source, target, height, width)
+                                continue
+                            }
                             for y in 0..<height {
                                 for x in 0..<width {
                                     var total: Float = 0
