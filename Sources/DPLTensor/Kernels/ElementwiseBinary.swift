@@ -149,6 +149,16 @@ func broadcastBinaryKernel(
     }
 }
 
+/// `target[i] += addend[i]` for `count` elements, split over the engine's workers like the
+/// binary ops (gradient accumulation in backward sums activation-sized tensors).
+func addInPlace(_ target: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>, count: Int) {
+    let pieces = (count + elementwiseChunk - 1) / elementwiseChunk
+    parallelFor(pieces) { piece in
+        let start = piece * elementwiseChunk
+        for i in start..<min(count, start + elementwiseChunk) { target[i] += addend[i] }
+    }
+}
+
 /// Elements per parallel piece of an elementwise op: a piece is worth handing to a worker,
 /// and fixed, so the split depends only on the shapes.
 let elementwiseChunk = 1 << 16
