@@ -61,60 +61,18 @@ DPL_AVX512 void dpl_normalize_silu_avx512(const float *x, float *y, long count, 
     }
 }
 
-/// G·σ(v)·(1 + v·(1 − σ(v))) on 16 lanes with v = (x − mean)·scale + shift, in Activations.swift's order.
-DPL_AVX512 static inline __m512 silu_gradient16(__m512 xv, __m512 gv, __m512 m, __m512 sc, __m512 b) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    const __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(xv, m), sc), b);
-    const __m512 s = dpl_logistic16(v);
-    const __m512 inner = _mm512_add_ps(one, _mm512_mul_ps(v, _mm512_sub_ps(one, s)));
-    return _mm512_mul_ps(_mm512_mul_ps(gv, s), inner);
-}
-
-DPL_AVX512 void dpl_silu_backward_with_gradient_sums_avx512(const float *x, const float *g, float *out, long count,
-                                                            float mean, float scale, float shift, float rstd,
-                                                            double *sumDy, double *sumDyX) {
+DPL_AVX512 void dpl_silu_backward_at_normalized_avx512(const float *x, const float *g, float *out, long count,
+                                                       float mean, float scale, float shift) {
     const __m512 m = _mm512_set1_ps(mean), sc = _mm512_set1_ps(scale), b = _mm512_set1_ps(shift);
-    const __m512 r = _mm512_set1_ps(rstd);
-    __m512d sumLanes = _mm512_setzero_pd(), productLanes = _mm512_setzero_pd();
-    long i = 0;
-    // Each 16-lane step feeds the eight Double lanes twice, first elements i…i+7 then i+8…i+15:
-    // lane j still adds elements j, j+8, j+16, … in order, as the 8-wide sums do.
-    for (; i + 16 <= count; i += 16) {
-        const __m512 xv = _mm512_loadu_ps(x + i);
-        const __m512 gradient = silu_gradient16(xv, _mm512_loadu_ps(g + i), m, sc, b);
-        _mm512_storeu_ps(out + i, gradient);
-        const __m512 normalized = _mm512_mul_ps(_mm512_sub_ps(xv, m), r);
-        const __m512d low = _mm512_cvtps_pd(_mm512_castps512_ps256(gradient));
-        const __m512d high = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(gradient), 1)));
-        const __m512d lowX = _mm512_cvtps_pd(_mm512_castps512_ps256(normalized));
-        const __m512d highX = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(normalized), 1)));
-        sumLanes = _mm512_add_pd(sumLanes, low);
-        productLanes = _mm512_add_pd(productLanes, _mm512_mul_pd(low, lowX));
-        sumLanes = _mm512_add_pd(sumLanes, high);
-        productLanes = _mm512_add_pd(productLanes, _mm512_mul_pd(high, highX));
-    }
-    if (i < count) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (long i = 0; i < count; i += 16) {
         const __mmask16 k = dpl_tail_mask16(count - i);
-        const __m512 xv = _mm512_maskz_loadu_ps(k, x + i);
-        const __m512 gradient = silu_gradient16(xv, _mm512_maskz_loadu_ps(k, g + i), m, sc, b);
-        _mm512_mask_storeu_ps(out + i, k, gradient);
-        if (count - i >= 8) {
-            // One more full 8-lane step; the rest is the serial tail below.
-            const __m512 normalized = _mm512_mul_ps(_mm512_sub_ps(xv, m), r);
-            const __m512d low = _mm512_cvtps_pd(_mm512_castps512_ps256(gradient));
-            sumLanes = _mm512_add_pd(sumLanes, low);
-            productLanes = _mm512_add_pd(productLanes, _mm512_mul_pd(low, _mm512_cvtps_pd(_mm512_castps512_ps256(normalized))));
-            i += 8;
-        }
+        const __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), m), sc), b);
+        const __m512 gv = _mm512_maskz_loadu_ps(k, g + i);
+        const __m512 s = dpl_logistic16(v);
+        const __m512 inner = _mm512_add_ps(one, _mm512_mul_ps(v, _mm512_sub_ps(one, s)));
+        _mm512_mask_storeu_ps(out + i, k, _mm512_mul_ps(_mm512_mul_ps(gv, s), inner));
     }
-    double dySum = lane_total(sumLanes), productSum = lane_total(productLanes);
-    for (; i < count; i++) {
-        const double gradient = (double)out[i];
-        dySum += gradient;
-        productSum += gradient * (double)((x[i] - mean) * rstd);
-    }
-    *sumDy = dySum;
-    *sumDyX = productSum;
 }
 
 DPL_AVX512 void dpl_group_norm_gradient_sums_avx512(const float *dy, const float *x, long count, float mean,
@@ -167,11 +125,9 @@ void dpl_normalize_avx512(const float *x, float *y, long count, float mean, floa
 void dpl_normalize_silu_avx512(const float *x, float *y, long count, float mean, float scale, float shift) {
     (void)x; (void)y; (void)count; (void)mean; (void)scale; (void)shift; abort();
 }
-void dpl_silu_backward_with_gradient_sums_avx512(const float *x, const float *g, float *out, long count,
-                                                 float mean, float scale, float shift, float rstd,
-                                                 double *sumDy, double *sumDyX) {
-    (void)x; (void)g; (void)out; (void)count; (void)mean; (void)scale; (void)shift; (void)rstd;
-    (void)sumDy; (void)sumDyX; abort();
+void dpl_silu_backward_at_normalized_avx512(const float *x, const float *g, float *out, long count,
+                                            float mean, float scale, float shift) {
+    (void)x; (void)g; (void)out; (void)count; (void)mean; (void)scale; (void)shift; abort();
 }
 void dpl_group_norm_gradient_sums_avx512(const float *dy, const float *x, long count, float mean, float rstd,
                                          double *sumDy, double *sumDyX) {

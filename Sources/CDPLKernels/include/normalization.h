@@ -23,13 +23,10 @@ void dpl_normalize_avx512(const float *x, float *y, long count, float mean, floa
 /// y[i] = SiLU((x[i] − mean) · scale + shift).
 void dpl_normalize_silu_avx512(const float *x, float *y, long count, float mean, float scale, float shift);
 
-/// out[i] = g[i] · σ(v) · (1 + v · (1 − σ(v))) with v = (x[i] − mean) · scale + shift (the
-/// gradient at the normalized values given the gradient at the fused SiLU's output), and in the
-/// same pass *sumDy = Σ out[i] and *sumDyX = Σ out[i] · x̂[i] as `dpl_group_norm_gradient_sums_avx512`
-/// computes them (the same values summed in the same order).
-void dpl_silu_backward_with_gradient_sums_avx512(const float *x, const float *g, float *out, long count,
-                                                 float mean, float scale, float shift, float rstd,
-                                                 double *sumDy, double *sumDyX);
+/// out[i] = g[i] · σ(v) · (1 + v · (1 − σ(v))) with v = (x[i] − mean) · scale + shift: the
+/// gradient at the normalized values given the gradient at the fused SiLU's output.
+void dpl_silu_backward_at_normalized_avx512(const float *x, const float *g, float *out, long count,
+                                            float mean, float scale, float shift);
 
 /// *sumDy = Σ dy[i] and *sumDyX = Σ dy[i] · x̂[i] in Double, x̂ = (x[i] − mean) · rstd in Float,
 /// in the order of `dpl_sum_in_double_avx512`.

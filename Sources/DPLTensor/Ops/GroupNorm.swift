@@ -168,68 +168,61 @@ private func groupNormBackward(_ layout: GroupLayout, throughSiLU silu: Tensor?,
     let perSample = needsAffine ? UnsafeMutablePointer<Float>.allocate(capacity: 2 * layout.batch * layout.channels) : nil
     defer { perSample?.deallocate() }
 
-    // On AVX-512 the fused SiLU's gradient and the sums over it come from one pass per channel
-    // plane (the same values summed in the same order as the two passes of the portable path).
-    let wideSiLU = silu != nil && isa == .avx512
-    withOptionalScalars(silu) { siluBeta in
-        parallelFor(chunks.count) { chunk in
-            // With SiLU fused, the gradient at the normalized values is formed per group in this
-            // scratch (one group is a few kB, so it stays in cache for the passes below).
-            let siluGradient = siluBeta == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: layout.groupSize)
-            defer { siluGradient?.deallocate() }
-            for item in chunks[chunk] {
-                let start = item * layout.groupSize
-                let x = input + start
-                let m = mean[item], rstd = inverseDeviation[item]
-                let firstChannel = (item % layout.groups) * layout.channelsPerGroup
-                var dy = gradOutput + start
-                if let beta = siluBeta, let siluGradient {
-                    if !wideSiLU {
-                        for c in 0..<layout.channelsPerGroup {
-                            let offset = c * layout.spatial
+    parallelFor(chunks.count) { chunk in
+        // With SiLU fused, the gradient at the normalized values is formed per group in this
+        // scratch (one group is a few kB, so it stays in cache for the two passes below).
+        let siluGradient = silu == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: layout.groupSize)
+        defer { siluGradient?.deallocate() }
+        for item in chunks[chunk] {
+            let start = item * layout.groupSize
+            let x = input + start
+            let m = mean[item], rstd = inverseDeviation[item]
+            let firstChannel = (item % layout.groups) * layout.channelsPerGroup
+            var dy = gradOutput + start
+            if let silu, let siluGradient {
+                silu.withUnsafeScalars { beta in
+                    for c in 0..<layout.channelsPerGroup {
+                        let offset = c * layout.spatial
+                        let scale = rstd * gamma[firstChannel + c], shift = beta[firstChannel + c]
+                        if isa == .avx512 {
+                            dpl_silu_backward_at_normalized_avx512(x + offset, dy + offset, siluGradient + offset,
+                                                                   layout.spatial, m, scale, shift)
+                        } else {
                             siluBackwardAtNormalized(x + offset, gradOutput: dy + offset, into: siluGradient + offset,
-                                                     count: layout.spatial, mean: m,
-                                                     scale: rstd * gamma[firstChannel + c], shift: beta[firstChannel + c])
+                                                     count: layout.spatial, mean: m, scale: scale, shift: shift)
                         }
                     }
-                    dy = UnsafePointer(siluGradient)
                 }
-                var sumG = 0.0, sumGX = 0.0
-                for c in 0..<layout.channelsPerGroup {
-                    let channel = firstChannel + c
-                    let offset = c * layout.spatial
-                    var sumDy = 0.0, sumDyX = 0.0
-                    if wideSiLU, let beta = siluBeta, let siluGradient {
-                        dpl_silu_backward_with_gradient_sums_avx512(x + offset, gradOutput + start + offset, siluGradient + offset,
-                                                                    layout.spatial, m, rstd * gamma[channel], beta[channel],
-                                                                    rstd, &sumDy, &sumDyX)
-                    } else {
-                        (sumDy, sumDyX) = gradientSums(dy + offset, x + offset, layout.spatial, mean: m, inverseDeviation: rstd, isa: isa)
-                    }
-                    if let perSample {
-                        let n = item / layout.groups
-                        perSample[n * layout.channels + channel] = Float(sumDyX)
-                        perSample[(layout.batch + n) * layout.channels + channel] = Float(sumDy)
-                    }
-                    sumG += sumDy * Double(gamma[channel])
-                    sumGX += sumDyX * Double(gamma[channel])
+                dy = UnsafePointer(siluGradient)
+            }
+            var sumG = 0.0, sumGX = 0.0
+            for c in 0..<layout.channelsPerGroup {
+                let channel = firstChannel + c
+                let offset = c * layout.spatial
+                let (sumDy, sumDyX) = gradientSums(dy + offset, x + offset, layout.spatial, mean: m, inverseDeviation: rstd, isa: isa)
+                if let perSample {
+                    let n = item / layout.groups
+                    perSample[n * layout.channels + channel] = Float(sumDyX)
+                    perSample[(layout.batch + n) * layout.channels + channel] = Float(sumDy)
                 }
-                guard let gradInput else { continue }
-                let size = Double(max(1, layout.groupSize))
-                let meanG = Float(sumG / size), meanGX = Float(sumGX / size)
-                let dx = gradInput + start
-                for c in 0..<layout.channelsPerGroup {
-                    let g = gamma[firstChannel + c]
-                    let offset = c * layout.spatial
-                    if isa == .avx512 {
-                        dpl_group_norm_input_gradient_avx512(dy + offset, x + offset, dx + offset, layout.spatial,
-                                                             m, rstd, g, meanG, meanGX)
-                        continue
-                    }
-                    for i in offset..<(offset + layout.spatial) {
-                        let normalized = (x[i] - m) * rstd
-                        dx[i] = rstd * (dy[i] * g - meanG - normalized * meanGX)
-                    }
+                sumG += sumDy * Double(gamma[channel])
+                sumGX += sumDyX * Double(gamma[channel])
+            }
+            guard let gradInput else { continue }
+            let size = Double(max(1, layout.groupSize))
+            let meanG = Float(sumG / size), meanGX = Float(sumGX / size)
+            let dx = gradInput + start
+            for c in 0..<layout.channelsPerGroup {
+                let g = gamma[firstChannel + c]
+                let offset = c * layout.spatial
+                if isa == .avx512 {
+                    dpl_group_norm_input_gradient_avx512(dy + offset, x + offset, dx + offset, layout.spatial,
+                                                         m, rstd, g, meanG, meanGX)
+                    continue
+                }
+                for i in offset..<(offset + layout.spatial) {
+                    let normalized = (x[i] - m) * rstd
+                    dx[i] = rstd * (dy[i] * g - meanG - normalized * meanGX)
                 }
             }
         }
