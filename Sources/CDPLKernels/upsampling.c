@@ -1,5 +1,5 @@
-// AVX-512 2× nearest-neighbour upsampling (include/upsampling.h): 16 input pixels per step,
-// duplicated into 32 outputs with one permute per half, written to both output rows.
+// AVX-512 gradient of 2× nearest-neighbour upsampling (include/upsampling.h): 16 input
+// pixels per step, their 2×2 blocks gathered from two rows of 32 outputs with permutes.
 #include "upsampling.h"
 #include "vector_math_avx512.h"
 
@@ -10,26 +10,6 @@
 /// The mask of the first `count` lanes, 0 ≤ count (all 16 when count ≥ 16, none when ≤ 0).
 static inline __mmask16 lanes_up_to(long count) {
     return count <= 0 ? (__mmask16)0 : dpl_tail_mask16(count);
-}
-
-DPL_AVX512 void dpl_upsample_nearest2x_plane_avx512(const float *in, float *out, long height, long width) {
-    const long outWidth = 2 * width;
-    const __m512i lowHalf = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-    const __m512i highHalf = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
-    for (long y = 0; y < height; y++) {
-        const float *source = in + y * width;
-        float *top = out + 2 * y * outWidth, *bottom = top + outWidth;
-        for (long x = 0; x < width; x += 16) {
-            const long remaining = width - x;
-            const __m512 v = _mm512_maskz_loadu_ps(dpl_tail_mask16(remaining), source + x);
-            const __m512 low = _mm512_permutexvar_ps(lowHalf, v), high = _mm512_permutexvar_ps(highHalf, v);
-            const __mmask16 lowMask = lanes_up_to(2 * remaining), highMask = lanes_up_to(2 * remaining - 16);
-            _mm512_mask_storeu_ps(top + 2 * x, lowMask, low);
-            _mm512_mask_storeu_ps(top + 2 * x + 16, highMask, high);
-            _mm512_mask_storeu_ps(bottom + 2 * x, lowMask, low);
-            _mm512_mask_storeu_ps(bottom + 2 * x + 16, highMask, high);
-        }
-    }
 }
 
 DPL_AVX512 void dpl_upsample_nearest2x_backward_plane_avx512(const float *gradOut, float *gradIn, long height,
@@ -60,9 +40,6 @@ DPL_AVX512 void dpl_upsample_nearest2x_backward_plane_avx512(const float *gradOu
 
 #include <stdlib.h>
 // Not x86-64: `VectorISA` never chooses these; they exist so the symbols link everywhere.
-void dpl_upsample_nearest2x_plane_avx512(const float *in, float *out, long height, long width) {
-    (void)in; (void)out; (void)height; (void)width; abort();
-}
 void dpl_upsample_nearest2x_backward_plane_avx512(const float *gradOut, float *gradIn, long height, long width) {
     (void)gradOut; (void)gradIn; (void)height; (void)width; abort();
 }

@@ -20,9 +20,6 @@ extension Tensor {
         let outWidth = width * scale
         let inputPlane = height * width, outputPlane = inputPlane * scale * scale
         let chunks = chunkRanges(count: planes, size: itemsPerChunk(workPerItem: outputPlane))
-        // The decoder's factor 2 has an AVX-512 kernel (chosen here: workers do not see a
-        // `VectorISA.with` override); other factors take the portable loops.
-        let wide = scale == 2 && VectorISA.current == .avx512
 
         let result = Tensor.uninitialized(shape: [shape[0], shape[1], height * scale, outWidth]) { output in
             withUnsafeScalars { input in
@@ -30,10 +27,6 @@ extension Tensor {
                     for plane in chunks[chunk] {
                         let source = input.baseAddress! + plane * inputPlane
                         let target = output.baseAddress! + plane * outputPlane
-                        if wide {
-                            dpl_upsample_nearest2x_plane_avx512(source, target, height, width)
-                            continue
-                        }
                         for y in 0..<height {
                             let firstRow = target + y * scale * outWidth
                             for x in 0..<width {
@@ -50,6 +43,8 @@ extension Tensor {
         }
         let inputShape = shape
         return Tensor.record(result, op: "upsampleNearest", inputs: [self]) { gradOutput, _ in
+            // The decoder's factor 2 has an AVX-512 kernel (chosen here: workers do not see a
+            // `VectorISA.with` override); other factors take the portable loop.
             let wide = scale == 2 && VectorISA.current == .avx512
             let gradInput = Tensor.uninitialized(shape: inputShape) { dx in
                 gradOutput.withUnsafeScalars { dy in

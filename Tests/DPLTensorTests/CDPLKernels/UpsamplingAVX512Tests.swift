@@ -2,8 +2,8 @@ import Testing
 import DPLTestSupport
 @testable import DPLTensor
 
-/// Sources/CDPLKernels/upsampling.c against the portable 2× nearest upsampling: the same bits
-/// forward and backward for every row-width remainder.
+/// Sources/CDPLKernels/upsampling.c against the portable gradient of 2× nearest upsampling:
+/// the same bits for every row-width remainder (the forward pass is shared and checked too).
 @Suite(.enabled(if: wideKernelsAvailable, "the CPU has no AVX-512"))
 struct UpsamplingAVX512Tests {
     private func upsampledAndGradient(_ x: Tensor, seed: Tensor) throws -> [Tensor] {
