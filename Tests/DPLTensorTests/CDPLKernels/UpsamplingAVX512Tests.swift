@@ -4,7 +4,7 @@ import DPLTestSupport
 
 /// Sources/CDPLKernels/upsampling.c against the portable gradient of 2× nearest upsampling:
 /// the same bits for every row-width remainder (the forward pass is shared and checked too).
-@Suite(.enabled(if: wideKernelsAvailable, "the CPU has no AVX-512"))
+@Suite(.enabled(if: wideKernelsAvailable, "the AVX-512 kernels are off: no CPU support, or DPL_VECTOR_ISA=portable"))
 struct UpsamplingAVX512Tests {
     private func upsampledAndGradient(_ x: Tensor, seed: Tensor) throws -> [Tensor] {
         let leaf = x.requiringGrad()
