@@ -43,19 +43,23 @@ DPL_AVX512 double dpl_sum_of_squares_in_double_avx512(const float *x, long count
     return total;
 }
 
-DPL_AVX512 void dpl_normalize_avx512(const float *x, float *y, long count, float mean, float scale, float shift) {
+DPL_AVX512 void dpl_normalize_avx512(const float *x, float *y, long count, float mean, float scale, float shift,
+                                     const float *upcoming) {
     const __m512 m = _mm512_set1_ps(mean), s = _mm512_set1_ps(scale), b = _mm512_set1_ps(shift);
     for (long i = 0; i < count; i += 16) {
         const __mmask16 k = dpl_tail_mask16(count - i);
+        if (upcoming) _mm_prefetch((const char *)(upcoming + i), _MM_HINT_T1);
         const __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), m), s), b);
         _mm512_mask_storeu_ps(y + i, k, v);
     }
 }
 
-DPL_AVX512 void dpl_normalize_silu_avx512(const float *x, float *y, long count, float mean, float scale, float shift) {
+DPL_AVX512 void dpl_normalize_silu_avx512(const float *x, float *y, long count, float mean, float scale, float shift,
+                                          const float *upcoming) {
     const __m512 m = _mm512_set1_ps(mean), s = _mm512_set1_ps(scale), b = _mm512_set1_ps(shift);
     for (long i = 0; i < count; i += 16) {
         const __mmask16 k = dpl_tail_mask16(count - i);
+        if (upcoming) _mm_prefetch((const char *)(upcoming + i), _MM_HINT_T1);
         const __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), m), s), b);
         _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, dpl_logistic16(v)));
     }
@@ -119,11 +123,13 @@ double dpl_sum_in_double_avx512(const float *x, long count) { (void)x; (void)cou
 double dpl_sum_of_squares_in_double_avx512(const float *x, long count, double center) {
     (void)x; (void)count; (void)center; abort();
 }
-void dpl_normalize_avx512(const float *x, float *y, long count, float mean, float scale, float shift) {
-    (void)x; (void)y; (void)count; (void)mean; (void)scale; (void)shift; abort();
+void dpl_normalize_avx512(const float *x, float *y, long count, float mean, float scale, float shift,
+                          const float *upcoming) {
+    (void)x; (void)y; (void)count; (void)mean; (void)scale; (void)shift; (void)upcoming; abort();
 }
-void dpl_normalize_silu_avx512(const float *x, float *y, long count, float mean, float scale, float shift) {
-    (void)x; (void)y; (void)count; (void)mean; (void)scale; (void)shift; abort();
+void dpl_normalize_silu_avx512(const float *x, float *y, long count, float mean, float scale, float shift,
+                               const float *upcoming) {
+    (void)x; (void)y; (void)count; (void)mean; (void)scale; (void)shift; (void)upcoming; abort();
 }
 void dpl_silu_backward_at_normalized_avx512(const float *x, const float *g, float *out, long count,
                                             float mean, float scale, float shift) {

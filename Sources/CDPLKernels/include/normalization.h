@@ -17,11 +17,15 @@ double dpl_sum_in_double_avx512(const float *x, long count);
 /// Σ (x[i] − center)² in Double, in the order of `dpl_sum_in_double_avx512`.
 double dpl_sum_of_squares_in_double_avx512(const float *x, long count, double center);
 
-/// y[i] = (x[i] − mean) · scale + shift.
-void dpl_normalize_avx512(const float *x, float *y, long count, float mean, float scale, float shift);
+/// y[i] = (x[i] − mean) · scale + shift. `upcoming` (or NULL): `count` floats the caller reads
+/// next, prefetched into L2 while this loop computes — the next group's plane, whose first
+/// statistics pass otherwise waits on memory. A hint only: it changes no result.
+void dpl_normalize_avx512(const float *x, float *y, long count, float mean, float scale, float shift,
+                          const float *upcoming);
 
-/// y[i] = SiLU((x[i] − mean) · scale + shift).
-void dpl_normalize_silu_avx512(const float *x, float *y, long count, float mean, float scale, float shift);
+/// y[i] = SiLU((x[i] − mean) · scale + shift); `upcoming` as for `dpl_normalize_avx512`.
+void dpl_normalize_silu_avx512(const float *x, float *y, long count, float mean, float scale, float shift,
+                               const float *upcoming);
 
 /// out[i] = g[i] · σ(v) · (1 + v · (1 − σ(v))) with v = (x[i] − mean) · scale + shift: the
 /// gradient at the normalized values given the gradient at the fused SiLU's output.

@@ -134,10 +134,12 @@ private func groupNormForward(_ layout: GroupLayout, eps: Float, thenSiLU: Bool,
                 let scale = rstd * gamma[firstChannel + c], shift = beta[firstChannel + c]
                 let offset = c * layout.spatial
                 if isa == .avx512 {
+                    // The next group's plane is prefetched while this one computes (a hint only).
+                    let upcoming = item + 1 < count ? x + layout.groupSize + offset : nil
                     if thenSiLU {
-                        dpl_normalize_silu_avx512(x + offset, y + offset, layout.spatial, m, scale, shift)
+                        dpl_normalize_silu_avx512(x + offset, y + offset, layout.spatial, m, scale, shift, upcoming)
                     } else {
-                        dpl_normalize_avx512(x + offset, y + offset, layout.spatial, m, scale, shift)
+                        dpl_normalize_avx512(x + offset, y + offset, layout.spatial, m, scale, shift, upcoming)
                     }
                 } else if thenSiLU {
                     normalizeThenSiLU(x + offset, into: y + offset, count: layout.spatial, mean: m, scale: scale, shift: shift)
