@@ -1,7 +1,9 @@
-// DPL's own C kernels. Every header of include/ is listed here: an umbrella header (rather
-// than SwiftPM's umbrella directory) makes an incremental build notice a header added later,
-// which a cached umbrella-directory module does not.
+// Everything CDPLKernels offers to Swift (the target's umbrella header: an explicit list, so a
+// new header is seen by incremental builds, which an umbrella directory's module cache is not).
 #pragma once
 
-#include "cpu_features.h"
+#include "activations.h"
 #include "convolution.h"
+#include "cpu_features.h"
+#include "normalization.h"
+#include "upsampling.h"

@@ -164,9 +164,8 @@ final class BackpropPass {
 private func addForAccumulation(_ a: Tensor, _ b: Tensor) -> Tensor {
     var out = a.detached()
     out.withUnsafeMutableScalars { o in
-        b.withUnsafeScalars { bb in
-            for i in 0..<o.count { o[i] += bb[i] }
-        }
+        guard o.count > 0 else { return }
+        b.withUnsafeScalars { bb in addInPlace(o.baseAddress!, bb.baseAddress!, count: o.count) }
     }
     return out
 }

@@ -61,15 +61,31 @@ struct StridedLayout {
         self.strides = strides
     }
 
+    /// How many runs of the innermost axis the layout has (the product of the outer extents).
+    var innerRunCount: Int { extents.dropLast().reduce(1, *) }
+
     /// Calls `body(offsets, innerCount)` once per run of the innermost axis, in row-major
     /// order, with each operand's offset at the start of the run.
     @inline(__always)
     func forEachInnerRun(_ body: ([Int]) -> Void) {
+        forEachInnerRun(in: 0..<innerRunCount, body)
+    }
+
+    /// `forEachInnerRun` over the runs `runs` only (in row-major run numbering), so that
+    /// workers can take disjoint blocks of runs.
+    @inline(__always)
+    func forEachInnerRun(in runs: Range<Int>, _ body: ([Int]) -> Void) {
         let outerRank = extents.count - 1
         var index = [Int](repeating: 0, count: outerRank)
         var offsets = [Int](repeating: 0, count: strides.count)
-        let outerCount = extents[..<outerRank].reduce(1, *)
-        for _ in 0..<outerCount {
+        // The coordinates and offsets of the first run, then the odometer from there.
+        var rest = runs.lowerBound
+        for axis in stride(from: outerRank - 1, through: 0, by: -1) {
+            index[axis] = rest % extents[axis]
+            rest /= extents[axis]
+            for op in offsets.indices { offsets[op] += index[axis] * strides[op][axis] }
+        }
+        for _ in runs {
             body(offsets)
             // Odometer step over the outer axes, updating offsets incrementally.
             var axis = outerRank - 1
@@ -104,16 +120,48 @@ func broadcastBinaryKernel(
     ])
     let n = layout.extents[layout.extents.count - 1]
     let sa = layout.strides[1].last!, sb = layout.strides[2].last!
-    layout.forEachInnerRun { offsets in
-        let o = out + offsets[0], pa = a + offsets[1], pb = b + offsets[2]
+    @inline(__always) func run(_ o: UnsafeMutablePointer<Float>, _ pa: UnsafePointer<Float>,
+                               _ pb: UnsafePointer<Float>, _ count: Int) {
         switch (sa, sb) {
-        case (1, 1): for i in 0..<n { o[i] = f(pa[i], pb[i]) }
-        case (1, 0): let vb = pb[0]; for i in 0..<n { o[i] = f(pa[i], vb) }
-        case (0, 1): let va = pa[0]; for i in 0..<n { o[i] = f(va, pb[i]) }
-        default: for i in 0..<n { o[i] = f(pa[i * sa], pb[i * sb]) }
+        case (1, 1): for i in 0..<count { o[i] = f(pa[i], pb[i]) }
+        case (1, 0): let vb = pb[0]; for i in 0..<count { o[i] = f(pa[i], vb) }
+        case (0, 1): let va = pa[0]; for i in 0..<count { o[i] = f(va, pb[i]) }
+        default: for i in 0..<count { o[i] = f(pa[i * sa], pb[i * sb]) }
+        }
+    }
+    // Large outputs are split over the engine's workers (every element is computed alone, so
+    // the split cannot change a bit): one long run (same shapes, a scalar operand) in pieces
+    // of `elementwiseChunk`, many runs (a per-channel bias) in blocks of whole runs.
+    let runs = layout.innerRunCount
+    if runs == 1 {
+        let pieces = (n + elementwiseChunk - 1) / elementwiseChunk
+        parallelFor(pieces) { piece in
+            let start = piece * elementwiseChunk
+            run(out + start, a + start * sa, b + start * sb, min(n, start + elementwiseChunk) - start)
+        }
+    } else {
+        let blocks = chunkRanges(count: runs, size: max(1, elementwiseChunk / max(1, n)))
+        parallelFor(blocks.count) { block in
+            layout.forEachInnerRun(in: blocks[block]) { offsets in
+                run(out + offsets[0], a + offsets[1], b + offsets[2], n)
+            }
         }
     }
 }
+
+/// `target[i] += addend[i]` for `count` elements, split over the engine's workers like the
+/// binary ops (gradient accumulation in backward sums activation-sized tensors).
+func addInPlace(_ target: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>, count: Int) {
+    let pieces = (count + elementwiseChunk - 1) / elementwiseChunk
+    parallelFor(pieces) { piece in
+        let start = piece * elementwiseChunk
+        for i in start..<min(count, start + elementwiseChunk) { target[i] += addend[i] }
+    }
+}
+
+/// Elements per parallel piece of an elementwise op: a piece is worth handing to a worker,
+/// and fixed, so the split depends only on the shapes.
+let elementwiseChunk = 1 << 16
 
 /// Copies `input` of `shape` broadcast to `outShape` into contiguous `out`.
 func broadcastCopyKernel(_ input: UnsafePointer<Float>, _ shape: [Int],

@@ -121,7 +121,49 @@ func vectorZip(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into out: U
     }
 }
 
+/// `kernel(start, length)` over the fixed chunks of `vectorMap`, on the engine's workers: the
+/// same split for the C kernels (include/activations.h), which take a whole chunk per call.
+@inline(__always)
+func forEachVectorChunk(count: Int, _ kernel: (_ start: Int, _ length: Int) -> Void) {
+    let chunks = (count + vectorMapChunk - 1) / vectorMapChunk
+    parallelFor(chunks) { chunk in
+        let start = chunk * vectorMapChunk
+        kernel(start, min(count, start + vectorMapChunk) - start)
+    }
+}
+
 extension Tensor {
+    /// A tensor of this shape written by the C kernel `kernel(x, out, count)` over fixed chunks
+    /// (no graph recorded).
+    @inline(__always)
+    func mapChunks(_ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        Tensor.uninitialized(shape: shape) { out in
+            guard out.count > 0 else { return }
+            withUnsafeScalars { x in
+                let xp = x.baseAddress!, outp = out.baseAddress!
+                forEachVectorChunk(count: x.count) { start, length in kernel(xp + start, outp + start, length) }
+            }
+        }
+    }
+
+    /// `kernel(self, other, out, count)` over fixed chunks for two tensors of the same shape
+    /// (no graph recorded); the caller guarantees the shapes match.
+    @inline(__always)
+    func zipChunks(_ other: Tensor,
+                   _ kernel: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        Tensor.uninitialized(shape: shape) { out in
+            guard out.count > 0 else { return }
+            withUnsafeScalars { x in
+                other.withUnsafeScalars { y in
+                    let xp = x.baseAddress!, yp = y.baseAddress!, outp = out.baseAddress!
+                    forEachVectorChunk(count: x.count) { start, length in
+                        kernel(xp + start, yp + start, outp + start, length)
+                    }
+                }
+            }
+        }
+    }
+
     /// A tensor of this shape with the lane-wise `f` applied to every element (no graph
     /// recorded).
     @inline(__always)

@@ -1,3 +1,4 @@
+import CDPLKernels
 import Foundation
 
 // MARK: - Activations
@@ -17,20 +18,32 @@ extension Tensor {
     /// The logistic function `1 / (1 + e⁻ˣ)`, computed without overflow for large `|x|`.
     /// Backward: `G·y·(1 − y)`.
     public func sigmoid() -> Tensor {
-        let result = mapVectors(vectorLogistic)
+        let result = VectorISA.current == .avx512
+            ? mapChunks { dpl_logistic_avx512($0, $1, $2) }
+            : mapVectors(vectorLogistic)
         return Tensor.record(result, op: "sigmoid", inputs: [self]) { g, _ in
-            [g.zipVectors(result) { gv, y in gv * y * (1 - y) }]
+            if VectorISA.current == .avx512 {
+                return [g.zipChunks(result) { dpl_logistic_backward_avx512($0, $1, $2, $3) }]
+            }
+            return [g.zipVectors(result) { gv, y in gv * y * (1 - y) }]
         }
     }
 
     /// SiLU (swish), `x·σ(x)`. Backward: `G·σ(x)·(1 + x·(1 − σ(x)))`.
     ///
     /// σ uses the engine's vectorized exponential (Kernels/FastMath.swift, within 2 ulp of
-    /// `expf`): SiLU runs on every U-Net activation and backward recomputes σ.
+    /// `expf`): SiLU runs on every U-Net activation and backward recomputes σ. On AVX-512
+    /// the same arithmetic runs 16 lanes wide in C (include/activations.h), bit for bit.
     public func silu() -> Tensor {
         let input = detached()
-        return Tensor.record(mapVectors { $0 * vectorLogistic($0) }, op: "silu", inputs: [self]) { g, _ in
-            [g.zipVectors(input) { gv, x in
+        let result = VectorISA.current == .avx512
+            ? mapChunks { dpl_silu_avx512($0, $1, $2) }
+            : mapVectors { $0 * vectorLogistic($0) }
+        return Tensor.record(result, op: "silu", inputs: [self]) { g, _ in
+            if VectorISA.current == .avx512 {
+                return [g.zipChunks(input) { dpl_silu_backward_avx512($0, $1, $2, $3) }]
+            }
+            return [g.zipVectors(input) { gv, x in
                 let s = vectorLogistic(x)
                 return gv * s * (1 + x * (1 - s))
             }]

@@ -1,3 +1,5 @@
+import CDPLKernels
+
 // MARK: - Group normalization
 
 extension Tensor {
@@ -43,6 +45,9 @@ extension Tensor {
                                  spatial: shape.dropFirst(2).reduce(1, *))
         var mean = [Float](repeating: 0, count: layout.batch * groups)
         var inverseDeviation = mean
+        // Chosen here, on the calling thread: the workers of `parallelFor` do not see a
+        // `VectorISA.with` override.
+        let isa = VectorISA.current
 
         let result = Tensor.uninitialized(shape: shape) { output in
             withUnsafeScalars { x in
@@ -50,7 +55,7 @@ extension Tensor {
                     beta.withUnsafeScalars { b in
                         mean.withUnsafeMutableBufferPointer { meanOut in
                             inverseDeviation.withUnsafeMutableBufferPointer { rstdOut in
-                                groupNormForward(layout, eps: eps, thenSiLU: thenSiLU, input: x.baseAddress!, gamma: g.baseAddress!,
+                                groupNormForward(layout, eps: eps, thenSiLU: thenSiLU, isa: isa, input: x.baseAddress!, gamma: g.baseAddress!,
                                                  beta: b.baseAddress!, output: output.baseAddress!,
                                                  mean: meanOut.baseAddress!, inverseDeviation: rstdOut.baseAddress!)
                             }
@@ -62,6 +67,7 @@ extension Tensor {
         let input = self
         return Tensor.record(result, op: thenSiLU ? "groupNormSiLU" : "groupNorm", inputs: [self, gamma, beta]) { gradOutput, needs in
             // groupNormBackward overwrites every buffer it is given.
+            let isa = VectorISA.current
             var gradInput: Tensor? = needs[0] ? overwritableTensor(input.shape) : nil
             var gradGamma: Tensor? = needs[1] ? overwritableTensor([channels]) : nil
             var gradBeta: Tensor? = needs[2] ? overwritableTensor([channels]) : nil
@@ -73,7 +79,7 @@ extension Tensor {
                                 withOptionalMutableScalars(&gradInput) { dx in
                                     withOptionalMutableScalars(&gradGamma) { dgamma in
                                         withOptionalMutableScalars(&gradBeta) { dbeta in
-                                            groupNormBackward(layout, throughSiLU: thenSiLU ? beta : nil,
+                                            groupNormBackward(layout, throughSiLU: thenSiLU ? beta : nil, isa: isa,
                                                               input: x.baseAddress!, gamma: g.baseAddress!,
                                                               gradOutput: dy.baseAddress!, mean: meanIn.baseAddress!,
                                                               inverseDeviation: rstdIn.baseAddress!,
@@ -106,7 +112,7 @@ struct GroupLayout {
 
 /// Normalizes every (sample, group) and applies the per-channel affine map; writes the mean
 /// and `1/sqrt(var + eps)` of each (sample, group) for the backward pass.
-private func groupNormForward(_ layout: GroupLayout, eps: Float, thenSiLU: Bool, input: UnsafePointer<Float>,
+private func groupNormForward(_ layout: GroupLayout, eps: Float, thenSiLU: Bool, isa: VectorISA, input: UnsafePointer<Float>,
                               gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                               output: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                               inverseDeviation: UnsafeMutablePointer<Float>) {
@@ -117,8 +123,8 @@ private func groupNormForward(_ layout: GroupLayout, eps: Float, thenSiLU: Bool,
             // Groups are contiguous: sample n, group g starts at (n·C + g·C/G)·spatial = item·groupSize.
             let start = item * layout.groupSize
             let x = input + start, y = output + start
-            let groupMean = sumInDouble(x, layout.groupSize) / Double(max(1, layout.groupSize))
-            let variance = sumOfSquaresInDouble(x, layout.groupSize, centeredAt: groupMean) / Double(max(1, layout.groupSize))
+            let groupMean = sumInDouble(x, layout.groupSize, isa: isa) / Double(max(1, layout.groupSize))
+            let variance = sumOfSquaresInDouble(x, layout.groupSize, centeredAt: groupMean, isa: isa) / Double(max(1, layout.groupSize))
             let rstd = Float(1 / (variance + Double(eps)).squareRoot())
             let m = Float(groupMean)
             mean[item] = m
@@ -127,7 +133,15 @@ private func groupNormForward(_ layout: GroupLayout, eps: Float, thenSiLU: Bool,
             for c in 0..<layout.channelsPerGroup {
                 let scale = rstd * gamma[firstChannel + c], shift = beta[firstChannel + c]
                 let offset = c * layout.spatial
-                if thenSiLU {
+                if isa == .avx512 {
+                    // The next group's plane is prefetched while this one computes (a hint only).
+                    let upcoming = item + 1 < count ? x + layout.groupSize + offset : nil
+                    if thenSiLU {
+                        dpl_normalize_silu_avx512(x + offset, y + offset, layout.spatial, m, scale, shift, upcoming)
+                    } else {
+                        dpl_normalize_avx512(x + offset, y + offset, layout.spatial, m, scale, shift, upcoming)
+                    }
+                } else if thenSiLU {
                     normalizeThenSiLU(x + offset, into: y + offset, count: layout.spatial, mean: m, scale: scale, shift: shift)
                 } else {
                     for i in offset..<(offset + layout.spatial) { y[i] = (x[i] - m) * scale + shift }
@@ -143,7 +157,7 @@ private func groupNormForward(_ layout: GroupLayout, eps: Float, thenSiLU: Bool,
 ///
 /// Nil outputs are skipped. dgamma and dbeta are summed per sample first, then over samples
 /// in order, so the result does not depend on the thread count.
-private func groupNormBackward(_ layout: GroupLayout, throughSiLU silu: Tensor?,
+private func groupNormBackward(_ layout: GroupLayout, throughSiLU silu: Tensor?, isa: VectorISA,
                                input: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                                gradOutput: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                inverseDeviation: UnsafePointer<Float>,
@@ -171,9 +185,14 @@ private func groupNormBackward(_ layout: GroupLayout, throughSiLU silu: Tensor?,
                 silu.withUnsafeScalars { beta in
                     for c in 0..<layout.channelsPerGroup {
                         let offset = c * layout.spatial
-                        siluBackwardAtNormalized(x + offset, gradOutput: dy + offset, into: siluGradient + offset,
-                                                 count: layout.spatial, mean: m,
-                                                 scale: rstd * gamma[firstChannel + c], shift: beta[firstChannel + c])
+                        let scale = rstd * gamma[firstChannel + c], shift = beta[firstChannel + c]
+                        if isa == .avx512 {
+                            dpl_silu_backward_at_normalized_avx512(x + offset, dy + offset, siluGradient + offset,
+                                                                   layout.spatial, m, scale, shift)
+                        } else {
+                            siluBackwardAtNormalized(x + offset, gradOutput: dy + offset, into: siluGradient + offset,
+                                                     count: layout.spatial, mean: m, scale: scale, shift: shift)
+                        }
                     }
                 }
                 dy = UnsafePointer(siluGradient)
@@ -182,7 +201,7 @@ private func groupNormBackward(_ layout: GroupLayout, throughSiLU silu: Tensor?,
             for c in 0..<layout.channelsPerGroup {
                 let channel = firstChannel + c
                 let offset = c * layout.spatial
-                let (sumDy, sumDyX) = gradientSums(dy + offset, x + offset, layout.spatial, mean: m, inverseDeviation: rstd)
+                let (sumDy, sumDyX) = gradientSums(dy + offset, x + offset, layout.spatial, mean: m, inverseDeviation: rstd, isa: isa)
                 if let perSample {
                     let n = item / layout.groups
                     perSample[n * layout.channels + channel] = Float(sumDyX)
@@ -198,6 +217,11 @@ private func groupNormBackward(_ layout: GroupLayout, throughSiLU silu: Tensor?,
             for c in 0..<layout.channelsPerGroup {
                 let g = gamma[firstChannel + c]
                 let offset = c * layout.spatial
+                if isa == .avx512 {
+                    dpl_group_norm_input_gradient_avx512(dy + offset, x + offset, dx + offset, layout.spatial,
+                                                         m, rstd, g, meanG, meanGX)
+                    continue
+                }
                 for i in offset..<(offset + layout.spatial) {
                     let normalized = (x[i] - m) * rstd
                     dx[i] = rstd * (dy[i] * g - meanG - normalized * meanGX)
@@ -281,7 +305,8 @@ private func loadDouble8(_ p: UnsafePointer<Float>) -> SIMD8<Double> {
 }
 
 /// Σ x[i] in Double.
-private func sumInDouble(_ x: UnsafePointer<Float>, _ count: Int) -> Double {
+private func sumInDouble(_ x: UnsafePointer<Float>, _ count: Int, isa: VectorISA) -> Double {
+    if isa == .avx512 { return dpl_sum_in_double_avx512(x, count) }
     var lanes = SIMD8<Double>()
     var i = 0
     while i + 8 <= count { lanes += loadDouble8(x + i); i += 8 }
@@ -291,7 +316,9 @@ private func sumInDouble(_ x: UnsafePointer<Float>, _ count: Int) -> Double {
 }
 
 /// Σ (x[i] − center)² in Double.
-private func sumOfSquaresInDouble(_ x: UnsafePointer<Float>, _ count: Int, centeredAt center: Double) -> Double {
+private func sumOfSquaresInDouble(_ x: UnsafePointer<Float>, _ count: Int, centeredAt center: Double,
+                                  isa: VectorISA) -> Double {
+    if isa == .avx512 { return dpl_sum_of_squares_in_double_avx512(x, count, center) }
     var lanes = SIMD8<Double>()
     var i = 0
     while i + 8 <= count {
@@ -311,7 +338,12 @@ private func sumOfSquaresInDouble(_ x: UnsafePointer<Float>, _ count: Int, cente
 /// (Σ dy[i], Σ dy[i]·x̂[i]) in Double, with x̂ = (x − mean)·rstd computed in Float as the
 /// forward pass does.
 private func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
-                          mean: Float, inverseDeviation rstd: Float) -> (Double, Double) {
+                          mean: Float, inverseDeviation rstd: Float, isa: VectorISA) -> (Double, Double) {
+    if isa == .avx512 {
+        var sumDy = 0.0, sumDyX = 0.0
+        dpl_group_norm_gradient_sums_avx512(dy, x, count, mean, rstd, &sumDy, &sumDyX)
+        return (sumDy, sumDyX)
+    }
     var sumLanes = SIMD8<Double>(), productLanes = SIMD8<Double>()
     var i = 0
     while i + 8 <= count {

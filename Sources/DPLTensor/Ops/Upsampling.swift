@@ -1,3 +1,5 @@
+import CDPLKernels
+
 // MARK: - Nearest-neighbour upsampling
 
 extension Tensor {
@@ -41,12 +43,19 @@ extension Tensor {
         }
         let inputShape = shape
         return Tensor.record(result, op: "upsampleNearest", inputs: [self]) { gradOutput, _ in
+            // The decoder's factor 2 has an AVX-512 kernel (chosen here: workers do not see a
+            // `VectorISA.with` override); other factors take the portable loop.
+            let wide = scale == 2 && VectorISA.current == .avx512
             let gradInput = Tensor.uninitialized(shape: inputShape) { dx in
                 gradOutput.withUnsafeScalars { dy in
                     parallelFor(chunks.count) { chunk in
                         for plane in chunks[chunk] {
                             let source = dy.baseAddress! + plane * outputPlane
                             let target = dx.baseAddress! + plane * inputPlane
+                            if wide {
+                                dpl_upsample_nearest2x_backward_plane_avx512(source, target, height, width)
+                                continue
+                            }
                             for y in 0..<height {
                                 for x in 0..<width {
                                     var total: Float = 0
