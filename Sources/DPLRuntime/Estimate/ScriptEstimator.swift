@@ -55,6 +55,7 @@ public enum ScriptEstimator {
         let rebound = stages.compactMap { $0.rebound(to: registry) }
         guard rebound.count == stages.count, (try? BoundStage.runChain(rebound, input: nil, context: context)) != nil,
               let estimate = try? finish(planner, calibrate: true), let seconds = estimate.totalSeconds else { return nil }
+        PipelineSpeeds.remember(estimate.speeds, for: context)
         return "predicted \(ScriptEstimate.duration(seconds)) of model work (dpl estimate)"
     }
 
@@ -62,20 +63,24 @@ public enum ScriptEstimator {
     /// defense `downstream`, for its progress bar before the first step is measured; nil when
     /// it cannot be predicted. The models are timed on at most `calibrationBatch` images, so
     /// the prediction costs a fraction of a second for the shipped models (a larger batch
-    /// runs somewhat faster per image, so the ETA errs long).
+    /// runs somewhat faster per image, so the ETA errs long) — unless the default source's
+    /// announcement of this same pipeline already timed them: then its speeds are used, so the
+    /// announced time and the bar's first ETA agree.
     static func predictAttackSeconds(input: Value, arguments: [String: Value], downstream: [BoundStage],
                                      context: StageContext, calibrationBatch: Int = 4) -> Double? {
         guard let planner = try? EstimatePlanner(state: RuntimeState()), let registry = try? planner.makeRegistry(),
               let attack = registry.entry(named: "attack") else { return nil }
         let rebound = downstream.compactMap { $0.rebound(to: registry) }
         guard rebound.count == downstream.count, (try? attack.body(input, arguments, rebound, context)) != nil,
-              let estimate = try? finish(planner, calibrate: true, batchCap: calibrationBatch) else { return nil }
+              let estimate = try? finish(planner, calibrate: true, batchCap: calibrationBatch,
+                                         known: PipelineSpeeds.recalled(for: context)) else { return nil }
         return estimate.totalSeconds
     }
 
     /// The planner's counts with every model timed (when `calibrate`), on at most `batchCap`
-    /// images when given.
-    private static func finish(_ planner: EstimatePlanner, calibrate: Bool, batchCap: Int? = nil) throws -> ScriptEstimate {
+    /// images when given; a model in `known` is not timed again.
+    private static func finish(_ planner: EstimatePlanner, calibrate: Bool, batchCap: Int? = nil,
+                               known: [EstimatedModel: ModelSpeed] = [:]) throws -> ScriptEstimate {
         var speeds: [EstimatedModel: ModelSpeed] = [:]
         guard calibrate else {
             return ScriptEstimate(stages: planner.stages, speeds: speeds, unpredicted: planner.unpredicted, batchSize: planner.batchSize)
@@ -88,9 +93,37 @@ public enum ScriptEstimator {
             for entry in work.passes where entry.model.flopsPerImage > 0 { batches[entry.model] = max(batches[entry.model] ?? 1, batch) }
         }
         for (model, batch) in batches {
+            if let speed = known[model] {
+                speeds[model] = speed
+                continue
+            }
             guard let module = planner.modules[model.identity] else { continue }
             speeds[model] = try Calibration.measure(module, model, batch: min(batch, batchCap ?? batch))
         }
         return ScriptEstimate(stages: planner.stages, speeds: speeds, unpredicted: planner.unpredicted, batchSize: planner.batchSize)
+    }
+}
+
+/// The model speeds the default source's announcement measured for the pipeline now running,
+/// keyed by that pipeline's `StageContext`, so its attack's progress bar predicts from the same
+/// timing instead of a second one at another batch size (which gave 27 h in the announcement
+/// and 44 h in the bar). Only the latest pipeline is kept; a new run times again.
+enum PipelineSpeeds {
+    private final class Entry: @unchecked Sendable {
+        weak var context: StageContext?
+        var speeds: [EstimatedModel: ModelSpeed] = [:]
+    }
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static let latest = Entry()
+
+    static func remember(_ speeds: [EstimatedModel: ModelSpeed], for context: StageContext) {
+        lock.withLock {
+            latest.context = context
+            latest.speeds = speeds
+        }
+    }
+
+    static func recalled(for context: StageContext) -> [EstimatedModel: ModelSpeed] {
+        lock.withLock { latest.context === context ? latest.speeds : [:] }
     }
 }

@@ -1,3 +1,4 @@
+import DPLTensor
 import Foundation
 
 // MARK: - The machine a result was computed on
@@ -23,6 +24,12 @@ public enum MachineDescription {
         }
         return "unknown"
     }()
+
+    /// Which kernels computed the numbers: DPL's own vector path (`VectorISA`) and OpenBLAS's
+    /// kernel family, e.g. "DPL avx512, OpenBLAS SkylakeX". Two machines with different kernels
+    /// may differ in the last bits (another summation order), so a rerun that differs there
+    /// can tell why; `DPL_VECTOR_ISA=portable` and `OPENBLAS_CORETYPE` choose them.
+    public static var kernels: String { "DPL \(VectorISA.current), OpenBLAS \(BLASKernel.coreName)" }
 
     /// Cores the operating system reports.
     public static var coreCount: Int { ProcessInfo.processInfo.activeProcessorCount }

@@ -33,7 +33,8 @@ enum ProvenanceDocument {
                 .init(role: entry.role.rawValue, path: entry.fingerprint.path, sha256: entry.fingerprint.sha256, size: entry.fingerprint.size)
             },
             threads: EngineThreads.count,
-            machine: .init(cpu: MachineDescription.cpuModel, os: MachineDescription.operatingSystem, cores: MachineDescription.coreCount),
+            machine: .init(cpu: MachineDescription.cpuModel, os: MachineDescription.operatingSystem, cores: MachineDescription.coreCount,
+                           kernels: MachineDescription.kernels),
             readsOutside: outside.isEmpty ? nil : outside)
         record.stagesOmitted = log.omittedInvocations > 0 ? log.omittedInvocations : nil
         return record

@@ -57,6 +57,8 @@ public struct ProvenanceRecord: Codable, Equatable, Sendable {
         public var cpu: String
         public var os: String
         public var cores: Int
+        /// `MachineDescription.kernels`; absent in files written before DPL recorded it.
+        public var kernels: String? = nil
     }
 
     public var dplVersion: String

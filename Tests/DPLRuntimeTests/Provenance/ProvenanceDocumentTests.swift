@@ -46,6 +46,10 @@ struct ProvenanceDocumentTests {
         #expect(((provenance["threads"] as? Int) ?? 0) >= 1)
         let machine = try #require(provenance["machine"] as? [String: Any])
         #expect(machine["cpu"] is String && machine["os"] is String)
+        // Which kernels computed the numbers (they may differ in the last bits between machines).
+        let kernels = try #require(machine["kernels"] as? String)
+        #expect(kernels == MachineDescription.kernels)
+        #expect(kernels.hasPrefix("DPL avx512, OpenBLAS ") || kernels.hasPrefix("DPL portable, OpenBLAS "))
     }
 
     @Test func runSectionHoldsWhatVariesAndProvenanceDoesNot() throws {

@@ -50,4 +50,20 @@ struct ProgressEstimateTests {
         // positive prediction is compared here (EstimatePlanTests checks the counts behind it).
         #expect(seconds.allSatisfy { $0 > 0 && $0.isFinite }, "\(seconds)")
     }
+
+    /// The announcement's speeds are kept for its own pipeline only, so the bar of that
+    /// pipeline's attack predicts from the same timing, and the next run times again.
+    @Test func announcedSpeedsServeOnlyTheirOwnPipeline() {
+        final class Anchor {}
+        let anchor = Anchor()
+        let model = EstimatedModel(name: "m", flopsPerImage: 1e6, imageShape: [1, 2, 2], identity: ObjectIdentifier(anchor))
+        let speed = ModelSpeed(batch: 64, forwardRate: 2e9, backwardRate: 1e9)
+        var pipeline: StageContext? = StageContext(settings: [:], baseDirectory: "/tmp", cancellation: Cancellation()) { _ in }
+        let other = StageContext(settings: [:], baseDirectory: "/tmp", cancellation: Cancellation()) { _ in }
+        PipelineSpeeds.remember([model: speed], for: pipeline!)
+        #expect(PipelineSpeeds.recalled(for: pipeline!)[model]?.forwardRate == 2e9)
+        #expect(PipelineSpeeds.recalled(for: other).isEmpty)
+        pipeline = nil
+        #expect(PipelineSpeeds.recalled(for: other).isEmpty, "a finished pipeline's speeds are gone")
+    }
 }
