@@ -222,30 +222,6 @@ void dpl_conv_direct_transpose(const float *dy, int outChannels, int positions, 
     }
 }
 
-/// The next sample's memory, brought toward L2 a few lines at a time while this sample is
-/// computed. The padding copy (and the dy transpose) of a sample otherwise starts on memory
-/// that is in no cache: in a U-Net train step the copy was 5.8% of the time, several times
-/// what it costs from L2. Prefetches change no value, only when a cache line arrives.
-typedef struct {
-    const char *cursor, *end;
-} Prefetch;
-
-static Prefetch make_prefetch(const float *next, size_t count) {
-    const Prefetch p = { (const char *)next, next ? (const char *)(next + count) : NULL };
-    return p;
-}
-
-static inline __attribute__((always_inline)) AVX512 void prefetch_lines(Prefetch *p, int lines) {
-    for (int i = 0; i < lines && p->cursor < p->end; i++, p->cursor += 64) _mm_prefetch(p->cursor, _MM_HINT_T1);
-}
-
-/// Lines per step for `steps` steps to cover the region.
-static int prefetch_share(const Prefetch *p, long steps) {
-    if (!p->cursor || steps <= 0) return 0;
-    const long lines = (long)((p->end - p->cursor + 63) / 64);
-    return (int)((lines + steps - 1) / steps);
-}
-
 AVX512
 void dpl_conv_direct_weight_gradient_finish(const float *accumulator, int inChannels, int outChannels,
                                             float *gradWeight) {
@@ -346,15 +322,13 @@ static const TileFunction tileFunctions[4][MAX_VECTORS] = {
 static AVX512
 void forward_on_grid(const float *planes, const float *packedWeight, int inChannels, int outChannels,
                      size_t channelStride, const int *tapOffsets, int taps, int gridWidth,
-                     int outHeight, int outWidth, const float *bias, const float *shift, float *output,
-                     Prefetch next);
+                     int outHeight, int outWidth, const float *bias, const float *shift, float *output);
 
 AVX512
 void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeight,
                                     int inChannels, int outChannels, int height, int width,
                                     int kernelHeight, int kernelWidth, int padding,
-                                    const float *bias, const float *shift, float *output,
-                                    const float *next, size_t nextCount) {
+                                    const float *bias, const float *shift, float *output) {
     const int paddedWidth = (int)padded_width(width, kernelWidth, padding);
     const int outHeight = height + 2 * padding - kernelHeight + 1;
     const int outWidth = width + 2 * padding - kernelWidth + 1;
@@ -364,15 +338,14 @@ void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeig
     for (int ky = 0; ky < kernelHeight; ky++)
         for (int kx = 0; kx < kernelWidth; kx++) tapOffsets[ky * kernelWidth + kx] = ky * paddedWidth + kx;
     forward_on_grid(padded, packedWeight, inChannels, outChannels, channelStride, tapOffsets, taps, paddedWidth,
-                    outHeight, outWidth, bias, shift, output, make_prefetch(next, nextCount));
+                    outHeight, outWidth, bias, shift, output);
 }
 
 AVX512
 void dpl_conv_direct_forward_stride2_avx512(const float *phases, const float *packedWeight,
                                             int inChannels, int outChannels, int height, int width,
                                             int kernelHeight, int kernelWidth, int padding,
-                                            const float *bias, const float *shift, float *output,
-                                            const float *next, size_t nextCount) {
+                                            const float *bias, const float *shift, float *output) {
     const int phaseHeight = (height + 2 * padding + 1) / 2, phaseWidth = (width + 2 * padding + 1) / 2;
     const int outHeight = (height + 2 * padding - kernelHeight) / 2 + 1;
     const int outWidth = (width + 2 * padding - kernelWidth) / 2 + 1;
@@ -384,14 +357,13 @@ void dpl_conv_direct_forward_stride2_avx512(const float *phases, const float *pa
             tapOffsets[ky * kernelWidth + kx] = (int)(((ky % 2) * 2 + kx % 2) * phasePlane)
                 + (ky / 2) * phaseWidth + kx / 2;
     forward_on_grid(phases, packedWeight, inChannels, outChannels, 4 * phasePlane, tapOffsets, taps, phaseWidth,
-                    outHeight, outWidth, bias, shift, output, make_prefetch(next, nextCount));
+                    outHeight, outWidth, bias, shift, output);
 }
 
 static AVX512
 void forward_on_grid(const float *planes, const float *packedWeight, int inChannels, int outChannels,
                      size_t channelStride, const int *tapOffsets, int taps, int gridWidth,
-                     int outHeight, int outWidth, const float *bias, const float *shift, float *output,
-                     Prefetch next) {
+                     int outHeight, int outWidth, const float *bias, const float *shift, float *output) {
     const float *padded = planes;
     const int paddedWidth = gridWidth;
     const size_t outputPlane = (size_t)outHeight * outWidth;
@@ -399,7 +371,6 @@ void forward_on_grid(const float *planes, const float *packedWeight, int inChann
     const int vectors = (gridPositions + 15) / 16;
     const int blocks = (outChannels + BLOCK - 1) / BLOCK;
     const size_t blockWeights = (size_t)BLOCK * inChannels * taps;
-    const int linesPerTile = prefetch_share(&next, (long)((vectors + MAX_VECTORS - 1) / MAX_VECTORS) * blocks);
 
     for (int firstVector = 0; firstVector < vectors; firstVector += MAX_VECTORS) {
         const int nv = vectors - firstVector < MAX_VECTORS ? vectors - firstVector : MAX_VECTORS;
@@ -424,7 +395,6 @@ void forward_on_grid(const float *planes, const float *packedWeight, int inChann
             const int rows = outChannels - b * BLOCK < BLOCK ? outChannels - b * BLOCK : BLOCK;
             const int rowsClass = rows > 4 ? 3 : rows > 2 ? 2 : rows > 1 ? 1 : 0;
             const int o0 = b * BLOCK;
-            prefetch_lines(&next, linesPerTile);
             if (rows == (1 << rowsClass)) {
                 tileFunctions[rowsClass][nv - 1](x, channelStride, inChannels, tapOffsets, taps,
                                                  packedWeight + b * blockWeights, bias ? bias + o0 : NULL,
@@ -526,23 +496,15 @@ WG_TILE(2, 1) WG_TILE(1, 2) WG_TILE(1, 1)
 AVX512
 void dpl_conv_direct_weight_gradient_3x3_avx512(const float *padded, const float *transposed, int inChannels,
                                                 int outChannels, int height, int width, int padding,
-                                                float *accumulator, int first, const float *nextInput,
-                                                size_t nextInputCount, const float *nextGradient,
-                                                size_t nextGradientCount) {
+                                                float *accumulator, int first) {
     const int paddedWidth = (int)padded_width(width, 3, padding);
     const int outHeight = height + 2 * padding - 2, outWidth = width + 2 * padding - 2;
     const size_t channelStride = dpl_conv_direct_channel_stride(height, width, 3, 3, padding);
     const size_t rowStride = ((size_t)outChannels + 15) / 16 * 16;
     const int vectors = (int)(rowStride / 16);
-    Prefetch input = make_prefetch(nextInput, nextInputCount);
-    Prefetch gradient = make_prefetch(nextGradient, nextGradientCount);
-    const long tiles = (long)((vectors + 1) / 2) * inChannels;
-    const int inputLines = prefetch_share(&input, tiles), gradientLines = prefetch_share(&gradient, tiles);
     for (int v0 = 0; v0 < vectors;) {
         const int ov = vectors - v0 >= 2 ? 2 : 1;
         for (int c0 = 0; c0 < inChannels;) {
-            prefetch_lines(&input, inputLines);
-            prefetch_lines(&gradient, gradientLines);
             const int nc = ov == 1 && inChannels - c0 >= 2 ? 2 : 1;
             const WeightGradientTile kernel = ov == 2 ? weight_gradient_tile_2_1
                 : nc == 2 ? weight_gradient_tile_1_2 : weight_gradient_tile_1_1;
@@ -602,12 +564,10 @@ void dpl_conv_direct_transpose(const float *dy, int outChannels, int positions, 
 void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeight,
                                     int inChannels, int outChannels, int height, int width,
                                     int kernelHeight, int kernelWidth, int padding,
-                                    const float *bias, const float *shift, float *output,
-                                    const float *next, size_t nextCount) {
+                                    const float *bias, const float *shift, float *output) {
     // Never called: VectorISA only chooses AVX-512 kernels on x86-64 CPUs that have it.
     (void)padded; (void)packedWeight; (void)inChannels; (void)outChannels; (void)height; (void)width;
     (void)kernelHeight; (void)kernelWidth; (void)padding; (void)bias; (void)shift; (void)output;
-    (void)next; (void)nextCount;
 }
 
 void dpl_conv_direct_pad(const float *input, int channels, int height, int width,
@@ -620,23 +580,18 @@ void dpl_conv_direct_pad(const float *input, int channels, int height, int width
 void dpl_conv_direct_forward_stride2_avx512(const float *phases, const float *packedWeight,
                                             int inChannels, int outChannels, int height, int width,
                                             int kernelHeight, int kernelWidth, int padding,
-                                            const float *bias, const float *shift, float *output,
-                                            const float *next, size_t nextCount) {
+                                            const float *bias, const float *shift, float *output) {
     // Never called, as above.
     (void)phases; (void)packedWeight; (void)inChannels; (void)outChannels; (void)height; (void)width;
     (void)kernelHeight; (void)kernelWidth; (void)padding; (void)bias; (void)shift; (void)output;
-    (void)next; (void)nextCount;
 }
 
 void dpl_conv_direct_weight_gradient_3x3_avx512(const float *padded, const float *transposed, int inChannels,
                                                 int outChannels, int height, int width, int padding,
-                                                float *accumulator, int first, const float *nextInput,
-                                                size_t nextInputCount, const float *nextGradient,
-                                                size_t nextGradientCount) {
+                                                float *accumulator, int first) {
     // Never called, as above.
     (void)padded; (void)transposed; (void)inChannels; (void)outChannels; (void)height; (void)width;
-    (void)padding; (void)accumulator; (void)first; (void)nextInput; (void)nextInputCount; (void)nextGradient;
-    (void)nextGradientCount;
+    (void)padding; (void)accumulator; (void)first;
 }
 
 #endif

@@ -58,14 +58,11 @@ void dpl_conv_direct_pad(const float *input, int channels, int height, int width
 /// One sample's unit-stride convolution from its padded input (dpl_conv_direct_pad) and the
 /// packed weight: writes output [outChannels, Ho, Wo], Ho = height + 2·padding − kh + 1,
 /// Wo = width + 2·padding − kw + 1. `bias` [outChannels] and `shift` [outChannels] may be NULL;
-/// out = (bias + Σ) + shift. `next` (`nextCount` floats, or NULL) is prefetched toward L2
-/// along the way: the next sample's input, which the next padding copy reads. Requires
-/// AVX-512 F/BW/DQ/VL (dpl_cpu_has_avx512()).
+/// out = (bias + Σ) + shift. Requires AVX-512 F/BW/DQ/VL (dpl_cpu_has_avx512()).
 void dpl_conv_direct_forward_avx512(const float *padded, const float *packedWeight,
                                     int inChannels, int outChannels, int height, int width,
                                     int kernelHeight, int kernelWidth, int padding,
-                                    const float *bias, const float *shift, float *output,
-                                    const float *next, size_t nextCount);
+                                    const float *bias, const float *shift, float *output);
 
 // MARK: Stride 2
 //
@@ -86,8 +83,7 @@ void dpl_conv_direct_pad_phases(const float *input, int channels, int height, in
 void dpl_conv_direct_forward_stride2_avx512(const float *phases, const float *packedWeight,
                                             int inChannels, int outChannels, int height, int width,
                                             int kernelHeight, int kernelWidth, int padding,
-                                            const float *bias, const float *shift, float *output,
-                                            const float *next, size_t nextCount);
+                                            const float *bias, const float *shift, float *output);
 
 // MARK: Weight gradient of 3×3 unit-stride convolutions
 //
@@ -113,13 +109,10 @@ size_t dpl_conv_direct_weight_accumulator_count(int inChannels, int outChannels)
 /// Adds one sample's weight gradient to `accumulator` (with `first` ≠ 0, overwrites it): from
 /// its padded input (dpl_conv_direct_pad with a 3×3 kernel and `padding`) and its transposed
 /// output gradient (dpl_conv_direct_transpose). Samples accumulate in the order of the calls.
-/// The next sample's input and output gradient (either may be NULL) are prefetched toward
-/// L2 along the way. Requires AVX-512.
+/// Requires AVX-512.
 void dpl_conv_direct_weight_gradient_3x3_avx512(const float *padded, const float *transposed, int inChannels,
                                                 int outChannels, int height, int width, int padding,
-                                                float *accumulator, int first, const float *nextInput,
-                                                size_t nextInputCount, const float *nextGradient,
-                                                size_t nextGradientCount);
+                                                float *accumulator, int first);
 
 /// `gradWeight [outChannels, inChannels, 3, 3]` (overwritten) from the accumulator.
 void dpl_conv_direct_weight_gradient_finish(const float *accumulator, int inChannels, int outChannels,

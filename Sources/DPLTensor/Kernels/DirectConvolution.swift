@@ -88,20 +88,17 @@ struct DirectConvolution {
 
     /// One sample: pads `input` into `scratch`, then writes `output` (overwritten) as
     /// `(bias + conv) + shift` per output channel; `bias` and `shift` ([outChannels]) may be nil.
-    /// `next` (the next sample's input, or nil) is prefetched meanwhile; it changes no value.
     func apply(to input: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
-               into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-               prefetching next: UnsafePointer<Float>? = nil) {
+               into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let (c, h, w, k, p) = (Int32(inChannels), Int32(height), Int32(width), Int32(kernelSize), Int32(padding))
-        let nextCount = next == nil ? 0 : inputSampleSize
         if stride == 1 {
             dpl_conv_direct_pad(input, c, h, w, k, k, p, scratch)
             dpl_conv_direct_forward_avx512(scratch, packedWeight, c, Int32(outChannels), h, w, k, k, p,
-                                           bias, shift, output, next, nextCount)
+                                           bias, shift, output)
         } else {
             dpl_conv_direct_pad_phases(input, c, h, w, p, scratch)
             dpl_conv_direct_forward_stride2_avx512(scratch, packedWeight, c, Int32(outChannels), h, w, k, k, p,
-                                                   bias, shift, output, next, nextCount)
+                                                   bias, shift, output)
         }
     }
 
@@ -113,11 +110,9 @@ struct DirectConvolution {
             let scratch = makePaddedBuffer()
             defer { scratch.deallocate() }
             for n in chunks[chunk] {
-                // The next sample: this worker's next one, or with one worker the next chunk's first.
-                let next = n + 1 < problem.batch ? input + (n + 1) * inputSampleSize : nil
                 apply(to: input + n * inputSampleSize, bias: bias,
                       shift: channelShift.map { $0 + n * outChannels },
-                      into: output + n * outputSampleSize, scratch: scratch, prefetching: next)
+                      into: output + n * outputSampleSize, scratch: scratch)
             }
         }
     }
@@ -150,16 +145,8 @@ struct DirectConvolution {
         for n in samples {
             dpl_conv_direct_pad(input + n * problem.inputSampleSize, channels, height, width, 3, 3, padding, padded)
             dpl_conv_direct_transpose(gradOutput + n * problem.outputSampleSize, outChannels, positions, transposed)
-            // The next sample's input and dy, which the next pad and transpose read (this
-            // worker's, or with one worker the next chunk's), are prefetched while this one's
-            // tiles run.
-            let hasNext = n + 1 < problem.batch
-            dpl_conv_direct_weight_gradient_3x3_avx512(
-                padded, transposed, channels, outChannels, height, width, padding, accumulator,
-                n == samples.lowerBound ? 1 : 0,
-                hasNext ? input + (n + 1) * problem.inputSampleSize : nil, hasNext ? problem.inputSampleSize : 0,
-                hasNext ? gradOutput + (n + 1) * problem.outputSampleSize : nil,
-                hasNext ? problem.outputSampleSize : 0)
+            dpl_conv_direct_weight_gradient_3x3_avx512(padded, transposed, channels, outChannels, height, width,
+                                                       padding, accumulator, n == samples.lowerBound ? 1 : 0)
         }
         if samples.isEmpty {
             gradWeight.update(repeating: 0, count: problem.weightSize)
