@@ -82,6 +82,14 @@ size_t dpl_conv_direct_weight_accumulator_count(int inChannels, int outChannels)
     return ((size_t)outChannels + 15) / 16 * 16 * (size_t)inChannels * 9;
 }
 
+void dpl_conv_direct_weight_gradient_finish(const float *accumulator, int inChannels, int outChannels,
+                                            float *gradWeight) {
+    const size_t patch = (size_t)inChannels * 9;
+    for (int o = 0; o < outChannels; o++)
+        for (size_t j = 0; j < patch; j++)
+            gradWeight[o * patch + j] = accumulator[((size_t)(o / 16) * patch + j) * 16 + o % 16];
+}
+
 size_t dpl_conv_direct_transposed_count(int outChannels, int positions) {
     return (size_t)positions * (((size_t)outChannels + 15) / 16 * 16);
 }
@@ -218,26 +226,6 @@ void dpl_conv_direct_transpose(const float *dy, int outChannels, int positions, 
                     ? _mm512_maskz_loadu_ps(mask, dy + (o0 + i) * (size_t)positions + p0) : _mm512_setzero_ps();
             transpose_16x16(r);
             for (int i = 0; i < count; i++) _mm512_storeu_ps(transposed + (size_t)(p0 + i) * rowStride + o0, r[i]);
-        }
-    }
-}
-
-AVX512
-void dpl_conv_direct_weight_gradient_finish(const float *accumulator, int inChannels, int outChannels,
-                                            float *gradWeight) {
-    // [⌈O/16⌉, patch, 16] → [O, patch]: 16 × 16 blocks through registers (a scalar gather
-    // was ~1% of a U-Net train step: it runs once per batch chunk).
-    const size_t patch = (size_t)inChannels * 9;
-    for (int o0 = 0; o0 < outChannels; o0 += 16) {
-        const float *block = accumulator + (size_t)(o0 / 16) * patch * 16;
-        const int rows = outChannels - o0 < 16 ? outChannels - o0 : 16;
-        for (size_t j0 = 0; j0 < patch; j0 += 16) {
-            const int count = patch - j0 < 16 ? (int)(patch - j0) : 16;
-            __m512 r[16];
-            for (int i = 0; i < 16; i++) r[i] = i < count ? _mm512_loadu_ps(block + (j0 + i) * 16) : _mm512_setzero_ps();
-            transpose_16x16(r);
-            const __mmask16 mask = (__mmask16)((1u << count) - 1u);
-            for (int i = 0; i < rows; i++) _mm512_mask_storeu_ps(gradWeight + (size_t)(o0 + i) * patch + j0, mask, r[i]);
         }
     }
 }
@@ -517,14 +505,6 @@ void dpl_conv_direct_weight_gradient_3x3_avx512(const float *padded, const float
 }
 
 #else
-
-void dpl_conv_direct_weight_gradient_finish(const float *accumulator, int inChannels, int outChannels,
-                                            float *gradWeight) {
-    const size_t patch = (size_t)inChannels * 9;
-    for (int o = 0; o < outChannels; o++)
-        for (size_t j = 0; j < patch; j++)
-            gradWeight[o * patch + j] = accumulator[((size_t)(o / 16) * patch + j) * 16 + o % 16];
-}
 
 void dpl_conv_direct_pad_phases(const float *input, int channels, int height, int width, int padding,
                                 float *phases) {
