@@ -1,15 +1,17 @@
 // Direct AVX-512 kernels for unit-stride 2-D convolutions (DPL's U-Net and CNN 3×3 "same"
 // convolutions, forward and input gradient), replacing im2col + sgemm on CPUs with AVX-512.
 //
-// The layout trick: one sample [C, H, W] is copied into a zero-padded [C, H + kh − 1, Wp]
-// buffer, Wp = W + kw − 1 (padding p on each side, so that the output is on the same grid).
-// The output is computed on the padded grid — positions q = oy·Wp + ox with ox < Wp — so
-// that every kernel tap (c, ky, kx) is one contiguous read of the padded plane shifted by
-// ky·Wp + kx:
+// The layout trick: one sample [C, H, W] is copied into a zero-padded [C, H + 2p, Wp]
+// buffer: each row is p zeros, its W floats and zeros up to Wp = W + p (or the output width
+// Wo = W + 2p − kw + 1 if that is larger). A tap reads at most p columns past a row's end,
+// which lands in the next row's leading zeros, so those p zeros serve as the right padding of
+// one row and the left padding of the next. The output is computed on the padded grid —
+// positions q = oy·Wp + ox with ox < Wp — so that every kernel tap (c, ky, kx) is one
+// contiguous read of the padded plane shifted by ky·Wp + kx:
 //
 //     out[o, q] = Σ_c Σ_ky Σ_kx  W[o, c, ky, kx] · xpad[c, q + ky·Wp + kx]
 //
-// and the grid columns ox ≥ Wo (Wo = Wp − kw + 1, the output width) are dropped when storing.
+// and the grid columns ox ≥ Wo are dropped when storing.
 // A register tile holds MR output channels × NV·16 grid positions; the weights are packed so
 // that each tap's MR weights are contiguous.
 //

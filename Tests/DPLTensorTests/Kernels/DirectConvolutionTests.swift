@@ -15,7 +15,7 @@ struct DirectConvCase: CustomTestStringConvertible, Sendable {
 /// The U-Net's and the CNN's shapes, and every tail of the kernel: odd and narrow widths, 7×7
 /// planes, one input channel, output channels that are not a multiple of the 8-channel block
 /// (1–7, 9, 13, 17), batches of 1 and 5, tiles of 1, 2 and 3 vectors, "valid" convolutions,
-/// 5×5 and 2×2 kernels, and stride 2 (the U-Net's downsampling) on even and odd sizes.
+/// 5×5 and 2×2 kernels, paddings wider than k − 1, and stride 2 (the U-Net's downsampling) on even and odd sizes.
 let directConvCases: [DirectConvCase] = [
     DirectConvCase(batch: 2, inChannels: 1, outChannels: 32, height: 28, width: 28, kernel: 3, padding: 1),
     DirectConvCase(batch: 1, inChannels: 32, outChannels: 32, height: 28, width: 28, kernel: 3, padding: 1),
@@ -31,6 +31,9 @@ let directConvCases: [DirectConvCase] = [
     DirectConvCase(batch: 2, inChannels: 3, outChannels: 6, height: 6, width: 6, kernel: 3, padding: 0),
     DirectConvCase(batch: 1, inChannels: 3, outChannels: 2, height: 8, width: 7, kernel: 5, padding: 2),
     DirectConvCase(batch: 2, inChannels: 2, outChannels: 4, height: 6, width: 5, kernel: 2, padding: 1),
+    // Padding wider than k − 1: the padded grid widens from W + p to the output's width.
+    DirectConvCase(batch: 2, inChannels: 3, outChannels: 9, height: 6, width: 5, kernel: 3, padding: 3),
+    DirectConvCase(batch: 1, inChannels: 2, outChannels: 8, height: 4, width: 7, kernel: 2, padding: 2),
     DirectConvCase(batch: 2, inChannels: 32, outChannels: 32, height: 28, width: 28, kernel: 3, padding: 1, stride: 2),
     DirectConvCase(batch: 5, inChannels: 64, outChannels: 64, height: 14, width: 14, kernel: 3, padding: 1, stride: 2),
     DirectConvCase(batch: 1, inChannels: 3, outChannels: 5, height: 7, width: 9, kernel: 3, padding: 1, stride: 2),
@@ -114,5 +117,20 @@ struct DirectConvolutionTests {
         let portable = try VectorISA.with(.portable) { try Tensor.conv2d(x, weight: w, padding: 1) }
         #expect(direct.scalars.map(\.isInfinite) == portable.scalars.map(\.isInfinite))
         #expect(direct.scalars.filter(\.isInfinite).count == 3 * 9)
+    }
+
+    /// At the ends of rows: one zero column between rows is both the right padding of one row
+    /// and the left padding of the next, so a value at a row's end must reach no output at the
+    /// next row's start (and the other way round).
+    @Test func nonFiniteInputsAtRowEndsStayInTheirRows() throws {
+        for position in [4, 5, 9, 10, 24] {
+            var scalars = [Float](repeating: 1, count: 5 * 5)
+            scalars[position] = .infinity
+            let x = try Tensor(shape: [1, 1, 5, 5], scalars: scalars)
+            let w = Tensor.ones([8, 1, 3, 3])
+            let direct = try VectorISA.with(.avx512) { try Tensor.conv2d(x, weight: w, padding: 1) }
+            let portable = try VectorISA.with(.portable) { try Tensor.conv2d(x, weight: w, padding: 1) }
+            #expect(direct.scalars.map(\.isInfinite) == portable.scalars.map(\.isInfinite), "input \(position)")
+        }
     }
 }
