@@ -43,14 +43,21 @@ DPL_AVX512 double dpl_sum_of_squares_in_double_avx512(const float *x, long count
     return total;
 }
 
+/// (x − mean)·scale + shift for the 16 lanes of `x + i` selected by `k`, prefetching the same
+/// lanes of `upcoming` (the next group's plane) when there is one: the loop both
+/// normalizations share.
+DPL_AVX512 static inline __m512 dpl_normalized16(const float *x, long i, __mmask16 k, __m512 m, __m512 s, __m512 b,
+                                                 const float *upcoming) {
+    if (upcoming) _mm_prefetch((const char *)(upcoming + i), _MM_HINT_T1);
+    return _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), m), s), b);
+}
+
 DPL_AVX512 void dpl_normalize_avx512(const float *x, float *y, long count, float mean, float scale, float shift,
                                      const float *upcoming) {
     const __m512 m = _mm512_set1_ps(mean), s = _mm512_set1_ps(scale), b = _mm512_set1_ps(shift);
     for (long i = 0; i < count; i += 16) {
         const __mmask16 k = dpl_tail_mask16(count - i);
-        if (upcoming) _mm_prefetch((const char *)(upcoming + i), _MM_HINT_T1);
-        const __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), m), s), b);
-        _mm512_mask_storeu_ps(y + i, k, v);
+        _mm512_mask_storeu_ps(y + i, k, dpl_normalized16(x, i, k, m, s, b, upcoming));
     }
 }
 
@@ -59,8 +66,7 @@ DPL_AVX512 void dpl_normalize_silu_avx512(const float *x, float *y, long count, 
     const __m512 m = _mm512_set1_ps(mean), s = _mm512_set1_ps(scale), b = _mm512_set1_ps(shift);
     for (long i = 0; i < count; i += 16) {
         const __mmask16 k = dpl_tail_mask16(count - i);
-        if (upcoming) _mm_prefetch((const char *)(upcoming + i), _MM_HINT_T1);
-        const __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), m), s), b);
+        const __m512 v = dpl_normalized16(x, i, k, m, s, b, upcoming);
         _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, dpl_logistic16(v)));
     }
 }
