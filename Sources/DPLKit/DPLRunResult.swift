@@ -100,6 +100,13 @@ public struct DPLSample: Sendable, Equatable {
     public let linfDistance: Float
     /// `‖x' − x‖₂` between adversarial and clean image.
     public let l2Distance: Float
+    /// `classify outputs=logits`: the clean and the adversarial verdict's logits, one per
+    /// class, averaged over the draws; else nil.
+    public var cleanLogits: [Float]? = nil
+    public var adversarialLogits: [Float]? = nil
+    /// `classify outputs=probabilities`: the same for the softmax probabilities.
+    public var cleanProbabilities: [Float]? = nil
+    public var adversarialProbabilities: [Float]? = nil
 }
 
 /// One sample of a clean evaluation: what the defense predicted.

@@ -46,7 +46,11 @@ extension DPLSample {
     init(_ row: SampleRow) {
         self.init(sampleID: row.sampleID, label: row.label, cleanPrediction: row.cleanPrediction,
                   adversarialPrediction: row.adversarialPrediction, cleanCorrect: row.cleanCorrect,
-                  robustCorrect: row.robustCorrect, linfDistance: row.linfDistance, l2Distance: row.l2Distance)
+                  robustCorrect: row.robustCorrect, linfDistance: row.linfDistance, l2Distance: row.l2Distance,
+                  cleanLogits: row.outputs?.kind == .logits ? row.outputs?.clean : nil,
+                  adversarialLogits: row.outputs?.kind == .logits ? row.outputs?.adversarial : nil,
+                  cleanProbabilities: row.outputs?.kind == .probabilities ? row.outputs?.clean : nil,
+                  adversarialProbabilities: row.outputs?.kind == .probabilities ? row.outputs?.adversarial : nil)
     }
 }
 

@@ -40,6 +40,18 @@ import DPLKit
         #expect(result.rows.last?.predictions.allSatisfy { $0.probabilities == nil && $0.logits == nil } == true)
     }
 
+    @Test(.enabled(if: datasetInstalled)) func modelOutputsInAttackedSamples() throws {
+        let result = try DPL.run(source: "load fashion-mnist split=test n=2 | attack fgsm eps=8/255 | classify outputs=logits | report")
+        let samples = try #require(result.rows.first?.samples)
+        #expect(samples.count == 2)
+        for sample in samples {
+            let clean = try #require(sample.cleanLogits), adversarial = try #require(sample.adversarialLogits)
+            #expect(clean.count == 10 && adversarial.count == 10 && sample.cleanProbabilities == nil)
+            #expect(clean.firstIndex(of: clean.max() ?? 0) == sample.cleanPrediction)
+            #expect(adversarial.firstIndex(of: adversarial.max() ?? 0) == sample.adversarialPrediction)
+        }
+    }
+
     @Test(.enabled(if: datasetInstalled)) func attackedRowsSamplesAndMeasurements() throws {
         let source = """
         let data = load fashion-mnist split=test n=4

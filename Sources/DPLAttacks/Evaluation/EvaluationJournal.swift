@@ -99,6 +99,10 @@ public final class EvaluationJournal {
         var linfBits: UInt32
         var l2Bits: UInt32
         var target: Int?
+        /// `SampleOutputs`: its kind and the two verdicts' values as bits; absent without outputs.
+        var outputKind: String?
+        var cleanOutputBits: [UInt32]?
+        var adversarialOutputBits: [UInt32]?
 
         init(_ row: SampleRow) {
             id = String(row.sampleID)
@@ -110,14 +114,26 @@ public final class EvaluationJournal {
             linfBits = row.linfDistance.bitPattern
             l2Bits = row.l2Distance.bitPattern
             target = row.target
+            outputKind = row.outputs?.kind.rawValue
+            cleanOutputBits = row.outputs?.clean.map(\.bitPattern)
+            adversarialOutputBits = row.outputs?.adversarial.map(\.bitPattern)
         }
 
+        /// The row, or nil when a field is malformed (a bad id, an unknown output kind, output
+        /// lists missing or of different lengths).
         var sampleRow: SampleRow? {
             guard let sampleID = UInt64(id) else { return nil }
+            var outputs: SampleOutputs?
+            if outputKind != nil || cleanOutputBits != nil || adversarialOutputBits != nil {
+                guard let kind = outputKind.flatMap(VerdictOutputKind.init(rawValue:)), let clean = cleanOutputBits,
+                      let adversarial = adversarialOutputBits, clean.count == adversarial.count else { return nil }
+                outputs = SampleOutputs(kind: kind, clean: clean.map(Float.init(bitPattern:)),
+                                        adversarial: adversarial.map(Float.init(bitPattern:)))
+            }
             return SampleRow(sampleID: sampleID, label: label, cleanPrediction: cleanPrediction,
                              adversarialPrediction: adversarialPrediction, cleanCorrect: cleanCorrect,
                              robustCorrect: robustCorrect, linfDistance: Float(bitPattern: linfBits),
-                             l2Distance: Float(bitPattern: l2Bits), target: target)
+                             l2Distance: Float(bitPattern: l2Bits), target: target, outputs: outputs)
         }
     }
 

@@ -31,12 +31,15 @@ public struct RobustnessEvaluation {
     public let seed: UInt64
     /// Images per batch (and per journal entry).
     public let batchSize: Int
+    /// Which verdict outputs each sample's row keeps; nil: none.
+    public let outputs: VerdictOutputKind?
 
     /// An end-to-end evaluation of `defense`, or a transfer evaluation when `transferFrom`
     /// gives the defense the attack sees instead (the classifier alone).
     /// - Throws: `AttackError` for a batch size below 1.
     public init(attack: Attack, defense: Defense, rule: EvaluationRule = .single, transferFrom attacked: Defense? = nil,
-                targetRule: TargetRule? = nil, classes: Int, seed: UInt64 = 0, batchSize: Int) throws {
+                targetRule: TargetRule? = nil, classes: Int, seed: UInt64 = 0, batchSize: Int,
+                outputs: VerdictOutputKind? = nil) throws {
         guard batchSize >= 1 else {
             throw AttackError("evaluation", "the batch size is \(batchSize); give at least 1 image per batch")
         }
@@ -49,6 +52,7 @@ public struct RobustnessEvaluation {
         self.classes = classes
         self.seed = seed
         self.batchSize = batchSize
+        self.outputs = outputs
     }
 
     /// What an evaluation produced.
@@ -180,7 +184,7 @@ public struct RobustnessEvaluation {
         return try withoutGradients {
             let result = try evaluateRobustness(batch: batch, adversarial: found, defense: defense, rule: rule,
                                                 attack: attack, threatModel: threatModel, flags: flags,
-                                                targetRule: targetRule, targets: targets,
+                                                targetRule: targetRule, targets: targets, outputs: outputs,
                                                 checkCancellation: checkCancellation)
             let purified = defense.transforms.isEmpty ? nil
                 : try defense.transformed(found, sampleIDs: batch.sampleIDs, call: DefenseCallIndex.make(.adversarialEvaluation))
@@ -194,6 +198,9 @@ public struct RobustnessEvaluation {
         let rows = entry.rows.compactMap(\.sampleRow)
         guard rows.count == entry.rows.count, rows.map(\.sampleID) == batch.sampleIDs, rows.map(\.label) == batch.labels else {
             throw journal.malformed(index, "does not hold this batch's samples (\(batch.count) rows with its ids and labels)")
+        }
+        guard rows.allSatisfy({ $0.outputs?.kind == outputs && ($0.outputs.map { $0.clean.count == classes } ?? true) }) else {
+            throw journal.malformed(index, "does not hold the model outputs this evaluation keeps (\(outputs?.rawValue ?? "none"))")
         }
         let flags = entry.flags.compactMap(\.sanityFlag)
         guard flags.count == entry.flags.count else { throw journal.malformed(index, "holds an unknown sanity flag") }
@@ -219,7 +226,7 @@ public struct RobustnessEvaluation {
     /// The key of this evaluation's journal on these samples: `attack-<method>-<digest>` of
     /// everything the batches' results depend on — `version` (the program's), the attack's
     /// settings, the threat model, the defense, the rule, the targets, the batch size, the
-    /// seed, the samples' ids and pixels, and the defense's output on the first batch under a
+    /// seed, the model outputs kept, the samples' ids and pixels, and the defense's output on the first batch under a
     /// fixed call index, which changes whenever a model file, a purification setting or a
     /// `seed=random` stream changes. Anything else (an unrelated line of a script) keeps it.
     public func journalKey(images: Tensor, sampleIDs: [UInt64], version: String) throws -> String {
@@ -229,6 +236,8 @@ public struct RobustnessEvaluation {
                      "batch \(batchSize)", "seed \(seed)", sampleIDs.map(String.init).joined(separator: ",")] {
             digest.add(text)
         }
+        // Only when asked, so journals of evaluations without outputs keep their keys.
+        if let outputs { digest.add("outputs \(outputs.rawValue)") }
         digest.add(images)
         if let first = batchRanges(count: sampleIDs.count).first {
             let rows = first == 0..<sampleIDs.count ? images : try images.slice(axis: 0, range: first)

@@ -24,13 +24,17 @@ public struct SampleRow: Equatable, Sendable {
     /// The class a targeted attack aimed at; `nil` for an untargeted attack or a sample the
     /// target rule gave no target (see `TargetRule`).
     public var target: Int? = nil
+    /// The clean and adversarial verdicts' logits or probabilities when the evaluation was
+    /// asked for them (`classify outputs=`); nil otherwise.
+    public var outputs: SampleOutputs? = nil
 
     /// Whether a targeted attack hit its target on this sample under the rule's verdict.
     public var targetHit: Bool { target.map { $0 == adversarialPrediction } ?? false }
 
     /// A row with every field given (results read back from a file).
     public init(sampleID: UInt64, label: Int, cleanPrediction: Int, adversarialPrediction: Int, cleanCorrect: Bool,
-                robustCorrect: Bool, linfDistance: Float, l2Distance: Float, target: Int? = nil) {
+                robustCorrect: Bool, linfDistance: Float, l2Distance: Float, target: Int? = nil,
+                outputs: SampleOutputs? = nil) {
         self.sampleID = sampleID
         self.label = label
         self.cleanPrediction = cleanPrediction
@@ -40,6 +44,7 @@ public struct SampleRow: Equatable, Sendable {
         self.linfDistance = linfDistance
         self.l2Distance = l2Distance
         self.target = target
+        self.outputs = outputs
     }
 }
 
@@ -114,6 +119,10 @@ public struct RobustnessResult: Sendable {
               targetRule == other.targetRule else {
             throw AttackError("evaluation", "cannot merge results of different experiments ('\(attack)' on '\(defense)' with \(rule) vs '\(other.attack)' on '\(other.defense)' with \(other.rule))")
         }
+        if let mine = rows.first, let theirs = other.rows.first, mine.outputs?.kind != theirs.outputs?.kind {
+            let kinds = [mine, theirs].map { $0.outputs.map { "\($0.kind.rawValue)" } ?? "no model outputs" }
+            throw AttackError("evaluation", "cannot merge results whose samples carry different model outputs (\(kinds[0]) vs \(kinds[1])); run every part with the same `classify outputs=`")
+        }
         let ids = Set(rows.map(\.sampleID))
         if let repeated = other.rows.first(where: { ids.contains($0.sampleID) }) {
             throw AttackError("evaluation", "sample \(repeated.sampleID) appears in both results; each sample may be evaluated once")
@@ -172,7 +181,8 @@ extension SanityFlag {
 
 /// Evaluates `adversarial` against `defense` under `rule` and builds the result. For a
 /// targeted attack, `targets` holds each sample's target (`nil` where the rule gave none) and
-/// `targetRule` how they were chosen; the targets in `batch` itself are not used.
+/// `targetRule` how they were chosen; the targets in `batch` itself are not used. With
+/// `outputs`, each row keeps both verdicts' logits or probabilities.
 ///
 /// Clean and adversarial verdicts use separate call phases, so with a randomized defense
 /// neither reuses a draw the attack optimized against. Under `against=classifier` the attack
@@ -184,7 +194,7 @@ extension SanityFlag {
 public func evaluateRobustness(
     batch: AttackBatch, adversarial: Tensor, defense undecorated: Defense, rule: EvaluationRule,
     attack: Attack, threatModel: ThreatModel, flags: [SanityFlag] = [],
-    targetRule: TargetRule? = nil, targets: [Int?]? = nil,
+    targetRule: TargetRule? = nil, targets: [Int?]? = nil, outputs: VerdictOutputKind? = nil,
     checkCancellation: @escaping () throws -> Void = {}
 ) throws -> RobustnessResult {
     let defense = undecorated.checkingCancellation(checkCancellation)
@@ -212,7 +222,8 @@ public func evaluateRobustness(
         SampleRow(sampleID: batch.sampleIDs[n], label: batch.labels[n],
                   cleanPrediction: clean[n].prediction, adversarialPrediction: attacked[n].prediction,
                   cleanCorrect: clean[n].correct, robustCorrect: clean[n].correct && attacked[n].correct,
-                  linfDistance: linf[n], l2Distance: l2[n], target: targets?[n])
+                  linfDistance: linf[n], l2Distance: l2[n], target: targets?[n],
+                  outputs: outputs.map { SampleOutputs(kind: $0, clean: $0.values(of: clean[n]), adversarial: $0.values(of: attacked[n])) })
     }
     return RobustnessResult(attack: attack.settingsDescription, attackSettings: attack.settings,
                             threatModel: threatModel, defense: defense.description, rule: rule,

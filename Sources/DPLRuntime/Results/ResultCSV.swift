@@ -7,7 +7,8 @@ import DPLLang
 /// - `perSample`: one line per sample — an attacked sample's clean and adversarial verdicts
 ///   and distances, a clean evaluation's prediction, and the per-sample values of `measure`
 ///   stages as extra columns, then `classify outputs=`'s one column per class (`logit_0`, …,
-///   `probability_0`, …); a line leaves empty what its sample does not have.
+///   `probability_0`, …: the clean verdict's; `adversarial_logit_0`, …: an attacked sample's
+///   adversarial verdict's); a line leaves empty what its sample does not have.
 /// - `summary`: one line per result — label, sweep value and series, dataset, defense,
 ///   evaluation rule, attack and threat model, n, each accuracy with its count and 95% Wilson
 ///   bounds, and every summary measurement as a column.
@@ -18,20 +19,30 @@ enum ResultCSV {
     static func perSample(_ rows: [ResultRow], provenance: ProvenanceRecord? = nil) throws -> String {
         var lines = try header(provenance)
         let measurementColumns = unique(rows.flatMap { $0.sampleMeasurements.columns.map(\.name) })
-        // As many columns of each kind of output as the widest row has classes.
-        let outputKinds = ModelOutputs.Kind.allCases.map { kind in
-            (kind, rows.flatMap(\.predictions).compactMap { $0.outputs?.kind == kind ? $0.outputs?.values.count : nil }.max() ?? 0)
-        }.filter { $0.1 > 0 }
-        let outputColumns = outputKinds.flatMap { kind, classes in (0..<classes).map(kind.column) }
-        func outputCells(_ outputs: ModelOutputs?) -> [String] {
-            outputKinds.flatMap { kind, classes in
+        // As many columns of each kind of output as the widest row has classes: the clean
+        // verdict's (a clean evaluation's prediction, an attacked sample's clean verdict), then
+        // an attacked sample's adversarial verdict's.
+        let clean = rows.flatMap { $0.predictions.compactMap(\.outputs) + $0.samples.compactMap { $0.outputs.map { ModelOutputs(kind: $0.kind, values: $0.clean) } } }
+        let adversarial = rows.flatMap { $0.samples.compactMap { $0.outputs.map { ModelOutputs(kind: $0.kind, values: $0.adversarial) } } }
+        func widths(_ outputs: [ModelOutputs]) -> [(ModelOutputs.Kind, Int)] {
+            ModelOutputs.Kind.allCases.map { kind in (kind, outputs.filter { $0.kind == kind }.map(\.values.count).max() ?? 0) }
+                .filter { $0.1 > 0 }
+        }
+        let (cleanWidths, adversarialWidths) = (widths(clean), widths(adversarial))
+        let outputColumns = cleanWidths.flatMap { kind, classes in (0..<classes).map { kind.column($0) } }
+            + adversarialWidths.flatMap { kind, classes in (0..<classes).map { kind.column($0, adversarial: true) } }
+        func cells(_ outputs: ModelOutputs?, _ widths: [(ModelOutputs.Kind, Int)]) -> [String] {
+            widths.flatMap { kind, classes in
                 (0..<classes).map { c in
                     guard let outputs, outputs.kind == kind, c < outputs.values.count else { return "" }
                     return "\(outputs.values[c])"
                 }
             }
         }
-        let noOutputs = outputCells(nil)
+        func outputCells(clean: ModelOutputs?, adversarial: ModelOutputs? = nil) -> [String] {
+            cells(clean, cleanWidths) + cells(adversarial, adversarialWidths)
+        }
+        let noOutputs = outputCells(clean: nil)
         lines.append((["result", "sample_id", "label", "clean_prediction", "adversarial_prediction", "clean_correct",
                        "robust_correct", "linf", "l2"] + measurementColumns + outputColumns).joined(separator: ","))
         for row in rows {
@@ -50,12 +61,15 @@ enum ResultCSV {
                 written.insert(s.sampleID)
                 lines.append(([quote(row.label), String(s.sampleID), "\(s.label)", "\(s.cleanPrediction)", "\(s.adversarialPrediction)",
                                "\(s.cleanCorrect)", "\(s.robustCorrect)", "\(s.linfDistance)", "\(s.l2Distance)"]
-                              + measurementCells(s.sampleID) + noOutputs).joined(separator: ","))
+                              + measurementCells(s.sampleID)
+                              + outputCells(clean: s.outputs.map { ModelOutputs(kind: $0.kind, values: $0.clean) },
+                                            adversarial: s.outputs.map { ModelOutputs(kind: $0.kind, values: $0.adversarial) }))
+                    .joined(separator: ","))
             }
             for p in row.predictions {
                 written.insert(p.sampleID)
                 lines.append(([quote(row.label), String(p.sampleID), "\(p.label)", "\(p.prediction)", "", "\(p.correct)", "", "", ""]
-                              + measurementCells(p.sampleID) + outputCells(p.outputs)).joined(separator: ","))
+                              + measurementCells(p.sampleID) + outputCells(clean: p.outputs)).joined(separator: ","))
             }
             for (i, id) in measured.sampleIDs.enumerated() where !written.contains(id) {
                 lines.append(([quote(row.label), String(id), "\(measured.labels[i])", "", "", "", "", "", ""]

@@ -26,7 +26,11 @@ extension ResultRecord {
                 Sample(id: String(sample.sampleID), label: sample.label, cleanPrediction: sample.cleanPrediction,
                        adversarialPrediction: sample.adversarialPrediction, cleanCorrect: sample.cleanCorrect,
                        robustCorrect: sample.robustCorrect, linf: Double(sample.linfDistance), l2: Double(sample.l2Distance),
-                       target: sample.target, hasTarget: row.targetRule != nil)
+                       target: sample.target, hasTarget: row.targetRule != nil,
+                       logits: sample.outputs?.kind == .logits ? sample.outputs?.clean : nil,
+                       adversarialLogits: sample.outputs?.kind == .logits ? sample.outputs?.adversarial : nil,
+                       probabilities: sample.outputs?.kind == .probabilities ? sample.outputs?.clean : nil,
+                       adversarialProbabilities: sample.outputs?.kind == .probabilities ? sample.outputs?.adversarial : nil)
             },
             predictions: row.predictions.isEmpty ? nil : row.predictions.map { p in
                 Prediction(id: String(p.sampleID), label: p.label, prediction: p.prediction, correct: p.correct,
@@ -58,7 +62,7 @@ extension ResultRecord {
             SampleRow(sampleID: try sampleID(sample.id), label: sample.label, cleanPrediction: sample.cleanPrediction,
                       adversarialPrediction: sample.adversarialPrediction, cleanCorrect: sample.cleanCorrect,
                       robustCorrect: sample.robustCorrect, linfDistance: Float(sample.linf), l2Distance: Float(sample.l2),
-                      target: sample.target)
+                      target: sample.target, outputs: try sampleOutputs(sample, malformed: malformed))
         }
         var row = ResultRow(
             label: label, dataset: dataset, defense: defense, rule: rule, cleanAccuracy: cleanAccuracy?.proportion,
@@ -82,6 +86,20 @@ extension ResultRecord {
         row.targetRule = attackSummary?.targetRule
         row.targetedSuccess = attackSummary?.targetedSuccess?.proportion
         return row
+    }
+}
+
+extension ResultRecord {
+    /// An attacked sample's model outputs: one kind, given for both verdicts with one value per class each.
+    private func sampleOutputs(_ sample: Sample, malformed: (String) -> RuntimeError) throws -> SampleOutputs? {
+        let pairs: [(ModelOutputs.Kind, [Float]?, [Float]?)] = [(.logits, sample.logits, sample.adversarialLogits),
+                                                              (.probabilities, sample.probabilities, sample.adversarialProbabilities)]
+        let given = pairs.filter { $0.1 != nil || $0.2 != nil }
+        guard let (kind, clean, adversarial) = given.first else { return nil }
+        guard given.count == 1, let clean, let adversarial, clean.count == adversarial.count else {
+            throw malformed("has a sample \(sample.id) whose model outputs are not one kind given for both the clean and the adversarial verdict with one value per class")
+        }
+        return SampleOutputs(kind: kind, clean: clean, adversarial: adversarial)
     }
 }
 

@@ -66,14 +66,25 @@ public struct ResultRecord: Codable, Equatable, Sendable {
         /// the sample no target) exactly in the rows of a targeted attack.
         public var target: Int?
         public var hasTarget: Bool
+        /// `classify outputs=logits`: the clean and the adversarial verdict's logits, one per
+        /// class, averaged over the draws; else absent.
+        public var logits: [Float]?
+        public var adversarialLogits: [Float]?
+        /// `classify outputs=probabilities`: the same for the softmax probabilities.
+        public var probabilities: [Float]?
+        public var adversarialProbabilities: [Float]?
 
         enum CodingKeys: String, CodingKey {
             case id, label, cleanPrediction = "clean_prediction", adversarialPrediction = "adversarial_prediction"
             case cleanCorrect = "clean_correct", robustCorrect = "robust_correct", linf, l2, target
+            case logits, adversarialLogits = "adversarial_logits"
+            case probabilities, adversarialProbabilities = "adversarial_probabilities"
         }
 
         public init(id: String, label: Int, cleanPrediction: Int, adversarialPrediction: Int, cleanCorrect: Bool,
-                    robustCorrect: Bool, linf: Double, l2: Double, target: Int?, hasTarget: Bool) {
+                    robustCorrect: Bool, linf: Double, l2: Double, target: Int?, hasTarget: Bool,
+                    logits: [Float]? = nil, adversarialLogits: [Float]? = nil,
+                    probabilities: [Float]? = nil, adversarialProbabilities: [Float]? = nil) {
             self.id = id
             self.label = label
             self.cleanPrediction = cleanPrediction
@@ -84,6 +95,10 @@ public struct ResultRecord: Codable, Equatable, Sendable {
             self.l2 = l2
             self.target = target
             self.hasTarget = hasTarget
+            self.logits = logits
+            self.adversarialLogits = adversarialLogits
+            self.probabilities = probabilities
+            self.adversarialProbabilities = adversarialProbabilities
         }
 
         public init(from decoder: Decoder) throws {
@@ -98,6 +113,10 @@ public struct ResultRecord: Codable, Equatable, Sendable {
             l2 = try container.decode(Double.self, forKey: .l2)
             hasTarget = container.contains(.target)
             target = try container.decodeIfPresent(Int.self, forKey: .target)
+            logits = try container.decodeIfPresent([Float].self, forKey: .logits)
+            adversarialLogits = try container.decodeIfPresent([Float].self, forKey: .adversarialLogits)
+            probabilities = try container.decodeIfPresent([Float].self, forKey: .probabilities)
+            adversarialProbabilities = try container.decodeIfPresent([Float].self, forKey: .adversarialProbabilities)
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -111,6 +130,10 @@ public struct ResultRecord: Codable, Equatable, Sendable {
             try container.encode(linf, forKey: .linf)
             try container.encode(l2, forKey: .l2)
             if hasTarget { try container.encode(target, forKey: .target) }
+            try container.encodeIfPresent(logits, forKey: .logits)
+            try container.encodeIfPresent(adversarialLogits, forKey: .adversarialLogits)
+            try container.encodeIfPresent(probabilities, forKey: .probabilities)
+            try container.encodeIfPresent(adversarialProbabilities, forKey: .adversarialProbabilities)
         }
     }
 

@@ -54,7 +54,6 @@ enum AttackStage {
             let transforms = defended.pendingTransforms
             let setup = try ClassifierSetup(arguments: downstream[classifyIndex].arguments, context: context, state: state)
             try setup.requireInput(record.current)
-            try ClassifyStage.refuseOutputs(endingAnAttack: downstream[classifyIndex].arguments)
             let defense = setup.defense(transforms: transforms)
             let args = ArgumentReader(stage: "attack", arguments: arguments)
             let attack = try makeAttack(args, seed: settings.seed)
@@ -62,7 +61,8 @@ enum AttackStage {
                 attack: attack, defense: defense, rule: setup.rule,
                 transferFrom: try args.text("against") == "classifier" ? setup.defense(transforms: []) : nil,
                 targetRule: try makeTargetRule(args), classes: setup.classifier.classCount,
-                seed: settings.seed, batchSize: settings.batchSize)
+                seed: settings.seed, batchSize: settings.batchSize,
+                outputs: ModelOutputs.Kind(rawValue: try ArgumentReader(stage: "classify", arguments: downstream[classifyIndex].arguments).text("outputs")))
             let journal = try makeJournal(evaluation, record: record, settings: settings, context: context, state: state)
             let resumed = journal?.finishedBatches ?? 0
             let ranges = evaluation.batchRanges(count: record.count)

@@ -2,32 +2,11 @@ import Foundation
 import DPLLang
 import DPLNN
 
-/// What `dpl check` knows about a `classify` call before anything runs: `outputs=` only for
-/// a clean evaluation, and whether the classifier takes the images the pipeline's source makes.
+/// What `dpl check` knows about a `classify` call before anything runs: whether the classifier
+/// takes the images the pipeline's source makes.
 extension ClassifyStage {
     static func check(_ call: StaticCall) -> [StaticProblem] {
-        var problems: [StaticProblem] = []
-        if let outputs = call.text("outputs"), outputs != "none", call.upstream.contains(where: { $0.stage == "attack" }) {
-            problems.append(outputsAfterAttack(outputs))
-        }
-        if let problem = shapeMismatch(call) { problems.append(problem) }
-        return problems
-    }
-
-    /// Model outputs go into a clean evaluation's rows; an attacked evaluation's rows hold two
-    /// predictions per sample (clean and adversarial) and have no place for them yet.
-    static func outputsAfterAttack(_ outputs: String) -> StaticProblem {
-        StaticProblem("`classify outputs=\(outputs)` adds the model's outputs to a clean evaluation's rows; after `attack` the rows hold a clean and an adversarial prediction and carry no outputs",
-                      fix: "drop `outputs=` here, and add a clean evaluation for them: `data | classify outputs=\(outputs) | report`",
-                      at: "outputs")
-    }
-
-    /// The run's side of `outputsAfterAttack`, for a `classify` whose arguments the attack
-    /// reads (a script whose `outputs=` value was not literal at check time).
-    static func refuseOutputs(endingAnAttack arguments: [String: Value]) throws {
-        guard let outputs = arguments["outputs"]?.textValue, outputs != "none" else { return }
-        let problem = outputsAfterAttack(outputs)
-        throw RuntimeError(problem.message + "; " + (problem.fix ?? ""))
+        shapeMismatch(call).map { [$0] } ?? []
     }
 
     /// Image shapes `[C, H, W]` of the built-in datasets; an image folder's is known only

@@ -16,7 +16,7 @@ enum ClassifyStage {
             Parameter("model", .any, doc: "The classifier: a model value or a .safetensors file (default: the `classifier` setting, else the shipped fmnist-cnn-small)."),
             Parameter("eval", .string, default: .string("single"), doc: "Verdict rule for randomized defenses: \"single\" (one draw), \"vote:K\" (majority of K draws), \"worst:K\" (correct only if all K draws are)."),
             Parameter("outputs", .choice(["none"] + ModelOutputs.Kind.allCases.map(\.rawValue)), default: .name("none"),
-                      doc: "What each sample's row carries besides the prediction: the classifier's logits or softmax probabilities, one per class, averaged over the rule's draws (a clean evaluation's rows; not after `attack`)."),
+                      doc: "What each sample's row carries besides the prediction: the classifier's logits or softmax probabilities, one per class, averaged over the rule's draws; after `attack`, the clean and the adversarial verdict's."),
         ], check: { check($0) })
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {

@@ -11,7 +11,7 @@ import DPLTensor
 /// NumPy (SaveStage+NumPy.swift), or to `.png` as a grid with one row per snapshot (clean,
 /// adversarial, purified); results or a table to `.json`, or to `.csv` (one line per sample)
 /// with `.summary.csv` beside it (one line per result).
-/// Every write is atomic.
+/// Every write is atomic. SaveStage+Check.swift has what `dpl check` knows about a call.
 enum SaveStage {
     static let signature = StageSignature(
         name: "save", doc: "Writes a model or images as tensors (.safetensors, or NumPy's .npz and .npy), results (.json, .csv) or an image grid (.png) atomically; passes its input on.",
@@ -22,7 +22,7 @@ enum SaveStage {
                       fileExtensions: ["safetensors", "npz", "npy", "json", "csv", "png"], writesFile: true),
             Parameter("n", .integer, default: .number(8), minimum: 1, doc: "Images per row in a .png grid."),
             arrayParameter,
-        ], positional: ["path"], reportsItself: true, check: { checkArrayChoice($0) })
+        ], positional: ["path"], reportsItself: true, check: { check($0) })
 
     static func register(into registry: inout StageRegistry, state: RuntimeState) throws {
         try registry.register(signature) { input, arguments, _, context in

@@ -18,12 +18,12 @@ import Testing
         return .diffusionPurified(purifier, classifier: LinearClassifier.binary(w: (0..<16).map { Float($0 % 5) - 2 }, b: 0.1))
     }
 
-    func evaluation(batchSize: Int, transfer: Bool = false) throws -> RobustnessEvaluation {
+    func evaluation(batchSize: Int, transfer: Bool = false, outputs: VerdictOutputKind? = nil) throws -> RobustnessEvaluation {
         let pgd = try PGD(budget: AttackBudget(norm: .linf, epsilon: 0.1), steps: 3, stepSize: 0.04, eot: 2, seed: 4)
         let defended = try defense()
         return try RobustnessEvaluation(attack: pgd, defense: defended, rule: .single,
                                         transferFrom: transfer ? .classifier(LinearClassifier.binary(w: (0..<16).map { Float($0 % 5) - 2 }, b: 0.1)) : nil,
-                                        classes: 2, seed: 4, batchSize: batchSize)
+                                        classes: 2, seed: 4, batchSize: batchSize, outputs: outputs)
     }
 
     func samples() -> AttackBatch { makeBatch(n: labels.count, labels: labels) }
@@ -119,6 +119,63 @@ import Testing
         #expect(resumed.purified?.scalars == uninterrupted.purified?.scalars)
         // A finished evaluation deletes its journal and the parent it was allowed to remove.
         #expect(!FileManager.default.fileExists(atPath: folder))
+    }
+
+    /// `classify outputs=` after an attack: each row keeps both verdicts' logits, the same bits
+    /// whether the batch was computed or read back from the journal, under its own journal key.
+    @Test func rowsKeepBothVerdictsOutputsThroughTheJournal() throws {
+        let s = samples()
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let plain = try evaluation(batchSize: 3), withLogits = try evaluation(batchSize: 3, outputs: .logits)
+        #expect(try plain.journalKey(images: s.images, sampleIDs: s.sampleIDs, version: "test")
+                != withLogits.journalKey(images: s.images, sampleIDs: s.sampleIDs, version: "test"),
+                "a journal without outputs is never resumed by an evaluation that keeps them")
+        let uninterrupted = try withLogits.run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs)
+        let without = try plain.run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs)
+        for (row, bare) in zip(uninterrupted.result.rows, without.result.rows) {
+            let outputs = try #require(row.outputs)
+            #expect(outputs.kind == .logits && outputs.clean.count == 2 && outputs.adversarial.count == 2)
+            // The verdicts the outputs belong to: a deterministic linear head after a seeded purifier.
+            #expect((outputs.clean[1] > outputs.clean[0] ? 1 : 0) == row.cleanPrediction)
+            #expect((outputs.adversarial[1] > outputs.adversarial[0] ? 1 : 0) == row.adversarialPrediction)
+            var stripped = row
+            stripped.outputs = nil
+            #expect(stripped == bare, "outputs change nothing else in the row")
+        }
+        var stop = false
+        _ = try? withLogits.run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs,
+                                journal: EvaluationJournal(folder: folder, batchCount: 3),
+                                batchFinished: { _ in stop = true }, checkCancellation: { if stop { throw Interrupted() } })
+        let resumed = try withLogits.run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs,
+                                         journal: EvaluationJournal(folder: folder, batchCount: 3))
+        #expect(resumed.resumedBatches == 1)
+        #expect(resumed.result.rows == uninterrupted.result.rows, "bit-identical outputs from the journal")
+        // Rows with and without outputs are different experiments' parts: merging them is an error.
+        #expect(throws: AttackError.self) { try uninterrupted.result.merged(with: without.result) }
+    }
+
+    /// A journal entry whose outputs do not match what the evaluation keeps is refused.
+    @Test func aJournalEntryWithoutTheAskedOutputsIsAnError() throws {
+        let s = samples()
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let e = try evaluation(batchSize: 3, outputs: .probabilities)
+        var stop = false
+        _ = try? e.run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs, journal: EvaluationJournal(folder: folder, batchCount: 3),
+                       batchFinished: { _ in stop = true }, checkCancellation: { if stop { throw Interrupted() } })
+        let entry = (folder as NSString).appendingPathComponent("batch-0.json")
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: entry))) as? [String: Any])
+        object["rows"] = try #require(object["rows"] as? [[String: Any]]).map { row in
+            var row = row
+            row["adversarialOutputBits"] = nil
+            return row
+        }
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: entry))
+        let error = try #require(throws: AttackError.self) {
+            try e.run(images: s.images, labels: s.labels, sampleIDs: s.sampleIDs, journal: EvaluationJournal(folder: folder, batchCount: 3))
+        }
+        #expect("\(error)".contains("delete \(folder)"))
     }
 
     @Test func aJournalEntryForOtherSamplesIsAnErrorNotAResult() throws {

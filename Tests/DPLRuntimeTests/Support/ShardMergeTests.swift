@@ -19,7 +19,7 @@ struct ShardMergeTests {
     set diffusion = "$DIR/unet.safetensors"
     set batch = 4
     let data = load images path="$DIR/images"
-    data | attack pgd eps=0.2 steps=2 eot=2 | purify t=3 seed=random | classify eval="vote:3" | report as "random"
+    data | attack pgd eps=0.2 steps=2 eot=2 | purify t=3 seed=random | classify eval="vote:3" outputs=logits | report as "random"
     data | attack fgsm eps=0.1 | purify t=3 seed=fixed | classify | measure compression radius=0.1 pairs=2 as "compression"
     data | purify t=3 seed=random | measure spread draws=3 as "spread"
     data | purify t=3 seed=fixed | measure distance to=purified p=inf as "distance"
@@ -55,7 +55,8 @@ struct ShardMergeTests {
         let unsharded = try runWholeAndSharded()
         let shard = try String(contentsOfFile: shardPath(2, of: 3), encoding: .utf8)
         #expect(shard.contains("\"shard\""), "a shard's JSON says which shard it is")
-        #expect(unsharded.contains("compression_random_pairs") && unsharded.contains("\"samples\"") && unsharded.contains("\"probabilities\""))
+        #expect(unsharded.contains("compression_random_pairs") && unsharded.contains("\"samples\"") && unsharded.contains("\"probabilities\"")
+                && unsharded.contains("\"adversarial_logits\""))
         let merged = fixture.folder + "/merged/any-name.json"
         try ShardMerge.merge(paths: [3, 1, 2].map { shardPath($0, of: 3) }, into: merged)
         let text = try String(contentsOfFile: merged, encoding: .utf8)
