@@ -30,10 +30,12 @@ enum SaveStage {
             let given = try state.writablePath(try args.text("path"), base: context.baseDirectory)
             let ext = (given as NSString).pathExtension.lowercased()
             let shard = try SessionSettings(context).shard()
-            // Every shard writes its own result files, so parallel shards never overwrite each other.
-            let path = shard.map { ["json", "csv", "png"].contains(ext) ? $0.fileName(for: given) : given } ?? given
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             guard let input else { throw RuntimeError("`save` needs something piped in") }
+            // Every shard writes its own files of results and images (its own samples), so
+            // parallel shards never overwrite each other; a model is the same in every shard.
+            let isModel = input.runtimeValue(as: ModelValue.self) != nil
+            let path = shard.map { !isModel && ["json", "csv", "png", "npz", "npy", "safetensors"].contains(ext) ? $0.fileName(for: given) : given } ?? given
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             if arguments["array"] != nil, ext != "npy" {
                 throw RuntimeError("`array=` chooses the one array of a .npy file; `\(given)` is not one: drop `array=`, or save to a .npy file (a .npz holds every array)")
             }

@@ -200,6 +200,29 @@ struct ShardMergeTests {
         change(&document)
         try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: output))
     }
+
+    /// Images saved in a sharded run are the shard's own samples: each shard writes its own
+    /// `.npz`, `.npy` and `.safetensors` instead of all shards racing for one file.
+    @Test func imagesSavedByAShardGoToTheShardsOwnFiles() throws {
+        let script = """
+        set batch = 4
+        load images path="$DIR/images" | save "out/d.npz" | save "out/labels.npy" array=labels | save "out/d.safetensors"
+        """
+        for k in 1...2 {
+            let result = try run(script, name: "images.dpl", shard: try ShardSpec(index: k, count: 2))
+            #expect(result.code == 0, "shard \(k): \(result.errors)")
+        }
+        for name in ["d.shard-1-of-2.npz", "d.shard-2-of-2.npz", "labels.shard-1-of-2.npy", "labels.shard-2-of-2.npy",
+                     "d.shard-1-of-2.safetensors", "d.shard-2-of-2.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: fixture.folder + "/out/" + name), "\(name)")
+        }
+        for name in ["d.npz", "labels.npy", "d.safetensors"] {
+            #expect(!FileManager.default.fileExists(atPath: fixture.folder + "/out/" + name), "no shard writes the unsharded \(name)")
+        }
+        // 16 images in 4 batches: each shard's labels are its 8 samples (int64 after a 128-byte header).
+        let labels = try Data(contentsOf: URL(fileURLWithPath: fixture.folder + "/out/labels.shard-2-of-2.npy"))
+        #expect(labels.count == 128 + 8 * 8)
+    }
 }
 
 /// `--shard K/N` parsing and the batch ranges shards take.
