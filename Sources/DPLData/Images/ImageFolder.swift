@@ -61,6 +61,34 @@ public enum ImageFolder {
             classNames: classNames, sourceFiles: files.map(\.path))
     }
 
+    /// The `[channels, height, width]` every image of the folder must have: the first PNG's
+    /// (the one `load` reads first), from its header alone — 33 bytes, so `dpl check` can
+    /// compare it with a classifier before anything runs. Nil when the folder or the file is
+    /// not as `load` needs (the run then reports that).
+    public static func firstImageShape(path: String) -> [Int]? {
+        let root = URL(fileURLWithPath: path)
+        guard let classNames = try? visibleEntries(of: root.path).filter({ isFolder(root.appendingPathComponent($0).path) }),
+              let first = classNames.first else { return nil }
+        let classFolder = root.appendingPathComponent(first)
+        guard let png = (try? visibleEntries(of: classFolder.path))?.first(where: {
+                  $0.lowercased().hasSuffix(".png") && !isFolder(classFolder.appendingPathComponent($0).path) }),
+              let file = FileHandle(forReadingAtPath: classFolder.appendingPathComponent(png).path) else { return nil }
+        defer { try? file.close() }
+        guard let header = try? file.read(upToCount: 33), header.count == 33 else { return nil }
+        let bytes = [UInt8](header)
+        // Signature, then the IHDR chunk: length 13, "IHDR", width, height, depth, color type.
+        guard bytes[0..<8] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], bytes[12..<16] == [0x49, 0x48, 0x44, 0x52] else { return nil }
+        func word(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        // As `PNGDecoder` decodes: gray (0) and gray+alpha (4) give 1 channel; RGB (2), palette (3), RGBA (6) give 3.
+        let channels: Int
+        switch bytes[25] {
+        case 0, 4: channels = 1
+        case 2, 3, 6: channels = 3
+        default: return nil
+        }
+        return [channels, word(20), word(16)]
+    }
+
     // MARK: - Folder helpers
 
     /// The names in `folder` not starting with `.`, sorted.

@@ -1,4 +1,5 @@
 import Foundation
+import DPLData
 import DPLLang
 import DPLNN
 
@@ -9,8 +10,14 @@ extension ClassifyStage {
         shapeMismatch(call).map { [$0] } ?? []
     }
 
-    /// Image shapes `[C, H, W]` of the built-in datasets; an image folder's is known only
-    /// once its files are read.
+    /// `load images path="…"`: the first PNG's shape, from its header (every image must share it).
+    static func folderShape(_ source: StaticCall.Upstream, folder: String) -> [Int]? {
+        guard source.arguments["dataset"]?.literalText == "images", let path = source.arguments["path"]?.literalText else { return nil }
+        return ImageFolder.firstImageShape(path: LoadStage.resolve(path, base: folder))
+    }
+
+    /// Image shapes `[C, H, W]` of the built-in datasets (an image folder's is read from its
+    /// first PNG's header, `folderShape`).
     static let datasetShapes: [String: [Int]] = ["fashion-mnist": [1, 28, 28], "mnist": [1, 28, 28], "cifar10": [3, 32, 32]]
 
     /// The classifier named by `model=`, the `classifier` setting or the shipped default,
@@ -20,7 +27,7 @@ extension ClassifyStage {
     static func shapeMismatch(_ call: StaticCall) -> StaticProblem? {
         guard let source = call.upstream.first, source.stage == "load",
               let dataset = source.arguments["dataset"]?.literalText,
-              let shape = datasetShapes[dataset] else { return nil }
+              let shape = datasetShapes[dataset] ?? folderShape(source, folder: call.folder) else { return nil }
         let setting = call.settings["classifier"]?.literalText
         let given = call.text("model")
         if given == nil, call.arguments["model"] != nil { return nil }  // a model value: its file is not known here
@@ -36,8 +43,10 @@ extension ClassifyStage {
         if given != nil { which = "`\(file)` (\(architecture.familyName))" }
         else if setting != nil { which = "the `classifier` setting's `\(file)` (\(architecture.familyName))" }
         else { which = "with no model= the shipped Fashion-MNIST classifier `\(file)`" }
-        return StaticProblem("`load \(dataset)` gives \(images) images, but \(which) takes \(takes) images",
-                             fix: "give a classifier for \(dataset) images: `classify model=\"file.safetensors\"` (or `set classifier = \"file.safetensors\"`); docs/models.md lists the shipped models",
+        let folderPath = dataset == "images" ? source.arguments["path"]?.literalText : nil
+        let loaded = folderPath.map { "the PNG files of `load images path=\"\($0)\"` are" } ?? "`load \(dataset)` gives"
+        return StaticProblem("\(loaded) \(images) images, but \(which) takes \(takes) images",
+                             fix: "give a classifier for \(folderPath == nil ? dataset : "these") images: `classify model=\"file.safetensors\"` (or `set classifier = \"file.safetensors\"`); docs/models.md lists the shipped models",
                              at: given != nil ? "model" : nil)
     }
 }

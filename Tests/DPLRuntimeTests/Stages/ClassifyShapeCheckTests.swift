@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DPLData
 import DPLLang
 import DPLNN
 import DPLTensor
@@ -49,8 +50,28 @@ struct ClassifyShapeCheckTests {
         #expect(text.contains("s.dpl:1:41: error: `load fashion-mnist` gives 1×28×28 images, but `rgb8.safetensors` (cnn) takes 3×8×8 images"), "\(text)")
         let setting = try checkError("set classifier = \"rgb8.safetensors\"\nload cifar10 path=\"cifar\" | classify")
         #expect(setting.contains("s.dpl:2:29: error: `load cifar10` gives 3×32×32 images, but the `classifier` setting's `rgb8.safetensors` (cnn) takes 3×8×8 images"), "\(setting)")
-        // What is not known before running is left to the run: an image folder, a model value.
+        // What is not known before running is left to the run: an empty image folder, a model value.
         #expect(try checkError("load images path=\"cifar\" | classify model=\"rgb8.safetensors\"").isEmpty)
         #expect(try checkError("let m = model \"rgb8.safetensors\"\nload cifar10 path=\"cifar\" | classify model=m").isEmpty)
+    }
+    /// An image folder's shape is its first PNG's, read from the header (33 bytes).
+    @Test func anImageFolderIsCheckedByItsFirstPNG() throws {
+        try prepare()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for (name, channels) in [("gray", 1), ("rgb", 3)] {
+            for label in ["a", "b"] {
+                try FileManager.default.createDirectory(atPath: "\(folder)/\(name)/\(label)", withIntermediateDirectories: true)
+                try PNGEncoder.write(try Tensor(shape: [channels, 8, 8], scalars: (0..<(channels * 64)).map { Float($0 % 7) / 7 }),
+                                     to: "\(folder)/\(name)/\(label)/0.png")
+            }
+        }
+        #expect(ImageFolder.firstImageShape(path: folder + "/gray") == [1, 8, 8])
+        #expect(ImageFolder.firstImageShape(path: folder + "/rgb") == [3, 8, 8])
+        #expect(ImageFolder.firstImageShape(path: folder + "/cifar") == nil && ImageFolder.firstImageShape(path: folder + "/none") == nil)
+        let text = try checkError("load images path=\"gray\" | attack pgd | classify model=\"rgb8.safetensors\"")
+        #expect(text.contains("s.dpl:1:55: error: the PNG files of `load images path=\"gray\"` are 1×8×8 images, but `rgb8.safetensors` (cnn) takes 3×8×8 images"), "\(text)")
+        #expect(text.contains("give a classifier for these images"), "\(text)")
+        #expect(try checkError("load images path=\"rgb\" | attack pgd | classify model=\"rgb8.safetensors\"").isEmpty)
+        #expect(try checkError("load images path=\"rgb\" | classify").contains("are 3×8×8 images, but with no model= the shipped Fashion-MNIST classifier"))
     }
 }
