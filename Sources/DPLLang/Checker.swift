@@ -489,8 +489,15 @@ public final class Checker {
             }
         }
         if let check = signature.check {
+            var histories: [String: [StaticCall.Upstream]] = [:]
+            for argument in call.arguments {
+                guard case .identifier(let variable) = argument.value.kind, let history = scope.history(variable), !history.isEmpty,
+                      let name = argument.label ?? positionalName(of: argument, in: call, signature.positional) else { continue }
+                histories[name] = history
+            }
             let given = StaticCall(stage: call.name, arguments: values.mapValues(\.value), input: input,
-                                   upstream: upstream, folder: folder(of: call.nameSpan), settings: knownSettings)
+                                   upstream: upstream, folder: folder(of: call.nameSpan), settings: knownSettings,
+                                   argumentHistories: histories)
             for problem in check(given) {
                 let span = problem.parameter.flatMap { name in
                     call.arguments.first { ($0.label ?? positionalName(of: $0, in: call, signature.positional)) == name }?.value.span

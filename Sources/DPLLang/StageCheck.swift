@@ -32,10 +32,14 @@ public struct StaticCall: Sendable {
     public let folder: String
     /// The session settings known at this point (`set classifier = "…"` above the call).
     public let settings: [String: StaticValue]
+    /// For an argument given as a variable (`model=m`), the stages that made the variable's
+    /// value (`let m = model "x.safetensors"`), by parameter name.
+    public let argumentHistories: [String: [Upstream]]
 
     public init(stage: String, arguments: [String: StaticValue], input: StaticValue?, upstream: [Upstream], folder: String,
-                settings: [String: StaticValue] = [:]) {
+                settings: [String: StaticValue] = [:], argumentHistories: [String: [Upstream]] = [:]) {
         self.settings = settings
+        self.argumentHistories = argumentHistories
         self.stage = stage
         self.arguments = arguments
         self.input = input

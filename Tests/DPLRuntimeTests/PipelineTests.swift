@@ -159,15 +159,20 @@ struct PipelineTests {
     }
 
     /// Images the shipped default classifier cannot take name that model and the fix (issue 14:
-    /// it said only "expects [N, 1, 28, 28]").
+    /// it said only "expects [N, 1, 28, 28]"): before running when the folder is literal, else
+    /// when the images are read.
     @Test func imagesOfAnotherShapeThroughTheDefaultClassifierNameItAndTheFix() {
         for script in ["load images path=\"$DIR/images\" | classify | report",
                        "load images path=\"$DIR/images\" | attack fgsm | classify | report"] {
             let result = fixture.run(script)
-            #expect(result.error?.contains("these images are 1×8×8, but with no model= `classify` uses the shipped Fashion-MNIST classifier") == true,
+            #expect(result.error?.contains("images\"` are 1×8×8 images, but with no model= the shipped Fashion-MNIST classifier") == true,
                     "\(result.error ?? "")")
             #expect(result.error?.contains("classify model=") == true)
         }
+        let known = fixture.run("let folder = \"$DIR\" + \"/images\"\nload images path=folder | attack fgsm | classify | report")
+        #expect(known.error?.contains("these images are 1×8×8, but with no model= `classify` uses the shipped Fashion-MNIST classifier") == true,
+                "\(known.error ?? "")")
+        #expect(known.error?.contains("classify model=") == true)
     }
 
     @Test func trainingResumesFromItsCheckpoint() {

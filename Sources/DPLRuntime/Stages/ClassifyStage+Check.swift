@@ -22,18 +22,23 @@ extension ClassifyStage {
 
     /// The classifier named by `model=`, the `classifier` setting or the shipped default,
     /// against the images of the pipeline's `load` source, when both are known statically
-    /// (a literal dataset and a model file whose header names its architecture). Stages in
+    /// (a literal dataset or image folder, and a model file whose header names its
+    /// architecture, or a `model "x.pt" arch=…` value in a variable). Stages in
     /// between keep the images' shape (`purify size=` resizes there and back).
     static func shapeMismatch(_ call: StaticCall) -> StaticProblem? {
         guard let source = call.upstream.first, source.stage == "load",
               let dataset = source.arguments["dataset"]?.literalText,
               let shape = datasetShapes[dataset] ?? folderShape(source, folder: call.folder) else { return nil }
         let setting = call.settings["classifier"]?.literalText
-        let given = call.text("model")
-        if given == nil, call.arguments["model"] != nil { return nil }  // a model value: its file is not known here
+        // A model value made by `let m = model "file" [arch=…]`: its file, or the architecture it names.
+        let made = call.argumentHistories["model"].flatMap { $0.count == 1 && $0[0].stage == "model" ? $0[0] : nil }
+        let given = call.text("model") ?? made?.arguments["path"]?.literalText
+        if given == nil, call.arguments["model"] != nil { return nil }  // a model value of unknown origin
         let name = given ?? setting ?? ModelLibrary.defaultClassifierFile
         guard let path = ModelLibrary().locate(name, baseDirectory: call.folder),
-              let architecture = try? ModelFile.architecture(inHeaderOf: path), let input = architecture.classifierInput else { return nil }
+              let architecture = made?.arguments["arch"]?.literalText.flatMap(Architecture.init(named:))
+                ?? (try? ModelFile.architecture(inHeaderOf: path)) ?? nil,
+              let input = architecture.classifierInput else { return nil }
         let fits = input.channels == shape[0] && (input.size.map { $0 == shape[1] && $0 == shape[2] } ?? true)
         guard !fits else { return nil }
         let images = shape.map(String.init).joined(separator: "×")

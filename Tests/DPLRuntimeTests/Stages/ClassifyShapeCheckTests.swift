@@ -52,7 +52,14 @@ struct ClassifyShapeCheckTests {
         #expect(setting.contains("s.dpl:2:29: error: `load cifar10` gives 3×32×32 images, but the `classifier` setting's `rgb8.safetensors` (cnn) takes 3×8×8 images"), "\(setting)")
         // What is not known before running is left to the run: an empty image folder, a model value.
         #expect(try checkError("load images path=\"cifar\" | classify model=\"rgb8.safetensors\"").isEmpty)
-        #expect(try checkError("let m = model \"rgb8.safetensors\"\nload cifar10 path=\"cifar\" | classify model=m").isEmpty)
+        // A model value in a variable is traced to the `model` call that made it: its file, or its `arch=`.
+        let value = try checkError("let m = model \"rgb8.safetensors\"\nload fashion-mnist n=4 | classify model=m")
+        #expect(value.contains("s.dpl:2:41: error: `load fashion-mnist` gives 1×28×28 images, but `rgb8.safetensors` (cnn) takes 3×8×8 images"), "\(value)")
+        #expect(FileManager.default.createFile(atPath: folder + "/r50.pt", contents: Data([0x50, 0x4B])))
+        let pytorch = try checkError("let r = model \"r50.pt\" arch=resnet50\nload fashion-mnist n=4 | classify model=r")
+        #expect(pytorch.contains("`load fashion-mnist` gives 1×28×28 images, but `r50.pt` (resnet) takes 3×H×W images"), "\(pytorch)")
+        #expect(try checkError("let r = model \"r50.pt\" arch=resnet50\nload cifar10 path=\"cifar\" | classify model=r").isEmpty)
+        #expect(try checkError("let m = model \"rgb8.safetensors\"\nlet n = m\nload fashion-mnist | classify model=n").contains("takes 3×8×8"))
     }
     /// An image folder's shape is its first PNG's, read from the header (33 bytes).
     @Test func anImageFolderIsCheckedByItsFirstPNG() throws {
