@@ -32,6 +32,26 @@ DPL_AVX512 void dpl_silu_backward_avx512(const float *g, const float *x, float *
     }
 }
 
+// max(x, +0) returns its second operand when either is NaN or both are zeros, so NaN and −0
+// give +0, exactly as the portable `x > 0 ? x : 0`.
+DPL_AVX512 void dpl_relu_avx512(const float *x, float *y, long count) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 m = dpl_tail_mask16(count - i);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_max_ps(_mm512_maskz_loadu_ps(m, x + i), zero));
+    }
+}
+
+DPL_AVX512 void dpl_relu_backward_avx512(const float *g, const float *x, float *out, long count) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 m = dpl_tail_mask16(count - i);
+        // x > 0, ordered: false for NaN, as in the portable path.
+        const __mmask16 positive = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, x + i), zero, _CMP_GT_OQ);
+        _mm512_mask_storeu_ps(out + i, m, _mm512_maskz_loadu_ps(positive, g + i));
+    }
+}
+
 DPL_AVX512 void dpl_logistic_avx512(const float *x, float *y, long count) {
     for (long i = 0; i < count; i += 16) {
         const __mmask16 m = dpl_tail_mask16(count - i);
@@ -55,6 +75,10 @@ DPL_AVX512 void dpl_logistic_backward_avx512(const float *g, const float *y, flo
 #include <stdlib.h>
 void dpl_silu_avx512(const float *x, float *y, long count) { (void)x; (void)y; (void)count; abort(); }
 void dpl_silu_backward_avx512(const float *g, const float *x, float *out, long count) {
+    (void)g; (void)x; (void)out; (void)count; abort();
+}
+void dpl_relu_avx512(const float *x, float *y, long count) { (void)x; (void)y; (void)count; abort(); }
+void dpl_relu_backward_avx512(const float *g, const float *x, float *out, long count) {
     (void)g; (void)x; (void)out; (void)count; abort();
 }
 void dpl_logistic_avx512(const float *x, float *y, long count) { (void)x; (void)y; (void)count; abort(); }

@@ -17,6 +17,12 @@ void dpl_silu_avx512(const float *x, float *y, long count);
 /// out[i] = g[i] · σ(x[i]) · (1 + x[i] · (1 − σ(x[i])))  (SiLU's backward).
 void dpl_silu_backward_avx512(const float *g, const float *x, float *out, long count);
 
+/// y[i] = x[i] > 0 ? x[i] : 0  (ReLU; NaN and −0 give +0).
+void dpl_relu_avx512(const float *x, float *y, long count);
+
+/// out[i] = x[i] > 0 ? g[i] : 0  (ReLU's backward).
+void dpl_relu_backward_avx512(const float *g, const float *x, float *out, long count);
+
 /// y[i] = σ(x[i]) = 1 / (1 + e^(−x[i])).
 void dpl_logistic_avx512(const float *x, float *y, long count);
 

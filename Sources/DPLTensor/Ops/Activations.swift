@@ -8,10 +8,18 @@ import Foundation
 
 extension Tensor {
     /// `max(x, 0)` elementwise. Backward: `G` where `x > 0`, else 0 (0 at the kink).
+    /// On AVX-512 a C loop (include/activations.h) gives the same bits: the scalar closure
+    /// was ~6% of the CNN's training step.
     public func relu() -> Tensor {
         let input = detached()
-        return Tensor.record(mapScalars { $0 > 0 ? $0 : 0 }, op: "relu", inputs: [self]) { g, _ in
-            [g.zipScalars(input) { gv, x in x > 0 ? gv : 0 }]
+        let result = VectorISA.current == .avx512
+            ? mapChunks { dpl_relu_avx512($0, $1, $2) }
+            : mapScalars { $0 > 0 ? $0 : 0 }
+        return Tensor.record(result, op: "relu", inputs: [self]) { g, _ in
+            if VectorISA.current == .avx512 {
+                return [g.zipChunks(input) { dpl_relu_backward_avx512($0, $1, $2, $3) }]
+            }
+            return [g.zipScalars(input) { gv, x in x > 0 ? gv : 0 }]
         }
     }
 

@@ -72,17 +72,18 @@ extension Tensor {
         }
     }
 
-    /// `f` applied elementwise over the broadcast of `a` and `b`, without recording.
+    /// `Operation` applied elementwise over the broadcast of `a` and `b`, without recording.
     /// - Throws: `TensorError` naming `op` and both shapes when they do not broadcast.
     @inline(__always)
-    static func broadcasting(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
+    static func broadcasting<Operation: BinaryScalarOperation>(_ a: Tensor, _ b: Tensor, op: String,
+                                                               _ operation: Operation.Type) throws -> Tensor {
         let shape = try broadcastShape(a.shape, b.shape, op: op)
         return Tensor.uninitialized(shape: shape) { out in
             guard out.count > 0 else { return }
             a.withUnsafeScalars { pa in
                 b.withUnsafeScalars { pb in
                     broadcastBinaryKernel(pa.baseAddress!, a.shape, pb.baseAddress!, b.shape,
-                                          into: out.baseAddress!, outShape: shape, f)
+                                          into: out.baseAddress!, outShape: shape, operation)
                 }
             }
         }

@@ -56,23 +56,25 @@ extension Tensor {
     /// `a` where `a ≥ b` (ties to `a`) and to `b` elsewhere.
     /// - Throws: `TensorError` with both shapes when they do not broadcast.
     public static func maximum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        try selectingExtremum(a, b, op: "maximum") { $0 >= $1 }
+        try selectingExtremum(a, b, op: "maximum", Maximum.self, picksA: PicksMaximumOperand.self)
     }
 
     /// The smaller of `a` and `b` elementwise, with broadcasting. Backward: the gradient goes
     /// to `a` where `a ≤ b` (ties to `a`) and to `b` elsewhere.
     /// - Throws: `TensorError` with both shapes when they do not broadcast.
     public static func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        try selectingExtremum(a, b, op: "minimum") { $0 <= $1 }
+        try selectingExtremum(a, b, op: "minimum", Minimum.self, picksA: PicksMinimumOperand.self)
     }
 
-    /// Picks `a` where `prefersA(a, b)` and `b` elsewhere, routing the gradient the same way.
-    private static func selectingExtremum(_ a: Tensor, _ b: Tensor, op: String,
-                                          _ prefersA: @escaping (Float, Float) -> Bool) throws -> Tensor {
-        let result = try broadcasting(a, b, op: op) { prefersA($0, $1) ? $0 : $1 }
+    /// `Choice` picks `a` or `b` elementwise; `PicksA` is 1 where it picked `a`, and routes
+    /// the gradient the same way.
+    private static func selectingExtremum<Choice: BinaryScalarOperation, PicksA: BinaryScalarOperation>(
+        _ a: Tensor, _ b: Tensor, op: String, _ choice: Choice.Type, picksA picks: PicksA.Type
+    ) throws -> Tensor {
+        let result = try broadcasting(a, b, op: op, choice)
         let (constA, constB) = (a.detached(), b.detached())
         return record(result, op: op, inputs: [a, b]) { g, needs in
-            let picksA = try broadcasting(constA, constB, op: op) { prefersA($0, $1) ? 1 : 0 }
+            let picksA = try broadcasting(constA, constB, op: op, picks)
             return [needs[0] ? try g.zipScalars(picksA) { gv, p in p != 0 ? gv : 0 }.reduced(toShape: constA.shape) : nil,
                     needs[1] ? try g.zipScalars(picksA) { gv, p in p != 0 ? 0 : gv }.reduced(toShape: constB.shape) : nil]
         }

@@ -10,7 +10,7 @@ extension Tensor {
     /// Elementwise sum with broadcasting. Backward: `dA = G`, `dB = G`, each summed to its shape.
     /// - Throws: `TensorError` with both shapes when they do not broadcast.
     public static func + (a: Tensor, b: Tensor) throws -> Tensor {
-        let result = try broadcasting(a, b, op: "add") { $0 + $1 }
+        let result = try broadcasting(a, b, op: "add", Addition.self)
         let (shapeA, shapeB) = (a.shape, b.shape)
         return record(result, op: "add", inputs: [a, b]) { g, needs in
             [needs[0] ? try g.reduced(toShape: shapeA) : nil,
@@ -21,7 +21,7 @@ extension Tensor {
     /// Elementwise difference with broadcasting. Backward: `dA = G`, `dB = −G`.
     /// - Throws: `TensorError` with both shapes when they do not broadcast.
     public static func - (a: Tensor, b: Tensor) throws -> Tensor {
-        let result = try broadcasting(a, b, op: "subtract") { $0 - $1 }
+        let result = try broadcasting(a, b, op: "subtract", Subtraction.self)
         let (shapeA, shapeB) = (a.shape, b.shape)
         return record(result, op: "subtract", inputs: [a, b]) { g, needs in
             [needs[0] ? try g.reduced(toShape: shapeA) : nil,
@@ -32,7 +32,7 @@ extension Tensor {
     /// Elementwise product with broadcasting. Backward: `dA = G·B`, `dB = G·A`.
     /// - Throws: `TensorError` with both shapes when they do not broadcast.
     public static func * (a: Tensor, b: Tensor) throws -> Tensor {
-        let result = try broadcasting(a, b, op: "multiply") { $0 * $1 }
+        let result = try broadcasting(a, b, op: "multiply", Multiplication.self)
         let (constA, constB) = (a.detached(), b.detached())
         return record(result, op: "multiply", inputs: [a, b]) { g, needs in
             [needs[0] ? try (g * constB).reduced(toShape: constA.shape) : nil,
@@ -44,7 +44,7 @@ extension Tensor {
     /// or NaN). Backward: `dA = G / B`, `dB = −G·A / B²`.
     /// - Throws: `TensorError` with both shapes when they do not broadcast.
     public static func / (a: Tensor, b: Tensor) throws -> Tensor {
-        let result = try broadcasting(a, b, op: "divide") { $0 / $1 }
+        let result = try broadcasting(a, b, op: "divide", Division.self)
         let (constA, constB) = (a.detached(), b.detached())
         return record(result, op: "divide", inputs: [a, b]) { g, needs in
             let gOverB = try g / constB

@@ -2,21 +2,22 @@ import Testing
 import DPLTestSupport
 @testable import DPLTensor
 
-/// Sources/CDPLKernels/activations.c against the portable Swift SiLU and sigmoid: the same
-/// bits forward and backward, for every tail length and for the edge values.
+/// Sources/CDPLKernels/activations.c against the portable Swift SiLU, sigmoid and ReLU: the
+/// same bits forward and backward, for every tail length and for the edge values (NaN, ±0, ±∞).
 @Suite(.enabled(if: wideKernelsAvailable, "the AVX-512 kernels are off: no CPU support, or DPL_VECTOR_ISA=portable"))
 struct ActivationsAVX512Tests {
-    /// SiLU and sigmoid with their gradients for input `x` and upstream gradient `seed`.
+    /// SiLU, sigmoid and ReLU with their gradients for input `x` and upstream gradient `seed`.
     private func activationsAndGradients(_ x: Tensor, seed: Tensor) throws -> [Tensor] {
         let leaf = x.requiringGrad()
-        let silu = leaf.silu(), sigmoid = leaf.sigmoid()
-        return [silu, sigmoid]
+        let silu = leaf.silu(), sigmoid = leaf.sigmoid(), relu = leaf.relu()
+        return [silu, sigmoid, relu]
             + (try gradients(of: silu, wrt: [leaf], seed: seed))
             + (try gradients(of: sigmoid, wrt: [leaf], seed: seed))
+            + (try gradients(of: relu, wrt: [leaf], seed: seed))
     }
 
     @Test(arguments: tailCoveringLengths)
-    func siluAndSigmoidAreBitIdenticalForEveryLength(count: Int) throws {
+    func siluSigmoidAndReLUAreBitIdenticalForEveryLength(count: Int) throws {
         var random = TestRandom(seed: UInt64(1000 + count))
         let x = random.tensor([count], -30, 30), seed = random.tensor([count], -2, 2)
         let (portable, wide) = try onBothVectorPaths { try activationsAndGradients(x, seed: seed) }
