@@ -201,10 +201,9 @@ private func convolutionParameterGradients(_ problem: ConvProblem, isa: VectorIS
             partial.update(repeating: 0, count: problem.outChannels)
             for n in chunks[chunk] {
                 for o in 0..<problem.outChannels {
-                    let row = gradOutput + n * problem.outputSampleSize + o * plane
-                    var total: Float = 0
-                    for i in 0..<plane { total += row[i] }
-                    partial[o] += total
+                    // Eight interleaved partial sums in a fixed order: the same bits on every
+                    // path and thread count, and unlike a running sum the loop vectorizes.
+                    partial[o] += sumContiguous(gradOutput + n * problem.outputSampleSize + o * plane, plane)
                 }
             }
         }
