@@ -158,15 +158,46 @@ struct AdamCore {
             gradient.withUnsafeScalars { g in
                 state.firstMoment.withUnsafeMutableBufferPointer { m in
                     state.secondMoment.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<p.count {
-                            if shrinks { p[i] = p[i] * shrink }
-                            let grad = l2 != 0 ? g[i] + l2 * p[i] : g[i]
-                            // torch.lerp: start + w·(end − start) for |w| < 0.5, else end − (end − start)·(1 − w).
-                            m[i] = lerpWeight < 0.5 ? m[i] + lerpWeight * (grad - m[i])
-                                                    : grad - (grad - m[i]) * (1 - lerpWeight)
-                            v[i] = v[i] * beta2 + oneMinusBeta2 * (grad * grad)
-                            let denominator = v[i].squareRoot() / correction2Root + eps
-                            p[i] = p[i] + -stepSize * (m[i] / denominator)
+                        // Sixteen lanes at a time (SIMD's square root and quotient are the exact
+                        // IEEE operations, so every lane has the scalar loop's bits; the scalar
+                        // `squareRoot()` compiled to a libm call per element), then the tail.
+                        @inline(__always) func step(shrinks: Bool, l2: Float, smallWeight: Bool) {
+                            typealias Lanes = SIMD16<Float>
+                            @inline(__always) func load(_ b: UnsafeMutableBufferPointer<Float>, _ i: Int) -> Lanes {
+                                UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: Lanes.self)
+                            }
+                            @inline(__always) func store(_ x: Lanes, _ b: UnsafeMutableBufferPointer<Float>, _ i: Int) {
+                                UnsafeMutableRawPointer(b.baseAddress! + i).storeBytes(of: x, as: Lanes.self)
+                            }
+                            let whole = p.count / 16 * 16
+                            var i = 0
+                            while i < whole {
+                                var pi = load(p, i), mi = load(m, i), vi = load(v, i)
+                                var grad = UnsafeRawPointer(g.baseAddress! + i).loadUnaligned(as: Lanes.self)
+                                if shrinks { pi = pi * shrink }
+                                if l2 != 0 { grad = grad + l2 * pi }
+                                mi = smallWeight ? mi + lerpWeight * (grad - mi) : grad - (grad - mi) * (1 - lerpWeight)
+                                vi = vi * beta2 + oneMinusBeta2 * (grad * grad)
+                                let denominator = vi.squareRoot() / correction2Root + eps
+                                pi = pi + -stepSize * (mi / denominator)
+                                store(pi, p, i); store(mi, m, i); store(vi, v, i)
+                                i += 16
+                            }
+                            for i in whole..<p.count {
+                                if shrinks { p[i] = p[i] * shrink }
+                                let grad = l2 != 0 ? g[i] + l2 * p[i] : g[i]
+                                // torch.lerp: start + w·(end − start) for |w| < 0.5, else end − (end − start)·(1 − w).
+                                m[i] = smallWeight ? m[i] + lerpWeight * (grad - m[i])
+                                                   : grad - (grad - m[i]) * (1 - lerpWeight)
+                                v[i] = v[i] * beta2 + oneMinusBeta2 * (grad * grad)
+                                let denominator = v[i].squareRoot() / correction2Root + eps
+                                p[i] = p[i] + -stepSize * (m[i] / denominator)
+                            }
+                        }
+                        switch (shrinks, l2 != 0, lerpWeight < 0.5) {
+                        case (false, false, true): step(shrinks: false, l2: 0, smallWeight: true)
+                        case (true, false, true): step(shrinks: true, l2: 0, smallWeight: true)
+                        default: step(shrinks: shrinks, l2: l2, smallWeight: lerpWeight < 0.5)
                         }
                     }
                 }

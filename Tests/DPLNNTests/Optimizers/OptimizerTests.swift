@@ -90,6 +90,32 @@ struct OptimizerTests {
         #expect(OptimizerTests.close(moved, [1.8]))
     }
 
+    /// Adam's update runs sixteen lanes at a time with a scalar tail: every element of a
+    /// 37-element parameter must get the bits it gets alone (through the scalar loop), under
+    /// each setting that changes the update (L2 decay, decoupled decay, a large β₁).
+    @Test(arguments: ["adam", "adam-l2", "adamw", "adam-beta1"])
+    func adamsVectorLanesMatchTheScalarLoopBitForBit(kind: String) throws {
+        func optimizer() throws -> Optimizer {
+            switch kind {
+            case "adam": return try Adam(learningRate: 0.01)
+            case "adam-l2": return try Adam(learningRate: 0.01, weightDecay: 0.3)
+            case "adamw": return try AdamW(learningRate: 0.01, weightDecay: 0.3)
+            default: return try Adam(learningRate: 0.01, betas: (0.3, 0.99))
+            }
+        }
+        let n = 37
+        let start = (0..<n).map { Float(sin(Double($0) * 1.7)) * 3 }
+        let together = Parameter(try Tensor(shape: [n], scalars: start))
+        let alone = start.map { Parameter(Tensor($0)) }
+        let (wide, single) = (try optimizer(), try optimizer())
+        for step in 0..<5 {
+            let gradients = (0..<n).map { Float(cos(Double($0 * 3 + step))) * (1 + Float($0 % 5)) }
+            try wide.step(gradients: [together: try Tensor(shape: [n], scalars: gradients)])
+            try single.step(gradients: Dictionary(uniqueKeysWithValues: zip(alone, gradients.map { Tensor($0) })))
+        }
+        #expect(together.value.scalars.map(\.bitPattern) == alone.map { $0.value.scalars[0].bitPattern })
+    }
+
     // MARK: - Convergence on a convex quadratic
 
     @Test(arguments: ["sgd", "nesterov", "adam", "adamw"])
