@@ -58,7 +58,7 @@ final class LanguageREPLSession: REPLSession {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "/" : directory) else { return [] }
         return entries.map { entry -> String in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(entry), isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(entry), isDirectory: &isDirectory)
             return prefix + entry + (isDirectory.boolValue ? "/" : "")
         }.filter { $0.hasPrefix(word) }.sorted()
     }

@@ -42,7 +42,6 @@ final class EstimatePlanner {
         var registry = StageRegistry()
         for signature in real.signatures {
             guard let realBody = real.entry(named: signature.name)?.body else { continue }
-            let name = signature.name
             try registry.register(signature) { [unowned self] input, arguments, downstream, context in
                 batchSize = SessionSettings(context).batchSize
                 return try plan(signature, input: input, arguments: arguments, downstream: downstream,

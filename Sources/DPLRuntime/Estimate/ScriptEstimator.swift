@@ -114,7 +114,7 @@ enum PipelineSpeeds {
         var speeds: [EstimatedModel: ModelSpeed] = [:]
     }
     private static let lock = NSLock()
-    nonisolated(unsafe) private static let latest = Entry()
+    private static let latest = Entry()
 
     static func remember(_ speeds: [EstimatedModel: ModelSpeed], for context: StageContext) {
         lock.withLock {

@@ -146,7 +146,7 @@ struct RecordedExperiment {
         try FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true)
         // A shard's results record `--shard K/N` as a setting that only a sharded run registers.
         var settings = SettingsRegistry.standard
-        if let shard { settings.register(ShardSpec.setting) }
+        if shard != nil { settings.register(ShardSpec.setting) }
         // Sandboxed: the rerun may read only the inputs whose recorded hashes were just checked.
         let reads = ReadPolicy(sandboxed: true, allowedFiles: Set(matchedInputs()))
         let session = Session(registry: try BuiltinStages.makeRegistry(outputRedirect: outputFolder, readPolicy: reads), settings: settings,

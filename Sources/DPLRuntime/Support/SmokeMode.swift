@@ -70,7 +70,6 @@ enum SmokeMode {
         var wrapped = StageRegistry()
         for signature in registry.signatures {
             guard let body = registry.entry(named: signature.name)?.body else { continue }
-            let name = signature.name
             let shrinksOutput = signature.output == RuntimeKinds.dataset && signature.input == .nothing
             try wrapped.register(signature) { input, arguments, downstream, context in
                 guard isOn(context) else {
