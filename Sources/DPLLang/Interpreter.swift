@@ -159,6 +159,7 @@ final class Interpreter {
             }
             stages += bound.stages
         }
+        let run = PipelineRun()
         if input == nil, let first = stages.first, first.signature.input != .nothing {
             // The default source: the `data` setting, else a variable called `data`, else the
             // registry's (the shipped dataset), announced in one line.
@@ -168,7 +169,7 @@ final class Interpreter {
                 let arguments = Self.fillingDefaults(fallback.arguments, of: entry.signature)
                 stages.insert(BoundStage(signature: entry.signature, arguments: arguments, span: first.span, body: entry.body), at: 0)
                 let context = StageContext(settings: settings, baseDirectory: loader.baseDirectory(of: pipeline.span.file),
-                                           cancellation: cancellation, log: ScriptLog(), output: { _ in })
+                                           cancellation: cancellation, log: ScriptLog(), run: run, output: { _ in })
                 let predicted = fallback.predict?(stages, context).map { ", \($0)" } ?? ""
                 output("no input piped in and no `data` set: reading the default source, \(fallback.description)\(predicted) (`set data = …` or `let data = …` to choose)")
             } else {
@@ -179,7 +180,7 @@ final class Interpreter {
         guard !stages.isEmpty else { return input ?? .none }
         log.record(stages)
         let context = StageContext(settings: settings, baseDirectory: loader.baseDirectory(of: pipeline.span.file),
-                                   cancellation: cancellation, log: log, output: output)
+                                   cancellation: cancellation, log: log, run: run, output: output)
         return try BoundStage.runChain(stages, input: input, context: context)
     }
 

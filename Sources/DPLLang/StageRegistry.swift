@@ -10,15 +10,20 @@ public final class StageContext {
     public let baseDirectory: String
     /// What the session ran so far (scripts, `--set` assignments, stage invocations), for provenance.
     public let log: ScriptLog
+    /// The pipeline run this context serves. The default source's announcement times the
+    /// pipeline in a silent context of its own before the run's context exists; both share
+    /// the run, so what the announcement measured is found again by the running stages.
+    public let run: PipelineRun
     private let output: (String) -> Void
     private let cancellation: Cancellation
 
-    /// Creates a context.
+    /// Creates a context (for a new run unless `run` is given).
     public init(settings: [String: Value], baseDirectory: String, cancellation: Cancellation,
-                log: ScriptLog = ScriptLog(), output: @escaping (String) -> Void) {
+                log: ScriptLog = ScriptLog(), run: PipelineRun = PipelineRun(), output: @escaping (String) -> Void) {
         self.settings = settings
         self.baseDirectory = baseDirectory
         self.log = log
+        self.run = run
         self.cancellation = cancellation
         self.output = output
     }
@@ -31,6 +36,11 @@ public final class StageContext {
     public func checkCancellation() throws {
         if cancellation.isCancelled { throw CancellationError() }
     }
+}
+
+/// The identity of one pipeline's run, shared by the contexts made for it.
+public final class PipelineRun: @unchecked Sendable {
+    public init() {}
 }
 
 /// A flag the REPL sets from its Ctrl-C handler and stages poll.

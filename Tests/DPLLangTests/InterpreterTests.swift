@@ -43,6 +43,29 @@ import DPLLangTestSupport
         #expect(output == ["result: d n=2 > attack pgd eps=4/255 > classify"])
     }
 
+    /// The default source's announcement times the pipeline in a silent context of its own;
+    /// the stages that then run must see the same `run`, so the attack's progress bar can reuse
+    /// that timing (keyed by the announcement's context, it never found it: 31 h announced,
+    /// 49 h in the bar).
+    @Test func theAnnouncementAndTheRunningStagesShareOneRun() throws {
+        var registry = makeTestRegistry()
+        // The runs themselves, kept alive so that two of them cannot share an address.
+        var announced: [PipelineRun] = [], running: [PipelineRun] = []
+        registry.defaultSource = StageRegistry.DefaultSource(stage: "load", arguments: ["dataset": .name("d")], description: "d") { _, context in
+            announced.append(context.run)
+            return nil
+        }
+        try registry.register(StageSignature(name: "probe", doc: "Records its run.", input: .anything, output: .any)) { input, _, _, context in
+            running.append(context.run)
+            return input ?? .none
+        }
+        let session = Session(registry: registry, loader: memoryLoader([:])) { _ in }
+        #expect(session.run("probe\nprobe").succeeded)
+        #expect(announced.count == 2 && running.count == 2)
+        #expect(zip(running, announced).allSatisfy { $0 === $1 }, "each pipeline's announcement and stages share its run")
+        #expect(announced.first !== announced.last, "two pipelines are two runs")
+    }
+
     @Test func forLoopsAndInterpolation() {
         let (output, _) = runScript("""
         let data = load d n=1

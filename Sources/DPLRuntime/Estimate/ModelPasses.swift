@@ -21,6 +21,12 @@ public struct EstimatedModel: Hashable, Sendable {
         hasher.combine(identity)
         hasher.combine(imageShape)
     }
+
+    /// Whether `other` times the same, though it may be another object: the same name, FLOPs
+    /// per image and image shape (a second load of the same file).
+    func sameWork(as other: EstimatedModel) -> Bool {
+        name == other.name && flopsPerImage == other.flopsPerImage && imageShape == other.imageShape
+    }
 }
 
 /// Passes of one model per image, forward and backward (to the input, or for training to the

@@ -93,7 +93,10 @@ public enum ScriptEstimator {
             for entry in work.passes where entry.model.flopsPerImage > 0 { batches[entry.model] = max(batches[entry.model] ?? 1, batch) }
         }
         for (model, batch) in batches {
-            if let speed = known[model] {
+            // Another planner loaded its own copy of the model (another object), so a known
+            // speed is matched by what determines it: the architecture's FLOPs, the image
+            // shape and the name.
+            if let speed = known[model] ?? known.first(where: { $0.key.sameWork(as: model) })?.value {
                 speeds[model] = speed
                 continue
             }
@@ -105,12 +108,13 @@ public enum ScriptEstimator {
 }
 
 /// The model speeds the default source's announcement measured for the pipeline now running,
-/// keyed by that pipeline's `StageContext`, so its attack's progress bar predicts from the same
-/// timing instead of a second one at another batch size (which gave 27 h in the announcement
-/// and 44 h in the bar). Only the latest pipeline is kept; a new run times again.
+/// keyed by that pipeline's run (`StageContext.run`: the announcement's silent context and the
+/// running stages' context are two objects of one run), so its attack's progress bar predicts
+/// from the same timing instead of a second one at another batch size (which gave 31 h in the
+/// announcement and 49 h in the bar). Only the latest run is kept; a new run times again.
 enum PipelineSpeeds {
     private final class Entry: @unchecked Sendable {
-        weak var context: StageContext?
+        weak var run: PipelineRun?
         var speeds: [EstimatedModel: ModelSpeed] = [:]
     }
     private static let lock = NSLock()
@@ -118,12 +122,12 @@ enum PipelineSpeeds {
 
     static func remember(_ speeds: [EstimatedModel: ModelSpeed], for context: StageContext) {
         lock.withLock {
-            latest.context = context
+            latest.run = context.run
             latest.speeds = speeds
         }
     }
 
     static func recalled(for context: StageContext) -> [EstimatedModel: ModelSpeed] {
-        lock.withLock { latest.context === context ? latest.speeds : [:] }
+        lock.withLock { latest.run === context.run ? latest.speeds : [:] }
     }
 }

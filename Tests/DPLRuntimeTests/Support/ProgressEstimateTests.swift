@@ -63,7 +63,24 @@ struct ProgressEstimateTests {
         PipelineSpeeds.remember([model: speed], for: pipeline!)
         #expect(PipelineSpeeds.recalled(for: pipeline!)[model]?.forwardRate == 2e9)
         #expect(PipelineSpeeds.recalled(for: other).isEmpty)
+        // The running stages' context is another object of the same run (the announcement's is silent).
+        let running = StageContext(settings: [:], baseDirectory: "/tmp", cancellation: Cancellation(), run: pipeline!.run) { _ in }
+        #expect(PipelineSpeeds.recalled(for: running)[model]?.forwardRate == 2e9)
         pipeline = nil
         #expect(PipelineSpeeds.recalled(for: other).isEmpty, "a finished pipeline's speeds are gone")
+        #expect(PipelineSpeeds.recalled(for: running)[model] != nil, "while one of its contexts runs, the run is alive")
+    }
+
+    /// The announcement's planner and the attack's load the model file each for themselves, so
+    /// the two `EstimatedModel`s are different objects' (the speed was never found, and the bar
+    /// timed again on 4 images: 31 h announced, 49 h in the bar). A speed is matched by the work.
+    @Test func aSecondLoadOfTheSameModelIsTheSameWork() {
+        final class Anchor {}
+        let (first, second) = (Anchor(), Anchor())
+        let announced = EstimatedModel(name: "unet.safetensors", flopsPerImage: 2.6e8, imageShape: [1, 28, 28], identity: ObjectIdentifier(first))
+        let reloaded = EstimatedModel(name: "unet.safetensors", flopsPerImage: 2.6e8, imageShape: [1, 28, 28], identity: ObjectIdentifier(second))
+        #expect(announced != reloaded && announced.sameWork(as: reloaded))
+        #expect(!announced.sameWork(as: EstimatedModel(name: "unet.safetensors", flopsPerImage: 2.6e8, imageShape: [3, 32, 32], identity: ObjectIdentifier(second))))
+        #expect(!announced.sameWork(as: EstimatedModel(name: "cnn.safetensors", flopsPerImage: 1e6, imageShape: [1, 28, 28], identity: ObjectIdentifier(second))))
     }
 }
