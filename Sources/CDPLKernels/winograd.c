@@ -31,8 +31,9 @@ typedef struct {
     /// ("segments") of 32 / G floats, one per tile row.
     int segmentLength;
     int vectors;
-    /// Floats between two channels of V (vectors · 16) and between two ξ of V.
-    size_t tileStride, positionStride;
+    /// The matrix products take the vectors in tile blocks of at most 3 (see tile_block).
+    int tileBlocks;
+    int channels;
 } TileLayout;
 
 static TileLayout tile_layout(int channels, int height, int width) {
@@ -47,11 +48,37 @@ static TileLayout tile_layout(int channels, int height, int width) {
     layout.segmentLength = 32 / layout.rowsPerVector;
     const int groups = (layout.tilesHigh + layout.rowsPerVector - 1) / layout.rowsPerVector;
     layout.vectors = groups * layout.chunksPerRow;
-    layout.tileStride = (size_t)layout.vectors * 16;
-    // 16 floats more than the channels need: the input transform writes the 16 ξ of one
-    // vector at once, and a stride that is a multiple of 4 KB would put all 16 in one L1 set.
-    layout.positionStride = (size_t)channels * layout.tileStride + 16;
+    layout.tileBlocks = (layout.vectors + MAX_VECTORS - 1) / MAX_VECTORS;
+    layout.channels = channels;
     return layout;
+}
+
+/// Tile block `block`: its first vector and its vector count. As even as possible (14 vectors:
+/// 3 3 3 3 2, not 3 3 3 3 1; 4: 2 2), since a 1-vector tile does 8 FMAs per 9 loads.
+static void tile_block(const TileLayout *layout, int block, int *firstVector, int *count) {
+    const int base = layout->vectors / layout->tileBlocks, extra = layout->vectors % layout->tileBlocks;
+    *count = base + (block < extra ? 1 : 0);
+    *firstVector = block * base + (block < extra ? block : extra);
+}
+
+/// V is stored tile block by tile block, each [16 ξ][C][its vectors · 16], so that one
+/// block's one ξ (what a run of the matrix-product tile reads, once per output-channel block)
+/// is contiguous and stays in L1. Between two ξ 16 floats more than the channels need: the
+/// input transform writes the 16 ξ of one vector at once, and a stride that is a multiple of
+/// 4 KB would put all 16 in one L1 set.
+static size_t position_stride(const TileLayout *layout, int vectorsInBlock) {
+    return (size_t)layout->channels * vectorsInBlock * 16 + 16;
+}
+
+static size_t tile_block_offset(const TileLayout *layout, int block) {
+    int firstVector, count;
+    tile_block(layout, block, &firstVector, &count);
+    return TILE_POSITIONS * ((size_t)layout->channels * 16 * firstVector + 16 * (size_t)block);
+}
+
+/// The matrix products M, [output channels rounded up to 8][16 ξ][48 tiles], for one tile block.
+static size_t products_count(int outChannels) {
+    return ((size_t)outChannels + BLOCK - 1) / BLOCK * BLOCK * TILE_POSITIONS * MAX_VECTORS * 16;
 }
 
 size_t dpl_winograd_packed_weight_count(int outChannels, int inChannels) {
@@ -59,8 +86,9 @@ size_t dpl_winograd_packed_weight_count(int outChannels, int inChannels) {
     return blocks * TILE_POSITIONS * (size_t)inChannels * BLOCK;
 }
 
-size_t dpl_winograd_input_count(int inChannels, int height, int width) {
-    return TILE_POSITIONS * tile_layout(inChannels, height, width).positionStride;
+size_t dpl_winograd_scratch_count(int inChannels, int outChannels, int height, int width) {
+    const TileLayout layout = tile_layout(inChannels, height, width);
+    return tile_block_offset(&layout, layout.tileBlocks) + products_count(outChannels);
 }
 
 /// G g Gᵀ of one 3×3 kernel `g` (row-major, element (ky, kx) at g[ky·rowStep + kx·colStep],
@@ -246,61 +274,66 @@ static AVX512 void transform_input(const float *input, int channels, int height,
                 for (int half = 0; half < 2; half++)
                     plan_half(half, layout, rowOffset, 2 * firstTile - 1 + 2 * shift, width, &moves[r][shift][half]);
         }
-        float *target = transformed + (size_t)v * 16;
-        const size_t plane = (size_t)height * width;
+        // Vector v's place in its tile block.
+        int block = 0, firstVector = 0, count = 0;
+        for (;; block++) {
+            tile_block(layout, block, &firstVector, &count);
+            if (v < firstVector + count) break;
+        }
+        float *target = transformed + tile_block_offset(layout, block) + (size_t)(v - firstVector) * 16;
+        const size_t plane = (size_t)height * width, positionStride = position_stride(layout, count);
+        const size_t channelStride = (size_t)count * 16;
         switch (movesPerHalf) {
-        case 1: transform_input_vector_1(input, channels, plane, moves, layout->positionStride, layout->tileStride, target); break;
-        case 2: transform_input_vector_2(input, channels, plane, moves, layout->positionStride, layout->tileStride, target); break;
-        case 4: transform_input_vector_4(input, channels, plane, moves, layout->positionStride, layout->tileStride, target); break;
-        default: transform_input_vector_8(input, channels, plane, moves, layout->positionStride, layout->tileStride, target); break;
+        case 1: transform_input_vector_1(input, channels, plane, moves, positionStride, channelStride, target); break;
+        case 2: transform_input_vector_2(input, channels, plane, moves, positionStride, channelStride, target); break;
+        case 4: transform_input_vector_4(input, channels, plane, moves, positionStride, channelStride, target); break;
+        default: transform_input_vector_8(input, channels, plane, moves, positionStride, channelStride, target); break;
         }
     }
 }
 
 // MARK: - The 16 matrix products
 
-/// The register tile: for each ξ, MR output channels × NV vectors of tiles summed over the
-/// channels c = 0 … C − 1 from zero, stored to products[ξ][row][48].
-/// `v` points at the tile block's first tile in V[0][0]; `u` at the packed weight's block.
+/// The register tile: for one ξ, MR output channels × NV vectors of tiles summed over the
+/// channels c = 0 … C − 1 from zero. `v` points at the tile block's V[ξ] ([C][NV·16]), `u` at
+/// the output-channel block's U[ξ] ([C][8]); row m goes to products + m·productRowStride.
+/// MR = 16 (NV = 1 only) takes two output-channel blocks at once, the second's U[ξ] at
+/// u + blockWeights: with one vector of tiles (7×7 planes), 8 rows gave 8 FMA chains for
+/// 9 loads, too few to hide the FMA latency.
 static inline __attribute__((always_inline)) AVX512
-void product_tile(const int MR, const int NV, const float *v, size_t positionStride, size_t tileStride,
-                  int channels, const float *u, float *products) {
-    for (int xi = 0; xi < TILE_POSITIONS; xi++) {
-        __m512 acc[BLOCK * MAX_VECTORS];
+void product_tile(const int MR, const int NV, const float *v, int channels, const float *u, size_t blockWeights,
+                  float *products, size_t productRowStride) {
+    __m512 acc[2 * BLOCK * MAX_VECTORS];
 #pragma clang loop unroll(full)
-        for (int i = 0; i < MR * NV; i++) acc[i] = _mm512_setzero_ps();
-        const float *vx = v + xi * positionStride;
-        const float *w = u + (size_t)xi * channels * BLOCK;
-        for (int c = 0; c < channels; c++) {
-            const float *vc = vx + c * tileStride;
-            __m512 xv[MAX_VECTORS];
+    for (int i = 0; i < MR * NV; i++) acc[i] = _mm512_setzero_ps();
+    for (int c = 0; c < channels; c++) {
+        __m512 xv[MAX_VECTORS];
 #pragma clang loop unroll(full)
-            for (int j = 0; j < NV; j++) xv[j] = _mm512_loadu_ps(vc + 16 * j);
+        for (int j = 0; j < NV; j++) xv[j] = _mm512_load_ps(v + 16 * j);
 #pragma clang loop unroll(full)
-            for (int m = 0; m < MR; m++) {
-                const __m512 wv = _mm512_set1_ps(w[m]);
+        for (int m = 0; m < MR; m++) {
+            const __m512 wv = _mm512_set1_ps(m < BLOCK ? u[m] : u[blockWeights + m - BLOCK]);
 #pragma clang loop unroll(full)
-                for (int j = 0; j < NV; j++) acc[m * NV + j] = _mm512_fmadd_ps(wv, xv[j], acc[m * NV + j]);
-            }
-            w += BLOCK;
+            for (int j = 0; j < NV; j++) acc[m * NV + j] = _mm512_fmadd_ps(wv, xv[j], acc[m * NV + j]);
         }
-        float *out = products + xi * BLOCK * MAX_VECTORS * 16;
-#pragma clang loop unroll(full)
-        for (int m = 0; m < MR; m++)
-#pragma clang loop unroll(full)
-            for (int j = 0; j < NV; j++) _mm512_storeu_ps(out + (m * MAX_VECTORS + j) * 16, acc[m * NV + j]);
+        v += NV * 16;
+        u += BLOCK;
     }
+#pragma clang loop unroll(full)
+    for (int m = 0; m < MR; m++)
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NV; j++) _mm512_store_ps(products + m * productRowStride + 16 * j, acc[m * NV + j]);
 }
 
-typedef void (*ProductFunction)(const float *, size_t, size_t, int, const float *, float *);
+typedef void (*ProductFunction)(const float *, int, const float *, size_t, float *, size_t);
 
 #define PRODUCT(MR, NV) \
-    static AVX512 void product_tile_##MR##_##NV(const float *v, size_t positionStride, size_t tileStride, \
-                                                int channels, const float *u, float *products) { \
-        product_tile(MR, NV, v, positionStride, tileStride, channels, u, products); \
+    static AVX512 __attribute__((noinline)) void product_tile_##MR##_##NV(const float *v, int channels, const float *u, size_t blockWeights, \
+                                                float *products, size_t productRowStride) { \
+        product_tile(MR, NV, v, channels, u, blockWeights, products, productRowStride); \
     }
 #define PRODUCTS(MR) PRODUCT(MR, 1) PRODUCT(MR, 2) PRODUCT(MR, 3)
-PRODUCTS(1) PRODUCTS(2) PRODUCTS(4) PRODUCTS(8)
+PRODUCTS(1) PRODUCTS(2) PRODUCTS(4) PRODUCTS(8) PRODUCT(16, 1)
 
 /// [rows class][vectors − 1]; rows class 0…3 is 1, 2, 4, 8 rows (a partial block of 3, 5, 6
 /// or 7 rows runs the class above it: the packed weight's extra rows are zero).
@@ -348,7 +381,7 @@ void transform_output(const int MOVES, int rows, int vectors, const float *produ
         for (int j = 0; j < vectors; j++) {
             __m512 p[16];
             for (int xi = 0; xi < 16; xi++)
-                p[xi] = _mm512_loadu_ps(products + (xi * BLOCK * MAX_VECTORS + m * MAX_VECTORS + j) * 16);
+                p[xi] = _mm512_load_ps(products + ((m * TILE_POSITIONS + xi) * MAX_VECTORS + j) * 16);
             // Aᵀ M: row 0 = M₀ + M₁ + M₂, row 1 = M₁ − M₂ − M₃ (Mᵢ the rows of the 4×4 M).
             __m512 r0[4], r1[4];
             for (int k = 0; k < 4; k++) {
@@ -389,7 +422,8 @@ typedef void (*OutputFunction)(int, int, const float *, const float *, const flo
 AVX512
 void dpl_winograd_forward_avx512(const float *input, const float *packedWeight, int inChannels, int outChannels,
                                  int height, int width, const float *bias, const float *shift,
-                                 float *transformed, float *output) {
+                                 float *scratch, float *output) {
+    float *transformed = scratch;
     const TileLayout layout = tile_layout(inChannels, height, width);
     transform_input(input, inChannels, height, width, &layout, transformed);
 
@@ -397,31 +431,48 @@ void dpl_winograd_forward_avx512(const float *input, const float *packedWeight, 
     const int vectors = layout.vectors;
     VectorStores *stores = malloc(sizeof(VectorStores) * (size_t)vectors);
     for (int v = 0; v < vectors; v++) plan_stores(&layout, v, height, width, &stores[v]);
-    // Tile blocks of at most 3 vectors, as even as possible (14 vectors: 3 3 3 3 2; 4: 2 2),
-    // since a 1-vector tile does 8 FMAs per 9 loads.
-    const int tileBlocks = (vectors + MAX_VECTORS - 1) / MAX_VECTORS;
     const int blocks = (outChannels + BLOCK - 1) / BLOCK;
     const size_t blockWeights = TILE_POSITIONS * (size_t)inChannels * BLOCK;
-    float products[TILE_POSITIONS * BLOCK * MAX_VECTORS * 16] __attribute__((aligned(64)));
+    const size_t productRowStride = TILE_POSITIONS * MAX_VECTORS * 16;
+    float *products = transformed + tile_block_offset(&layout, layout.tileBlocks);
     const int movesPerHalf = moves_per_half(&layout);
     const OutputFunction outputFunction = movesPerHalf == 1 ? transform_output_1 : movesPerHalf == 2 ? transform_output_2
         : movesPerHalf == 4 ? transform_output_4 : transform_output_8;
 
-    // Output-channel blocks outside: a block's transformed weight (16·C·8 floats) stays in L1
-    // while the tile blocks stream V from L2.
-    for (int b = 0; b < blocks; b++) {
-        const int o0 = b * BLOCK;
-        const int rows = outChannels - o0 < BLOCK ? outChannels - o0 : BLOCK;
-        const int rowsClass = rows > 4 ? 3 : rows > 2 ? 2 : rows > 1 ? 1 : 0;
-        int firstVector = 0;
-        for (int tb = 0; tb < tileBlocks; tb++) {
-            const int nv = vectors / tileBlocks + (tb < vectors % tileBlocks ? 1 : 0);
-            productFunctions[rowsClass][nv - 1](transformed + (size_t)firstVector * 16, layout.positionStride,
-                                                layout.tileStride, inChannels, packedWeight + b * blockWeights,
-                                                products);
-            outputFunction(rows, nv, products, bias ? bias + o0 : NULL, shift ? shift + o0 : NULL,
-                             stores + firstVector, output + o0 * outputPlane, outputPlane);
-            firstVector += nv;
+    // Per tile block, ξ outside the output-channel blocks: the block's V[ξ] (C·48 floats) and
+    // U[ξ] (O·C) stay in L1 while every output channel's products are summed from them (with
+    // the output-channel blocks outside, V was streamed from L2 once per block: the tile ran
+    // at half the speed on 14×14 planes). The products M of the whole tile block (O·16·48
+    // floats) then wait in L2 for the output transform.
+    for (int tb = 0; tb < layout.tileBlocks; tb++) {
+        int firstVector, nv;
+        tile_block(&layout, tb, &firstVector, &nv);
+        const float *blockV = transformed + tile_block_offset(&layout, tb);
+        const size_t positionStride = position_stride(&layout, nv);
+        for (int xi = 0; xi < TILE_POSITIONS; xi++) {
+            const float *vx = blockV + xi * positionStride;
+            const float *ux = packedWeight + (size_t)xi * inChannels * BLOCK;
+            float *px = products + xi * MAX_VECTORS * 16;
+            for (int b = 0; b < blocks;) {
+                const int o0 = b * BLOCK;
+                if (nv == 1 && outChannels - o0 >= 2 * BLOCK) {
+                    product_tile_16_1(vx, inChannels, ux + b * blockWeights, blockWeights,
+                                      px + (size_t)o0 * productRowStride, productRowStride);
+                    b += 2;
+                    continue;
+                }
+                const int rows = outChannels - o0 < BLOCK ? outChannels - o0 : BLOCK;
+                const int rowsClass = rows > 4 ? 3 : rows > 2 ? 2 : rows > 1 ? 1 : 0;
+                productFunctions[rowsClass][nv - 1](vx, inChannels, ux + b * blockWeights, blockWeights,
+                                                    px + (size_t)o0 * productRowStride, productRowStride);
+                b++;
+            }
+        }
+        for (int b = 0; b < blocks; b++) {
+            const int o0 = b * BLOCK;
+            const int rows = outChannels - o0 < BLOCK ? outChannels - o0 : BLOCK;
+            outputFunction(rows, nv, products + (size_t)o0 * productRowStride, bias ? bias + o0 : NULL,
+                           shift ? shift + o0 : NULL, stores + firstVector, output + o0 * outputPlane, outputPlane);
         }
     }
     free(stores);
@@ -431,10 +482,10 @@ void dpl_winograd_forward_avx512(const float *input, const float *packedWeight, 
 
 void dpl_winograd_forward_avx512(const float *input, const float *packedWeight, int inChannels, int outChannels,
                                  int height, int width, const float *bias, const float *shift,
-                                 float *transformed, float *output) {
+                                 float *scratch, float *output) {
     (void)input; (void)packedWeight; (void)inChannels; (void)outChannels; (void)height; (void)width;
     // Never called: VectorISA only chooses AVX-512 kernels on x86-64 CPUs that have it.
-    (void)bias; (void)shift; (void)transformed; (void)output;
+    (void)bias; (void)shift; (void)scratch; (void)output;
 }
 
 #endif

@@ -13,8 +13,9 @@
 //     M[ξ] (O × tiles) = U[ξ] (O × C) · V[ξ] (C × tiles)
 //
 // computed by a register tile of 8 output channels × 48 tiles (24 zmm accumulators, as the
-// direct kernel's 8 × 48 positions), vectorized over 16 tiles per zmm: V is laid out
-// [16 ξ][C][tiles], tiles numbered row by row (ty · tilesWide + tx) and contiguous.
+// direct kernel's 8 × 48 positions), vectorized over 16 tiles per zmm: V is laid out per tile
+// block of up to 48 tiles as [16 ξ][C][tiles], each tile row in a power-of-two number of
+// slots so that a vector's inputs and outputs are runs of consecutive columns (winograd.c).
 //
 // Determinism: for every output element, each M[ξ] sums the channels in order 0 … C − 1 from
 // zero, the output transform combines the 16 M[ξ] in one fixed order, then the bias and the
@@ -40,16 +41,17 @@ size_t dpl_winograd_packed_weight_count(int outChannels, int inChannels);
 void dpl_winograd_pack_weight(const float *weight, int outChannels, int inChannels, int transposeFlip,
                               float *packed);
 
-/// Floats of one sample's transformed input V ([16][inChannels][tiles rounded up to 16]).
-size_t dpl_winograd_input_count(int inChannels, int height, int width);
+/// Floats of one sample's scratch: the transformed input V and one tile block's products M.
+size_t dpl_winograd_scratch_count(int inChannels, int outChannels, int height, int width);
 
 /// One sample's 3×3, stride-1, padding-1 convolution: input [inChannels, height, width] to
 /// output [outChannels, height, width], out = (bias + conv) + shift per output channel; `bias`
-/// and `shift` ([outChannels]) may be NULL. `transformed` is scratch of
-/// dpl_winograd_input_count floats. Requires AVX-512 F/BW/DQ/VL (dpl_cpu_has_avx512()).
+/// and `shift` ([outChannels]) may be NULL. `scratch` holds dpl_winograd_scratch_count floats
+/// and starts on a 64-byte boundary (its vectors are read with aligned loads). Requires
+/// AVX-512 F/BW/DQ/VL (dpl_cpu_has_avx512()).
 void dpl_winograd_forward_avx512(const float *input, const float *packedWeight, int inChannels, int outChannels,
                                  int height, int width, const float *bias, const float *shift,
-                                 float *transformed, float *output);
+                                 float *scratch, float *output);
 
 #ifdef __cplusplus
 }

@@ -68,11 +68,11 @@ struct WinogradConvolution {
     var inputSampleSize: Int { inChannels * height * width }
     var outputSampleSize: Int { outChannels * height * width }
 
-    /// Scratch for one sample's transformed input, on a cache line boundary (every vector of it
-    /// is then one line: a vector split over two lines costs two loads, on every read of the
-    /// matrix products); the caller deallocates it.
-    func makeTransformBuffer() -> UnsafeMutablePointer<Float> {
-        let count = dpl_winograd_input_count(Int32(inChannels), Int32(height), Int32(width))
+    /// Scratch for one sample's transformed input and products, on a cache line boundary (every
+    /// vector of it is then one line: a vector split over two lines costs two loads, on every
+    /// read of the matrix products); the caller deallocates it.
+    func makeScratch() -> UnsafeMutablePointer<Float> {
+        let count = dpl_winograd_scratch_count(Int32(inChannels), Int32(outChannels), Int32(height), Int32(width))
         return UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
             .bindMemory(to: Float.self, capacity: count)
     }
@@ -92,7 +92,7 @@ struct WinogradConvolution {
                       channelShift: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         let chunks = problem.sampleChunks
         parallelFor(chunks.count) { chunk in
-            let scratch = makeTransformBuffer()
+            let scratch = makeScratch()
             defer { scratch.deallocate() }
             for n in chunks[chunk] {
                 apply(to: input + n * inputSampleSize, bias: bias,
