@@ -35,15 +35,17 @@ enum TensorWorkloads {
         return { _ = try gradients(of: y, wrt: leaves) }
     }
 
-    /// The `unet-tiny` 3×3 convolutions by level (32 channels at 28×28, 64 at 14×14 and 7×7),
-    /// batch 64, forward with bias: the per-layer view of the U-Net workloads' convolution time.
-    static let unetLayerConvolutions: [Workload] = [(32, 28), (64, 14), (64, 7)].map { channels, size in
-        let flops = 2 * Double(64 * channels * size * size * channels * 9)
-        return Workload("conv2d_\(channels)to\(channels)_\(size)x\(size)_b64_forward", flops: flops) {
+    /// The `unet-tiny` 3×3 convolutions by level (32 channels at 28×28, 64 at 14×14 and 7×7)
+    /// and its 32 → 1 head, batch 64, forward with bias: the per-layer view of the U-Net
+    /// workloads' convolution time.
+    static let unetLayerConvolutions: [Workload] = [(32, 32, 28), (64, 64, 14), (64, 64, 7), (32, 1, 28)].map {
+        channels, outChannels, size in
+        let flops = 2 * Double(64 * outChannels * size * size * channels * 9)
+        return Workload("conv2d_\(channels)to\(outChannels)_\(size)x\(size)_b64_forward", flops: flops) {
             var random = BenchRandom(seed: 3)
             let x = try random.tensor([64, channels, size, size])
-            let w = try random.tensor([channels, channels, 3, 3], scale: 0.1)
-            let b = try random.tensor([channels], scale: 0.1)
+            let w = try random.tensor([outChannels, channels, 3, 3], scale: 0.1)
+            let b = try random.tensor([outChannels], scale: 0.1)
             return { _ = try withoutGradients { try Tensor.conv2d(x, weight: w, bias: b, padding: 1) } }
         }
     }

@@ -11,9 +11,10 @@ struct WinogradCase: CustomTestStringConvertible, Sendable {
 
 /// The U-Net's planes (28, 14 and 7: even and odd, the last tile row and column partial),
 /// odd non-square and tiny planes, channel counts at and past the 8-channel block and the
-/// 16-channel threshold (16, 17, 32, 64 in; 1, 8, 9, 17, 24, 32, 64 out), and every slot
-/// width of a tile row (1, 2, 4, 8, 16 and 32 slots: 16, 8, 4, 2, 1 tile rows per vector, or a
-/// tile row of two vectors at 40×37) with partial vectors, rows and columns of tiles.
+/// thresholds (16, 17, 32, 64 in; 1 (direct), 8, 9, 10, 12, 17, 24, 32, 64 out: full blocks
+/// and tails of 1, 2 and 4 rows), and every slot width of a tile row (1, 2, 4, 8, 16 and 32
+/// slots: 16, 8, 4, 2, 1 tile rows per vector, or a tile row of two vectors at 40×37) with
+/// partial vectors, rows and columns of tiles.
 let winogradCases: [WinogradCase] = [
     WinogradCase(batch: 2, inChannels: 32, outChannels: 32, height: 28, width: 28),
     WinogradCase(batch: 1, inChannels: 16, outChannels: 8, height: 28, width: 28),
@@ -26,6 +27,8 @@ let winogradCases: [WinogradCase] = [
     WinogradCase(batch: 1, inChannels: 16, outChannels: 16, height: 3, width: 1),
     WinogradCase(batch: 1, inChannels: 32, outChannels: 24, height: 2, width: 2),
     WinogradCase(batch: 2, inChannels: 16, outChannels: 16, height: 6, width: 4),
+    WinogradCase(batch: 2, inChannels: 16, outChannels: 12, height: 14, width: 14),
+    WinogradCase(batch: 1, inChannels: 32, outChannels: 10, height: 5, width: 9),
     WinogradCase(batch: 1, inChannels: 16, outChannels: 16, height: 40, width: 37),
 ]
 
@@ -71,7 +74,7 @@ struct WinogradConvolutionTests {
 
     /// The kernel itself, called directly (whatever conv2d dispatches to), against the
     /// textbook loop summed in Double.
-    @Test(arguments: winogradCases)
+    @Test(arguments: winogradCases.filter { $0.outChannels >= WinogradConvolution.minimumOutputChannels })
     func forwardMatchesTheTextbookLoop(_ c: WinogradCase) throws {
         var random = TestRandom(seed: 92)
         let x = random.tensor([c.batch, c.inChannels, c.height, c.width])
@@ -98,7 +101,10 @@ struct WinogradConvolutionTests {
 
     /// The input gradient's kernel (the weight transposed and flipped) called directly, against
     /// the textbook input gradient dx[c, y, x] = Σ W[o, c, ky, kx] · dy[o, y + 1 − ky, x + 1 − kx].
-    @Test(arguments: winogradCases.filter { $0.outChannels >= WinogradConvolution.minimumInputChannels })
+    @Test(arguments: winogradCases.filter {
+        $0.outChannels >= WinogradConvolution.minimumInputChannels
+            && $0.inChannels >= WinogradConvolution.minimumOutputChannels
+    })
     func inputGradientMatchesTheTextbookSum(_ c: WinogradCase) throws {
         var random = TestRandom(seed: 93)
         let dy = random.tensor([c.batch, c.outChannels, c.height, c.width])
@@ -173,17 +179,30 @@ struct WinogradConvolutionTests {
         }
     }
 
-    /// Which convolutions take the Winograd path: 3×3, stride 1, padding 1, and at least 16
-    /// channels read (the forward's input channels; the input gradient's output channels).
+    /// Which convolutions take the Winograd path: 3×3, stride 1, padding 1, at least 16
+    /// channels read and 8 written (the forward's input and output channels; the input
+    /// gradient's the other way round).
     @Test func supportsOnlyUnitStrideSameThreeByThreeWithEnoughChannels() {
         func geometry(kernel: Int = 3, stride: Int = 1, padding: Int = 1) -> ConvGeometry {
             ConvGeometry(channels: 32, height: 14, width: 14, kernelHeight: kernel, kernelWidth: kernel,
                          stride: stride, padding: padding)
         }
-        #expect(WinogradConvolution.supports(geometry(), channelsRead: 16))
-        #expect(!WinogradConvolution.supports(geometry(), channelsRead: 15))
-        #expect(!WinogradConvolution.supports(geometry(stride: 2), channelsRead: 32))
-        #expect(!WinogradConvolution.supports(geometry(padding: 0), channelsRead: 32))
-        #expect(!WinogradConvolution.supports(geometry(kernel: 5, padding: 2), channelsRead: 32))
+        #expect(WinogradConvolution.supports(geometry(), channelsRead: 16, channelsWritten: 8))
+        #expect(!WinogradConvolution.supports(geometry(), channelsRead: 15, channelsWritten: 32))
+        #expect(!WinogradConvolution.supports(geometry(), channelsRead: 32, channelsWritten: 7))
+        #expect(!WinogradConvolution.supports(geometry(stride: 2), channelsRead: 32, channelsWritten: 32))
+        #expect(!WinogradConvolution.supports(geometry(padding: 0), channelsRead: 32, channelsWritten: 32))
+        #expect(!WinogradConvolution.supports(geometry(kernel: 5, padding: 2), channelsRead: 32, channelsWritten: 32))
+        // The U-Net's head (32 → 1) and the stem's input gradient (reads 32, writes 1) stay direct.
+        let head = ConvProblem(batch: 1, outChannels: 1, geometry: geometry())
+        let stemGeometry = ConvGeometry(channels: 1, height: 28, width: 28, kernelHeight: 3, kernelWidth: 3,
+                                        stride: 1, padding: 1)
+        let stem = ConvProblem(batch: 1, outChannels: 32, geometry: stemGeometry)
+        let weight = [Float](repeating: 0, count: 32 * 32 * 9)
+        weight.withUnsafeBufferPointer {
+            #expect(WinogradConvolution(forward: head, weight: $0.baseAddress!) == nil)
+            #expect(WinogradConvolution(inputGradientOf: stem, weight: $0.baseAddress!) == nil)
+            #expect(WinogradConvolution(forward: stem, weight: $0.baseAddress!) == nil)
+        }
     }
 }
