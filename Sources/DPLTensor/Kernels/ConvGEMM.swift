@@ -8,11 +8,11 @@
 //     weight:   dW   = Σ_n dy_n · X_nᵀ
 //     bias:     db   = Σ_n Σ_positions dy_n
 //
-// On CPUs with AVX-512, 3×3 "same" convolutions reading at least 16 channels run forward and
-// input gradient through Winograd F(2×2, 3×3) (WinogradConvolution); the other unit-stride
-// and stride-2 convolutions with a square kernel through the direct kernel of
-// DirectConvolution, and 3×3 ones their weight gradient too; this file's path stays the
-// portable one and the fallback for pointwise and other convolutions.
+// On CPUs with AVX-512, 3×3 "same" convolutions reading at least 16 channels and writing at
+// least 8 run forward and input gradient through Winograd F(2×2, 3×3) (WinogradConvolution);
+// the other unit-stride and stride-2 convolutions with a square kernel through the direct
+// kernel of DirectConvolution, and 3×3 ones their weight gradient too; this file's path stays
+// the portable one and the fallback for pointwise and other convolutions.
 //
 // Samples are independent, so the engine's workers take the batch in chunks while OpenBLAS
 // runs single-threaded (see Parallel.swift). The batched alternative — one wide
