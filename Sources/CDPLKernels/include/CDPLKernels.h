@@ -7,3 +7,4 @@
 #include "cpu_features.h"
 #include "normalization.h"
 #include "upsampling.h"
+#include "winograd.h"

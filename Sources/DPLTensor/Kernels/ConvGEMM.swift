@@ -8,10 +8,11 @@
 //     weight:   dW   = Σ_n dy_n · X_nᵀ
 //     bias:     db   = Σ_n Σ_positions dy_n
 //
-// On CPUs with AVX-512, unit-stride convolutions with a square kernel (all of the U-Net's
-// and the CNN's 3×3 ones) run forward and input gradient through the direct kernel of
-// DirectConvolution instead, and 3×3 ones their weight gradient too; this file's path stays
-// the portable one and the fallback for strided and pointwise convolutions.
+// On CPUs with AVX-512, 3×3 "same" convolutions reading at least 16 channels and writing at
+// least 8 run forward and input gradient through Winograd F(2×2, 3×3) (WinogradConvolution);
+// the other unit-stride and stride-2 convolutions with a square kernel through the direct
+// kernel of DirectConvolution, and 3×3 ones their weight gradient too; this file's path stays
+// the portable one and the fallback for pointwise and other convolutions.
 //
 // Samples are independent, so the engine's workers take the batch in chunks while OpenBLAS
 // runs single-threaded (see Parallel.swift). The batched alternative — one wide
@@ -72,7 +73,13 @@ func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                         channelShift: UnsafePointer<Float>? = nil,
                         output: UnsafeMutablePointer<Float>) {
     // Read on the calling thread: workers do not see a caller's `VectorISA.with` override.
-    if VectorISA.current == .avx512, let direct = DirectConvolution(forward: problem, weight: weight) {
+    let isa = VectorISA.current
+    if isa == .avx512, let winograd = WinogradConvolution(forward: problem, weight: weight) {
+        defer { winograd.deallocate() }
+        winograd.applyToBatch(problem, input: input, bias: bias, channelShift: channelShift, output: output)
+        return
+    }
+    if isa == .avx512, let direct = DirectConvolution(forward: problem, weight: weight) {
         defer { direct.deallocate() }
         direct.applyToBatch(problem, input: input, bias: bias, channelShift: channelShift, output: output)
         return
@@ -118,6 +125,13 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
     let isa = VectorISA.current
 
     if let gradInput {
+        if isa == .avx512,
+           let winograd = WinogradConvolution(inputGradientOf: problem, weight: weight) {
+            defer { winograd.deallocate() }
+            winograd.applyToBatch(problem, input: gradOutput, bias: nil, channelShift: nil, output: gradInput)
+            return convolutionParameterGradients(problem, isa: isa, input: input, gradOutput: gradOutput,
+                                                 gradWeight: gradWeight, gradBias: gradBias)
+        }
         if isa == .avx512,
            let direct = DirectConvolution(inputGradientOf: problem, weight: weight) {
             defer { direct.deallocate() }

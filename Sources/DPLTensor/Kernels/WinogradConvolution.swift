@@ -1,0 +1,109 @@
+import CDPLKernels
+
+// MARK: - Winograd F(2×2, 3×3) convolution
+
+/// A 3×3, stride-1, padding-1 convolution computed by Winograd's F(2×2, 3×3) algorithm
+/// (Sources/CDPLKernels/winograd.c): 16 multiplications per 2×2 output block, input channel and
+/// output channel where DirectConvolution does 36.
+///
+/// Why: the direct kernel already runs its register tiles near this machine's FMA peak, and
+/// its 3×3 convolutions were over half of the U-Net's time; in float32 only fewer
+/// multiplications could cut that time further (docs/performance.md, session "Winograd").
+///
+/// Each output element is computed in one fixed order (the 16 channel sums from zero, channel
+/// by channel, then the output transform, then bias and shift), whatever the thread count, the
+/// batch size or the sample's position in the batch. It rounds differently from the direct
+/// and portable paths: the transforms add and subtract inputs and weights before multiplying
+/// (docs/performance.md gives the error observed).
+struct WinogradConvolution {
+    /// The transformed weight U, shared read-only by all workers; `deallocate()` frees it.
+    private let packedWeight: UnsafeMutablePointer<Float>
+    private let inChannels: Int
+    private let outChannels: Int
+    private let height: Int
+    private let width: Int
+
+    /// The transforms cost the same whatever the number of channels, the multiplications saved
+    /// grow with both counts. Below 16 channels read (the U-Net's and the CNN's first
+    /// convolution reads 1 or 3) the direct kernel stays. Written channels were measured at
+    /// 32 → O, 28×28, batch 64, 1 thread (direct / Winograd ms): O = 1: 1.04 / 1.30, O = 4:
+    /// 1.35 / 1.49, O = 8: 1.94 / 1.84, O = 16: 3.48 / 2.72 — so from 8 (the U-Net's 32 → 1
+    /// head and the stem's input gradient, 32 → 1, stay direct).
+    static let minimumInputChannels = 16
+    static let minimumOutputChannels = 8
+
+    /// 3×3 "same" convolutions with unit stride, reading at least `minimumInputChannels` and
+    /// writing at least `minimumOutputChannels` channels (the forward convolution's input and
+    /// output channels; for its input gradient, the other way round).
+    static func supports(_ g: ConvGeometry, channelsRead: Int, channelsWritten: Int) -> Bool {
+        g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.padding == 1
+            && channelsRead >= minimumInputChannels && channelsWritten >= minimumOutputChannels
+    }
+
+    /// The forward convolution of `problem` with `weight [O, C, 3, 3]`.
+    init?(forward problem: ConvProblem, weight: UnsafePointer<Float>) {
+        let g = problem.geometry
+        guard Self.supports(g, channelsRead: g.channels, channelsWritten: problem.outChannels) else { return nil }
+        self.init(inChannels: g.channels, outChannels: problem.outChannels, height: g.height, width: g.width,
+                  weight: weight, transposeFlip: false)
+    }
+
+    /// The input gradient of `problem`: dx = conv(dy, W transposed over (out, in) and flipped in
+    /// space, padding 1), a 3×3 "same" convolution that reads dy's `O` channels.
+    init?(inputGradientOf problem: ConvProblem, weight: UnsafePointer<Float>) {
+        let g = problem.geometry
+        guard Self.supports(g, channelsRead: problem.outChannels, channelsWritten: g.channels) else { return nil }
+        self.init(inChannels: problem.outChannels, outChannels: g.channels, height: g.height, width: g.width,
+                  weight: weight, transposeFlip: true)
+    }
+
+    private init(inChannels: Int, outChannels: Int, height: Int, width: Int, weight: UnsafePointer<Float>,
+                 transposeFlip: Bool) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.height = height
+        self.width = width
+        packedWeight = .allocate(capacity: dpl_winograd_packed_weight_count(Int32(outChannels), Int32(inChannels)))
+        dpl_winograd_pack_weight(weight, Int32(outChannels), Int32(inChannels), transposeFlip ? 1 : 0, packedWeight)
+    }
+
+    func deallocate() { packedWeight.deallocate() }
+
+    /// Floats of one sample's input and output (the same plane: a "same" convolution).
+    var inputSampleSize: Int { inChannels * height * width }
+    var outputSampleSize: Int { outChannels * height * width }
+
+    /// Scratch for one sample's transformed input and products, on a cache line boundary (every
+    /// vector of it is then one line: a vector split over two lines costs two loads, on every
+    /// read of the matrix products); the caller deallocates it.
+    func makeScratch() -> UnsafeMutablePointer<Float> {
+        let count = dpl_winograd_scratch_count(Int32(inChannels), Int32(outChannels), Int32(height), Int32(width))
+        return UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+    }
+
+    /// One sample: writes `output` (overwritten) as `(bias + conv) + shift` per output channel;
+    /// `bias` and `shift` ([outChannels]) may be nil.
+    func apply(to input: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
+               into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        dpl_winograd_forward_avx512(input, packedWeight, Int32(inChannels), Int32(outChannels), Int32(height),
+                                    Int32(width), bias, shift, scratch, output)
+    }
+
+    /// The whole batch of `samples` samples, in the problem's sample chunks across the engine's
+    /// workers (`input` and `output` hold this convolution's input and output per sample: for
+    /// an input gradient, dy and dx).
+    func applyToBatch(_ problem: ConvProblem, input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                      channelShift: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        let chunks = problem.sampleChunks
+        parallelFor(chunks.count) { chunk in
+            let scratch = makeScratch()
+            defer { scratch.deallocate() }
+            for n in chunks[chunk] {
+                apply(to: input + n * inputSampleSize, bias: bias,
+                      shift: channelShift.map { $0 + n * outChannels },
+                      into: output + n * outputSampleSize, scratch: scratch)
+            }
+        }
+    }
+}
