@@ -133,4 +133,47 @@ struct DirectConvolutionTests {
             #expect(direct.scalars.map(\.isInfinite) == portable.scalars.map(\.isInfinite), "input \(position)")
         }
     }
+
+    /// conv2d sends 3×3 unit-stride convolutions with ≥ 16 channels to Winograd, so the tests
+    /// above no longer reach the direct kernel on those shapes (which it still serves when
+    /// Winograd is not supported there): its forward and input gradient called directly,
+    /// against the textbook loop and the portable input gradient.
+    @Test(arguments: directConvCases.filter { $0.stride == 1 && $0.kernel == 3 && $0.padding == 1 && $0.inChannels >= 16 })
+    func theDirectKernelItselfOnShapesWinogradTakes(_ c: DirectConvCase) throws {
+        var random = TestRandom(seed: 73)
+        let x = random.tensor([c.batch, c.inChannels, c.height, c.width])
+        let w = random.tensor([c.outChannels, c.inChannels, 3, 3]), b = random.tensor([c.outChannels])
+        let problem = ConvProblem(batch: c.batch, outChannels: c.outChannels, geometry: ConvGeometry(
+            channels: c.inChannels, height: c.height, width: c.width, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1))
+        func apply(_ kernel: DirectConvolution, to input: Tensor, bias: Tensor?, count: Int) -> [Float] {
+            var output = [Float](repeating: .nan, count: count)
+            input.scalars.withUnsafeBufferPointer { source in
+                output.withUnsafeMutableBufferPointer { out in
+                    if let bias {
+                        bias.scalars.withUnsafeBufferPointer {
+                            kernel.applyToBatch(problem, input: source.baseAddress!, bias: $0.baseAddress!, channelShift: nil, output: out.baseAddress!)
+                        }
+                    } else {
+                        kernel.applyToBatch(problem, input: source.baseAddress!, bias: nil, channelShift: nil, output: out.baseAddress!)
+                    }
+                }
+            }
+            return output
+        }
+        let forward = try #require(w.scalars.withUnsafeBufferPointer { DirectConvolution(forward: problem, weight: $0.baseAddress!) })
+        defer { forward.deallocate() }
+        let y = try Tensor(shape: [c.batch, c.outChannels, c.height, c.width],
+                           scalars: apply(forward, to: x, bias: b, count: c.batch * problem.outputSampleSize))
+        #expect(relativeError(y, naiveConv2d(x, w, b, stride: 1, padding: 1)) <= 1e-5)
+
+        let dy = random.tensor([c.batch, c.outChannels, c.height, c.width])
+        let backward = try #require(w.scalars.withUnsafeBufferPointer { DirectConvolution(inputGradientOf: problem, weight: $0.baseAddress!) })
+        defer { backward.deallocate() }
+        let dx = try Tensor(shape: x.shape, scalars: apply(backward, to: dy, bias: nil, count: c.batch * problem.inputSampleSize))
+        let leaf = x.requiringGrad()
+        let expected = try VectorISA.with(.portable) {
+            try gradients(of: try Tensor.conv2d(leaf, weight: w, bias: b, stride: 1, padding: 1), wrt: [leaf], seed: dy)[0]
+        }
+        #expect(relativeError(dx, expected) <= 1e-5)
+    }
 }
