@@ -74,14 +74,10 @@ func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                         output: UnsafeMutablePointer<Float>) {
     // Read on the calling thread: workers do not see a caller's `VectorISA.with` override.
     let isa = VectorISA.current
-    if isa == .avx512, let winograd = WinogradConvolution(forward: problem, weight: weight) {
-        defer { winograd.deallocate() }
-        winograd.applyToBatch(problem, input: input, bias: bias, channelShift: channelShift, output: output)
-        return
-    }
-    if isa == .avx512, let direct = DirectConvolution(forward: problem, weight: weight) {
-        defer { direct.deallocate() }
-        direct.applyToBatch(problem, input: input, bias: bias, channelShift: channelShift, output: output)
+    // Winograd where it applies, else the direct kernel, else im2col + sgemm (the portable path).
+    if isa == .avx512, let kernel: any SampleConvolution = WinogradConvolution(forward: problem, weight: weight)
+                                                          ?? DirectConvolution(forward: problem, weight: weight) {
+        kernel.applyToBatchAndDeallocate(problem, input: input, bias: bias, channelShift: channelShift, output: output)
         return
     }
     let g = problem.geometry
@@ -125,17 +121,9 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
     let isa = VectorISA.current
 
     if let gradInput {
-        if isa == .avx512,
-           let winograd = WinogradConvolution(inputGradientOf: problem, weight: weight) {
-            defer { winograd.deallocate() }
-            winograd.applyToBatch(problem, input: gradOutput, bias: nil, channelShift: nil, output: gradInput)
-            return convolutionParameterGradients(problem, isa: isa, input: input, gradOutput: gradOutput,
-                                                 gradWeight: gradWeight, gradBias: gradBias)
-        }
-        if isa == .avx512,
-           let direct = DirectConvolution(inputGradientOf: problem, weight: weight) {
-            defer { direct.deallocate() }
-            direct.applyToBatch(problem, input: gradOutput, bias: nil, channelShift: nil, output: gradInput)
+        if isa == .avx512, let kernel: any SampleConvolution = WinogradConvolution(inputGradientOf: problem, weight: weight)
+                                                              ?? DirectConvolution(inputGradientOf: problem, weight: weight) {
+            kernel.applyToBatchAndDeallocate(problem, input: gradOutput, bias: nil, channelShift: nil, output: gradInput)
             return convolutionParameterGradients(problem, isa: isa, input: input, gradOutput: gradOutput,
                                                  gradWeight: gradWeight, gradBias: gradBias)
         }

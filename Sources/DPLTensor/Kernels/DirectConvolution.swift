@@ -14,12 +14,12 @@ import CDPLKernels
 /// Each output element is summed in one fixed order (bias, then channel by channel and tap by
 /// tap), whatever the thread count, the batch size or the sample's position in the batch; the
 /// result differs from the portable path only in rounding.
-struct DirectConvolution {
+struct DirectConvolution: SampleConvolution {
     /// The packed weight, shared read-only by all workers; `deallocate()` frees it.
     private let packedWeight: UnsafeMutablePointer<Float>
     /// The channels read from each padded sample and the channels written.
     private let inChannels: Int
-    private let outChannels: Int
+    let outChannels: Int
     private let height: Int
     private let width: Int
     private let kernelSize: Int
@@ -80,7 +80,7 @@ struct DirectConvolution {
     }
 
     /// Scratch for one padded sample (or its phases); the caller deallocates it.
-    func makePaddedBuffer() -> UnsafeMutablePointer<Float> {
+    func makeScratch() -> UnsafeMutablePointer<Float> {
         let (c, h, w, k, p) = (Int32(inChannels), Int32(height), Int32(width), Int32(kernelSize), Int32(padding))
         return .allocate(capacity: stride == 1 ? dpl_conv_direct_padded_count(c, h, w, k, k, p)
                                                : dpl_conv_direct_phases_count(c, h, w, p))
@@ -99,21 +99,6 @@ struct DirectConvolution {
             dpl_conv_direct_pad_phases(input, c, h, w, p, scratch)
             dpl_conv_direct_forward_stride2_avx512(scratch, packedWeight, c, Int32(outChannels), h, w, k, k, p,
                                                    bias, shift, output)
-        }
-    }
-
-    /// The whole batch, split into the problem's sample chunks across the engine's workers.
-    func applyToBatch(_ problem: ConvProblem, input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                      channelShift: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
-        let chunks = problem.sampleChunks
-        parallelFor(chunks.count) { chunk in
-            let scratch = makePaddedBuffer()
-            defer { scratch.deallocate() }
-            for n in chunks[chunk] {
-                apply(to: input + n * inputSampleSize, bias: bias,
-                      shift: channelShift.map { $0 + n * outChannels },
-                      into: output + n * outputSampleSize, scratch: scratch)
-            }
         }
     }
 

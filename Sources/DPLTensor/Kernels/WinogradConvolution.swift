@@ -15,11 +15,11 @@ import CDPLKernels
 /// batch size or the sample's position in the batch. It rounds differently from the direct
 /// and portable paths: the transforms add and subtract inputs and weights before multiplying
 /// (docs/performance.md gives the error observed).
-struct WinogradConvolution {
+struct WinogradConvolution: SampleConvolution {
     /// The transformed weight U, shared read-only by all workers; `deallocate()` frees it.
     private let packedWeight: UnsafeMutablePointer<Float>
     private let inChannels: Int
-    private let outChannels: Int
+    let outChannels: Int
     private let height: Int
     private let width: Int
 
@@ -88,22 +88,5 @@ struct WinogradConvolution {
                into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         dpl_winograd_forward_avx512(input, packedWeight, Int32(inChannels), Int32(outChannels), Int32(height),
                                     Int32(width), bias, shift, scratch, output)
-    }
-
-    /// The whole batch of `samples` samples, in the problem's sample chunks across the engine's
-    /// workers (`input` and `output` hold this convolution's input and output per sample: for
-    /// an input gradient, dy and dx).
-    func applyToBatch(_ problem: ConvProblem, input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                      channelShift: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
-        let chunks = problem.sampleChunks
-        parallelFor(chunks.count) { chunk in
-            let scratch = makeScratch()
-            defer { scratch.deallocate() }
-            for n in chunks[chunk] {
-                apply(to: input + n * inputSampleSize, bias: bias,
-                      shift: channelShift.map { $0 + n * outChannels },
-                      into: output + n * outputSampleSize, scratch: scratch)
-            }
-        }
     }
 }

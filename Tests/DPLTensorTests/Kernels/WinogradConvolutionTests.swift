@@ -46,6 +46,13 @@ private let winogradTolerance: Float = 5e-6
 
 @Suite("Winograd F(2×2, 3×3) convolution", .enabled(if: VectorISA.detected == .avx512, "needs an AVX-512 CPU"))
 struct WinogradConvolutionTests {
+    /// `c`'s 3×3, stride-1, padding-1 convolution.
+    private func sameProblem(_ c: WinogradCase) -> ConvProblem {
+        ConvProblem(batch: c.batch, outChannels: c.outChannels, geometry: ConvGeometry(
+            channels: c.inChannels, height: c.height, width: c.width, kernelHeight: 3, kernelWidth: 3,
+            stride: 1, padding: 1))
+    }
+
     /// Output (with bias and shift, or without either) and input gradient.
     private func run(_ c: WinogradCase, isa: VectorISA, threads: Int = 2, withBias: Bool) throws -> [Tensor] {
         var random = TestRandom(seed: 91)
@@ -79,9 +86,7 @@ struct WinogradConvolutionTests {
         var random = TestRandom(seed: 92)
         let x = random.tensor([c.batch, c.inChannels, c.height, c.width])
         let w = random.tensor([c.outChannels, c.inChannels, 3, 3]), b = random.tensor([c.outChannels])
-        let problem = ConvProblem(batch: c.batch, outChannels: c.outChannels, geometry: ConvGeometry(
-            channels: c.inChannels, height: c.height, width: c.width, kernelHeight: 3, kernelWidth: 3,
-            stride: 1, padding: 1))
+        let problem = sameProblem(c)
         var output = [Float](repeating: .nan, count: c.batch * problem.outputSampleSize)
         let kernel = try #require(w.scalars.withUnsafeBufferPointer {
             WinogradConvolution(forward: problem, weight: $0.baseAddress!)
@@ -109,9 +114,7 @@ struct WinogradConvolutionTests {
         var random = TestRandom(seed: 93)
         let dy = random.tensor([c.batch, c.outChannels, c.height, c.width])
         let w = random.tensor([c.outChannels, c.inChannels, 3, 3])
-        let problem = ConvProblem(batch: c.batch, outChannels: c.outChannels, geometry: ConvGeometry(
-            channels: c.inChannels, height: c.height, width: c.width, kernelHeight: 3, kernelWidth: 3,
-            stride: 1, padding: 1))
+        let problem = sameProblem(c)
         var dx = [Float](repeating: .nan, count: c.batch * problem.inputSampleSize)
         let kernel = try #require(w.scalars.withUnsafeBufferPointer {
             WinogradConvolution(inputGradientOf: problem, weight: $0.baseAddress!)
