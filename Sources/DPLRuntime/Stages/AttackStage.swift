@@ -62,7 +62,7 @@ enum AttackStage {
                 transferFrom: try args.text("against") == "classifier" ? setup.defense(transforms: []) : nil,
                 targetRule: try makeTargetRule(args), classes: setup.classifier.classCount,
                 seed: settings.seed, batchSize: settings.batchSize,
-                outputs: ModelOutputs.Kind(rawValue: try ArgumentReader(stage: "classify", arguments: downstream[classifyIndex].arguments).text("outputs")))
+                outputs: setup.outputs)
             let journal = try makeJournal(evaluation, record: record, settings: settings, context: context, state: state)
             let resumed = journal?.finishedBatches ?? 0
             let ranges = evaluation.batchRanges(count: record.count)

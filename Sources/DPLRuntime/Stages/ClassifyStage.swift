@@ -62,7 +62,7 @@ enum ClassifyStage {
             record.trail.append("classify \(setup.modelDescription) eval=\(setup.rule)")
             record.evaluation = .accuracy(AccuracyResult(defense: defense.description, rule: setup.rule, sampleIDs: keys,
                                                          labels: record.labels, verdicts: verdictsSoFar,
-                                                         outputs: ModelOutputs.Kind(rawValue: try ArgumentReader(stage: "classify", arguments: arguments).text("outputs"))))
+                                                         outputs: setup.outputs))
             return .runtime(record)
         }
     }
@@ -74,6 +74,8 @@ struct ClassifierSetup {
     let classifier: any ImageClassifier
     let modelDescription: String
     let rule: EvaluationRule
+    /// Which model outputs each sample's row keeps (`outputs=`); nil: none.
+    let outputs: ModelOutputs.Kind?
 
     init(arguments: [String: Value], context: StageContext, state: RuntimeState) throws {
         let args = ArgumentReader(stage: "classify", arguments: arguments)
@@ -86,6 +88,8 @@ struct ClassifierSetup {
         self.classifier = classifier
         self.modelDescription = model.path.map { ($0 as NSString).lastPathComponent } ?? model.architecture.familyName
         self.rule = SmokeMode.limit(try parseEvaluationRule(try args.text("eval")), in: context)
+        // Optional: `measure` builds its setup from a model and `eval` alone.
+        self.outputs = args.optionalText("outputs").flatMap(ModelOutputs.Kind.init(rawValue:))
         isShippedDefault = args.value("model") == nil && context.settings["classifier"] == nil
         architecture = model.architecture
     }
