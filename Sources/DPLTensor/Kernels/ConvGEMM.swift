@@ -77,7 +77,7 @@ func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
     // Winograd where it applies, else the direct kernel, else im2col + sgemm (the portable path).
     if isa == .avx512, let kernel: any SampleConvolution = WinogradConvolution(forward: problem, weight: weight)
                                                           ?? DirectConvolution(forward: problem, weight: weight) {
-        kernel.applyToBatchAndDeallocate(problem, input: input, bias: bias, channelShift: channelShift, output: output)
+        kernel.applyToBatch(problem, input: input, bias: bias, channelShift: channelShift, output: output)
         return
     }
     let g = problem.geometry
@@ -123,7 +123,7 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
     if let gradInput {
         if isa == .avx512, let kernel: any SampleConvolution = WinogradConvolution(inputGradientOf: problem, weight: weight)
                                                               ?? DirectConvolution(inputGradientOf: problem, weight: weight) {
-            kernel.applyToBatchAndDeallocate(problem, input: gradOutput, bias: nil, channelShift: nil, output: gradInput)
+            kernel.applyToBatch(problem, input: gradOutput, bias: nil, channelShift: nil, output: gradInput)
             return convolutionParameterGradients(problem, isa: isa, input: input, gradOutput: gradOutput,
                                                  gradWeight: gradWeight, gradBias: gradBias)
         }

@@ -15,8 +15,9 @@ import CDPLKernels
 /// tap), whatever the thread count, the batch size or the sample's position in the batch; the
 /// result differs from the portable path only in rounding.
 struct DirectConvolution: SampleConvolution {
-    /// The packed weight, shared read-only by all workers; `deallocate()` frees it.
-    private let packedWeight: UnsafeMutablePointer<Float>
+    /// The packed weight, shared read-only by all workers (and kept by PackedWeightCache for
+    /// the next call with the same weight).
+    private let packedWeight: PackedWeight
     /// The channels read from each padded sample and the channels written.
     private let inChannels: Int
     let outChannels: Int
@@ -66,12 +67,17 @@ struct DirectConvolution: SampleConvolution {
         self.padding = padding
         let count = dpl_conv_direct_packed_weight_count(Int32(outChannels), Int32(inChannels),
                                                         Int32(kernelSize), Int32(kernelSize))
-        packedWeight = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        dpl_conv_direct_pack_weight(weight, Int32(outChannels), Int32(inChannels), Int32(kernelSize),
-                                    Int32(kernelSize), transposeFlip ? 1 : 0, packedWeight)
+        let taps = kernelSize * kernelSize
+        // As stored: [O, C, k, k], or for the input gradient [C, O, k, k] read transposed.
+        let shape = transposeFlip ? [inChannels, outChannels, kernelSize, kernelSize]
+                                  : [outChannels, inChannels, kernelSize, kernelSize]
+        packedWeight = PackedWeightCache.shared.packed(
+            .direct(transposeFlip: transposeFlip), weight: weight, weightCount: outChannels * inChannels * taps,
+            shape: shape, packedCount: count) {
+            dpl_conv_direct_pack_weight(weight, Int32(outChannels), Int32(inChannels), Int32(kernelSize),
+                                        Int32(kernelSize), transposeFlip ? 1 : 0, $0)
+        }
     }
-
-    func deallocate() { packedWeight.deallocate() }
 
     /// Floats of one sample's input and output.
     var inputSampleSize: Int { inChannels * height * width }
@@ -93,11 +99,11 @@ struct DirectConvolution: SampleConvolution {
         let (c, h, w, k, p) = (Int32(inChannels), Int32(height), Int32(width), Int32(kernelSize), Int32(padding))
         if stride == 1 {
             dpl_conv_direct_pad(input, c, h, w, k, k, p, scratch)
-            dpl_conv_direct_forward_avx512(scratch, packedWeight, c, Int32(outChannels), h, w, k, k, p,
+            dpl_conv_direct_forward_avx512(scratch, packedWeight.pointer, c, Int32(outChannels), h, w, k, k, p,
                                            bias, shift, output)
         } else {
             dpl_conv_direct_pad_phases(input, c, h, w, p, scratch)
-            dpl_conv_direct_forward_stride2_avx512(scratch, packedWeight, c, Int32(outChannels), h, w, k, k, p,
+            dpl_conv_direct_forward_stride2_avx512(scratch, packedWeight.pointer, c, Int32(outChannels), h, w, k, k, p,
                                                    bias, shift, output)
         }
     }

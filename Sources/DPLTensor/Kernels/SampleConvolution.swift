@@ -17,8 +17,6 @@ protocol SampleConvolution {
     /// `bias` and `shift` ([outChannels]) may be nil.
     func apply(to input: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
                into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>)
-    /// Frees the packed weight.
-    func deallocate()
 }
 
 extension SampleConvolution {
@@ -36,12 +34,5 @@ extension SampleConvolution {
                       into: output + n * outputSampleSize, scratch: scratch)
             }
         }
-    }
-
-    /// The batch, then the kernel's packed weight freed: what a caller does once per call.
-    func applyToBatchAndDeallocate(_ problem: ConvProblem, input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                   channelShift: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
-        defer { deallocate() }
-        applyToBatch(problem, input: input, bias: bias, channelShift: channelShift, output: output)
     }
 }

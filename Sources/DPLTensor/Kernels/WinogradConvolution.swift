@@ -16,8 +16,9 @@ import CDPLKernels
 /// and portable paths: the transforms add and subtract inputs and weights before multiplying
 /// (docs/performance.md gives the error observed).
 struct WinogradConvolution: SampleConvolution {
-    /// The transformed weight U, shared read-only by all workers; `deallocate()` frees it.
-    private let packedWeight: UnsafeMutablePointer<Float>
+    /// The transformed weight U, shared read-only by all workers (and kept by
+    /// PackedWeightCache for the next call with the same weight).
+    private let packedWeight: PackedWeight
     private let inChannels: Int
     let outChannels: Int
     private let height: Int
@@ -63,11 +64,14 @@ struct WinogradConvolution: SampleConvolution {
         self.outChannels = outChannels
         self.height = height
         self.width = width
-        packedWeight = .allocate(capacity: dpl_winograd_packed_weight_count(Int32(outChannels), Int32(inChannels)))
-        dpl_winograd_pack_weight(weight, Int32(outChannels), Int32(inChannels), transposeFlip ? 1 : 0, packedWeight)
+        // As stored: [O, C, 3, 3], or for the input gradient [C, O, 3, 3] read transposed.
+        let shape = transposeFlip ? [inChannels, outChannels, 3, 3] : [outChannels, inChannels, 3, 3]
+        packedWeight = PackedWeightCache.shared.packed(
+            .winograd(transposeFlip: transposeFlip), weight: weight, weightCount: outChannels * inChannels * 9,
+            shape: shape, packedCount: dpl_winograd_packed_weight_count(Int32(outChannels), Int32(inChannels))) {
+            dpl_winograd_pack_weight(weight, Int32(outChannels), Int32(inChannels), transposeFlip ? 1 : 0, $0)
+        }
     }
-
-    func deallocate() { packedWeight.deallocate() }
 
     /// Floats of one sample's input and output (the same plane: a "same" convolution).
     var inputSampleSize: Int { inChannels * height * width }
@@ -86,7 +90,7 @@ struct WinogradConvolution: SampleConvolution {
     /// `bias` and `shift` ([outChannels]) may be nil.
     func apply(to input: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
                into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        dpl_winograd_forward_avx512(input, packedWeight, Int32(inChannels), Int32(outChannels), Int32(height),
+        dpl_winograd_forward_avx512(input, packedWeight.pointer, Int32(inChannels), Int32(outChannels), Int32(height),
                                     Int32(width), bias, shift, scratch, output)
     }
 }

@@ -161,14 +161,12 @@ struct DirectConvolutionTests {
             return output
         }
         let forward = try #require(w.scalars.withUnsafeBufferPointer { DirectConvolution(forward: problem, weight: $0.baseAddress!) })
-        defer { forward.deallocate() }
         let y = try Tensor(shape: [c.batch, c.outChannels, c.height, c.width],
                            scalars: apply(forward, to: x, bias: b, count: c.batch * problem.outputSampleSize))
         #expect(relativeError(y, naiveConv2d(x, w, b, stride: 1, padding: 1)) <= 1e-5)
 
         let dy = random.tensor([c.batch, c.outChannels, c.height, c.width])
         let backward = try #require(w.scalars.withUnsafeBufferPointer { DirectConvolution(inputGradientOf: problem, weight: $0.baseAddress!) })
-        defer { backward.deallocate() }
         let dx = try Tensor(shape: x.shape, scalars: apply(backward, to: dy, bias: nil, count: c.batch * problem.inputSampleSize))
         let leaf = x.requiringGrad()
         let expected = try VectorISA.with(.portable) {

@@ -91,7 +91,6 @@ struct WinogradConvolutionTests {
         let kernel = try #require(w.scalars.withUnsafeBufferPointer {
             WinogradConvolution(forward: problem, weight: $0.baseAddress!)
         })
-        defer { kernel.deallocate() }
         x.scalars.withUnsafeBufferPointer { input in
             b.scalars.withUnsafeBufferPointer { bias in
                 output.withUnsafeMutableBufferPointer {
@@ -119,7 +118,6 @@ struct WinogradConvolutionTests {
         let kernel = try #require(w.scalars.withUnsafeBufferPointer {
             WinogradConvolution(inputGradientOf: problem, weight: $0.baseAddress!)
         })
-        defer { kernel.deallocate() }
         dy.scalars.withUnsafeBufferPointer { input in
             dx.withUnsafeMutableBufferPointer {
                 kernel.applyToBatch(problem, input: input.baseAddress!, bias: nil, channelShift: nil,
@@ -207,5 +205,27 @@ struct WinogradConvolutionTests {
             #expect(WinogradConvolution(inputGradientOf: stem, weight: $0.baseAddress!) == nil)
             #expect(WinogradConvolution(forward: stem, weight: $0.baseAddress!) == nil)
         }
+    }
+
+    /// conv2d packs a weight once and reuses the packing while the weight is unchanged
+    /// (PackedWeightCache): the second call gives the first call's bits, and a weight changed
+    /// in place gives the new weight's result, not the cached one.
+    @Test func reusesThePackedWeightOnlyWhileTheWeightIsUnchanged() throws {
+        let c = winogradCases[0]
+        var random = TestRandom(seed: 94)
+        let x = random.tensor([c.batch, c.inChannels, c.height, c.width])
+        var w = random.tensor([c.outChannels, c.inChannels, 3, 3])
+        let before = PackedWeightCache.shared.statistics.hits
+        let first = try VectorISA.with(.avx512) { try Tensor.conv2d(x, weight: w, padding: 1) }
+        let second = try VectorISA.with(.avx512) { try Tensor.conv2d(x, weight: w, padding: 1) }
+        #expect(PackedWeightCache.shared.statistics.hits > before)
+        #expect(first.scalars == second.scalars)
+        let address = w.withUnsafeScalars { UInt(bitPattern: $0.baseAddress!) }
+        w.withUnsafeMutableScalars { $0[0] += 1 }
+        #expect(w.withUnsafeScalars { UInt(bitPattern: $0.baseAddress!) } == address)
+        let changed = try VectorISA.with(.avx512) { try Tensor.conv2d(x, weight: w, padding: 1) }
+        let portable = try VectorISA.with(.portable) { try Tensor.conv2d(x, weight: w, padding: 1) }
+        #expect(changed.scalars != first.scalars)
+        #expect(winogradError(changed, portable) <= winogradTolerance)
     }
 }
