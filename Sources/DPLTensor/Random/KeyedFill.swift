@@ -44,11 +44,17 @@ extension Tensor {
         }
         let rowLength = shape.dropFirst().reduce(1, *)
         let philoxKey = key.philoxKey
+        // Each row is its own sample's stream, so rows are filled on the engine's workers (the
+        // noise of every reverse step was serial work before each step's parallel part).
+        // A normal costs a logarithm and a sine or cosine: weigh each float as 8 plain elements.
+        let rows = chunkRanges(count: batch, size: itemsPerChunk(workPerItem: 8 * rowLength))
         return Tensor.uninitialized(shape: shape) { buffer in
-            for (row, id) in sampleIDs.enumerated() {
-                var stream = RandomStream(philoxKey: philoxKey, sample: id)
-                let start = buffer.baseAddress.map { $0 + row * rowLength }
-                fillRow(&stream, UnsafeMutableBufferPointer(start: start, count: rowLength))
+            parallelFor(rows.count) { chunk in
+                for row in rows[chunk] {
+                    var stream = RandomStream(philoxKey: philoxKey, sample: sampleIDs[row])
+                    let start = buffer.baseAddress.map { $0 + row * rowLength }
+                    fillRow(&stream, UnsafeMutableBufferPointer(start: start, count: rowLength))
+                }
             }
         }
     }

@@ -46,6 +46,25 @@ struct ShapeTests {
         #expect(bad?.description.contains("2") == true)
     }
 
+    /// Batches large enough that concat's and slice's copies are split across the engine's
+    /// workers: the same values as an element-by-element concatenation, for 1 and 2 threads.
+    @Test func concatAndSliceOfLargeBatchesCopyEveryRow() throws {
+        var random = TestRandom(seed: 52)
+        let a = random.tensor([9, 64, 14, 14]), b = random.tensor([9, 32, 14, 14])
+        var expected: [Float] = []
+        for n in 0..<9 {
+            expected += a.scalars[(n * 64 * 196)..<((n + 1) * 64 * 196)]
+            expected += b.scalars[(n * 32 * 196)..<((n + 1) * 32 * 196)]
+        }
+        for threads in [1, 2] {
+            let joined = try EngineThreads.with(threads) { try Tensor.concat([a, b], axis: 1) }
+            #expect(joined.shape == [9, 96, 14, 14])
+            #expect(joined.scalars == expected)
+            let back = try EngineThreads.with(threads) { try joined.slice(axis: 1, range: 64..<96) }
+            #expect(back.scalars == b.scalars)
+        }
+    }
+
     @Test func gradientsMatchFiniteDifferences() throws {
         var random = TestRandom(seed: 51)
         let x = random.tensor([2, 3, 4])

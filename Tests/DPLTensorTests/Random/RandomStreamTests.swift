@@ -133,6 +133,21 @@ struct RandomStreamTests {
         #expect(uniformAlone.scalars.allSatisfy { $0 >= -2 && $0 < 2 })
     }
 
+    /// A batch large enough to be filled in several chunks on the engine's workers: every row
+    /// is still its sample's stream from the start, for 1 and 2 threads alike.
+    @Test func rowsFilledOnSeveralWorkersAreEachSamplesStream() throws {
+        let key = RandomStreamTests.key
+        let ids: [UInt64] = (0..<40).map { 1000 + 3 * $0 }
+        let shape = [ids.count, 1, 28, 28]
+        let one = try EngineThreads.with(1) { try Tensor.normal(shape: shape, key: key, sampleIDs: ids) }
+        let two = try EngineThreads.with(2) { try Tensor.normal(shape: shape, key: key, sampleIDs: ids) }
+        #expect(one.scalars == two.scalars)
+        for row in [0, 17, 39] {
+            let alone = try Tensor.normal(shape: [1, 1, 28, 28], key: key, sampleIDs: [ids[row]])
+            #expect(Array(two.scalars[(row * 784)..<((row + 1) * 784)]) == alone.scalars)
+        }
+    }
+
     @Test func rowIsTheStartOfTheSampleStream() throws {
         let key = RandomStreamTests.key
         let row = try Tensor.uniform(shape: [1, 6], key: key, sampleIDs: [7])
