@@ -97,7 +97,7 @@ final class PackedWeightCache: @unchecked Sendable {
         }
         // Compared outside the lock: the copy is immutable, and the weight is the caller's.
         if let found, found.packed.count == packedCount, found.source.count == weightCount,
-           found.source.withUnsafeBytes({ memcmp($0.baseAddress!, weight, $0.count) == 0 }) {
+           Self.equal(found.source, weight) {
             lock.withLock { counters.hits += 1 }
             return found.packed
         }
@@ -112,6 +112,24 @@ final class PackedWeightCache: @unchecked Sendable {
             bytes += entry.bytes
         }
         return entry.packed
+    }
+
+    /// Whether `weight` holds exactly the floats of `copy` (bit for bit), compared in pieces on
+    /// the engine's workers: on purification with gradients, comparing on one thread was 1.9%
+    /// of the wall time.
+    private static func equal(_ copy: [Float], _ weight: UnsafePointer<Float>) -> Bool {
+        let pieces = chunkRanges(count: copy.count, size: 1 << 13)
+        var same = [Bool](repeating: false, count: pieces.count)
+        copy.withUnsafeBufferPointer { source in
+            same.withUnsafeMutableBufferPointer { same in
+                parallelFor(pieces.count) { piece in
+                    let range = pieces[piece]
+                    same[piece] = memcmp(source.baseAddress! + range.lowerBound, weight + range.lowerBound,
+                                         range.count * MemoryLayout<Float>.stride) == 0
+                }
+            }
+        }
+        return same.allSatisfy { $0 }
     }
 
     /// Evicts stale entries, oldest first, until `needed` more bytes fit; false when they do
