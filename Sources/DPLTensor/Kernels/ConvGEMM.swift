@@ -272,16 +272,22 @@ private struct TransposedConvolution {
     }
 }
 
-/// `result[i] = Σ_chunk partials[chunk][i]`, summed in chunk order.
+/// `result[i] = Σ_chunk partials[chunk][i]`, summed in chunk order. The elements are split
+/// across the engine's workers (each element's sum keeps its order, so no bit changes): on one
+/// thread this was serial work after every weight gradient of a training step.
 func sumPartials(_ partials: UnsafePointer<Float>, count: Int, size: Int,
                  into result: UnsafeMutablePointer<Float>) {
     guard count > 0 else {
         result.update(repeating: 0, count: size)
         return
     }
-    result.update(from: partials, count: size)
-    for chunk in 1..<count {
-        let partial = partials + chunk * size
-        for i in 0..<size { result[i] += partial[i] }
+    let pieces = chunkRanges(count: size, size: itemsPerChunk(workPerItem: count))
+    parallelFor(pieces.count) { piece in
+        let range = pieces[piece]
+        (result + range.lowerBound).update(from: partials + range.lowerBound, count: range.count)
+        for chunk in 1..<count {
+            let partial = partials + chunk * size
+            for i in range { result[i] += partial[i] }
+        }
     }
 }
