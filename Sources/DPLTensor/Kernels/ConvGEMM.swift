@@ -10,9 +10,10 @@
 //
 // On CPUs with AVX-512, 3×3 "same" convolutions reading at least 16 channels and writing at
 // least 8 run forward and input gradient through Winograd F(2×2, 3×3) (WinogradConvolution);
-// the other unit-stride and stride-2 convolutions with a square kernel through the direct
-// kernel of DirectConvolution, and 3×3 ones their weight gradient too; this file's path stays
-// the portable one and the fallback for pointwise and other convolutions.
+// the other unit-stride and stride-2 convolutions with a square kernel (1×1 included) through
+// the direct kernel of DirectConvolution, and 3×3 ones their weight gradient too; this file's
+// path stays the portable one and the fallback for the other convolutions, the stride-2 input
+// gradient and the weight gradient of all but the 3×3 ones.
 //
 // Samples are independent, so the engine's workers take the batch in chunks while OpenBLAS
 // runs single-threaded (see Parallel.swift). The batched alternative — one wide

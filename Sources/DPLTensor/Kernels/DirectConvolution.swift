@@ -29,10 +29,12 @@ struct DirectConvolution: SampleConvolution {
     private let stride: Int
 
     /// The kernel handles square kernels with stride 1 or 2 (where one read per tap of the
-    /// padded input, or of one of its phases, covers a whole output row). A pointwise kernel
-    /// needs no unfolding and stays a plain sgemm.
+    /// padded input, or of one of its phases, covers a whole output row), 1×1 included: the
+    /// U-Net's pointwise skip convolutions (32 → 64 at 14×14 … 96 → 32 at 28×28) were OpenBLAS
+    /// products too small to run well, packing their operands on every call; on the direct
+    /// kernel purification with gradients took 3% less time (docs/performance.md, session 8).
     static func supports(_ g: ConvGeometry) -> Bool {
-        (g.stride == 1 || g.stride == 2) && g.kernelHeight == g.kernelWidth && !g.isPointwise
+        (g.stride == 1 || g.stride == 2) && g.kernelHeight == g.kernelWidth
     }
 
     /// The forward convolution of `problem` with `weight [O, C, k, k]`.

@@ -40,6 +40,11 @@ let directConvCases: [DirectConvCase] = [
     DirectConvCase(batch: 2, inChannels: 4, outChannels: 3, height: 9, width: 8, kernel: 3, padding: 0, stride: 2),
     DirectConvCase(batch: 1, inChannels: 2, outChannels: 9, height: 6, width: 6, kernel: 4, padding: 1, stride: 2),
     DirectConvCase(batch: 1, inChannels: 3, outChannels: 17, height: 5, width: 11, kernel: 5, padding: 2, stride: 2),
+    // The U-Net's pointwise skip convolutions, and 1×1 tails.
+    DirectConvCase(batch: 2, inChannels: 96, outChannels: 32, height: 28, width: 28, kernel: 1, padding: 0),
+    DirectConvCase(batch: 3, inChannels: 32, outChannels: 64, height: 14, width: 14, kernel: 1, padding: 0),
+    DirectConvCase(batch: 2, inChannels: 128, outChannels: 64, height: 7, width: 7, kernel: 1, padding: 0),
+    DirectConvCase(batch: 1, inChannels: 3, outChannels: 5, height: 5, width: 9, kernel: 1, padding: 0),
 ]
 
 @Suite("direct AVX-512 convolution", .enabled(if: VectorISA.detected == .avx512, "needs an AVX-512 CPU"))
