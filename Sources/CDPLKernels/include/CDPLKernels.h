@@ -3,6 +3,7 @@
 #pragma once
 
 #include "activations.h"
+#include "col2im.h"
 #include "convolution.h"
 #include "cpu_features.h"
 #include "normalization.h"

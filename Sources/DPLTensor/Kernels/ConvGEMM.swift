@@ -158,7 +158,7 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                 sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: plane, k: problem.outChannels,
                       a: weight, b: dy, c: dcols)
                 dx.update(repeating: 0, count: problem.inputSampleSize)
-                col2im(g, columns: dcols, rowStride: plane, input: dx)
+                col2im(g, columns: dcols, rowStride: plane, input: dx, wide: isa == .avx512)
             }
         }
     }

@@ -53,4 +53,27 @@ struct Im2colDefinitionTests {
         }
         #expect(mismatches == 0)
     }
+
+    /// The AVX-512 stride-2 scatter-add gives the portable loop's bits: the U-Net's downsampling
+    /// shapes (28 → 14, 14 → 7), odd planes, rows longer than 16 outputs (two vectors and a
+    /// tail), other kernels and paddings.
+    @Test(.enabled(if: VectorISA.detected == .avx512, "needs an AVX-512 CPU"),
+          arguments: [(32, 28, 28, 3, 1), (64, 14, 14, 3, 1), (3, 7, 9, 3, 1), (2, 9, 8, 3, 0), (2, 6, 6, 4, 1),
+                      (3, 5, 11, 5, 2), (2, 40, 75, 3, 1), (1, 3, 3, 3, 2)])
+    func wideStrideTwoCol2imGivesThePortableBits(channels: Int, height: Int, width: Int, kernel: Int, padding: Int) {
+        let g = ConvGeometry(channels: channels, height: height, width: width, kernelHeight: kernel,
+                             kernelWidth: kernel, stride: 2, padding: padding)
+        var random = TestRandom(seed: 61)
+        let columns = random.tensor([g.patchSize, g.outputPlane]).scalars
+        // A nonzero start, with −0 in places: a padded add of +0 would turn them into +0.
+        let start = random.tensor([g.channels * g.inputPlane]).scalars.enumerated().map { $0.offset % 7 == 0 ? -0.0 : $0.element }
+        var portable = start, wide = start
+        columns.withUnsafeBufferPointer { c in
+            portable.withUnsafeMutableBufferPointer { col2im(g, columns: c.baseAddress!, rowStride: g.outputPlane, input: $0.baseAddress!) }
+            wide.withUnsafeMutableBufferPointer {
+                col2im(g, columns: c.baseAddress!, rowStride: g.outputPlane, input: $0.baseAddress!, wide: true)
+            }
+        }
+        #expect(portable.map(\.bitPattern) == wide.map(\.bitPattern))
+    }
 }
