@@ -38,4 +38,12 @@ public final class Conv2d: Module {
     public func callAsFunction(_ x: Tensor, addingPerSample shift: Tensor) throws -> Tensor {
         try Tensor.conv2d(x, weight: weight.value, bias: bias?.value, channelShift: shift, stride: stride, padding: padding)
     }
+
+    /// `residual + self(x)` for `residual` shaped like the output, as one fused op (a residual
+    /// block's skip path plus its last convolution): the same values and gradients, one
+    /// activation fewer.
+    public func callAsFunction(_ x: Tensor, addingResidual residual: Tensor) throws -> Tensor {
+        try Tensor.conv2d(x, weight: weight.value, bias: bias?.value, channelShift: nil, residual: residual,
+                          stride: stride, padding: padding)
+    }
 }

@@ -39,8 +39,8 @@ public final class ResidualBlock: Module {
     /// `x [N, Cin, H, W]`, `activatedTime` = SiLU(temb) `[N, timeWidth]` → `[N, Cout, H, W]`.
     func callAsFunction(_ x: Tensor, activatedTime: Tensor) throws -> Tensor {
         // conv1's output plus the time projection, per sample and channel, in one op.
-        var h = try conv1(norm1.thenSiLU(x), addingPerSample: timeProjection(activatedTime))
-        h = try conv2(norm2.thenSiLU(h))
-        return try (skip.map { try $0(x) } ?? x) + h
+        let h = try conv1(norm1.thenSiLU(x), addingPerSample: timeProjection(activatedTime))
+        // The skip path added inside conv2 (fused: the same bits as `skip + conv2(…)`).
+        return try conv2(norm2.thenSiLU(h), addingResidual: skip.map { try $0(x) } ?? x)
     }
 }

@@ -68,17 +68,19 @@ private func columns(of n: Int, _ problem: ConvProblem, input: UnsafePointer<Flo
 
 /// `output[N, O, H', W'] = conv(input[N, C, H, W], weight[O, C, kh, kw]) + bias[O]`.
 /// With `channelShift [N, O]`, `channelShift[n, o]` is then added to every position of
-/// channel o of sample n, right after that sample's product (its output is still in cache).
+/// channel o of sample n, right after that sample's product (its output is still in cache);
+/// with `residual` (the output's shape), then that sample's residual.
 func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        channelShift: UnsafePointer<Float>? = nil,
+                        channelShift: UnsafePointer<Float>? = nil, residual: UnsafePointer<Float>? = nil,
                         output: UnsafeMutablePointer<Float>) {
     // Read on the calling thread: workers do not see a caller's `VectorISA.with` override.
     let isa = VectorISA.current
     // Winograd where it applies, else the direct kernel, else im2col + sgemm (the portable path).
     if isa == .avx512, let kernel: any SampleConvolution = WinogradConvolution(forward: problem, weight: weight)
                                                           ?? DirectConvolution(forward: problem, weight: weight) {
-        kernel.applyToBatch(problem, input: input, bias: bias, channelShift: channelShift, output: output)
+        kernel.applyToBatch(problem, input: input, bias: bias, channelShift: channelShift, residual: residual,
+                            output: output)
         return
     }
     let g = problem.geometry
@@ -103,8 +105,16 @@ func convolutionForward(_ problem: ConvProblem, input: UnsafePointer<Float>,
                     for i in 0..<plane { row[i] += shift }
                 }
             }
+            if let residual { addResidual(residual + n * problem.outputSampleSize, to: out, count: problem.outputSampleSize) }
         }
     }
+}
+
+/// `output[i] += residual[i]`: one sample's residual, added while its output is in cache.
+/// (`residual + output` in the unfused form: the same sum, addition commutes exactly.)
+@inline(__always)
+func addResidual(_ residual: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { output[i] += residual[i] }
 }
 
 // MARK: - Backward
@@ -124,7 +134,7 @@ func convolutionBackward(_ problem: ConvProblem, input: UnsafePointer<Float>,
     if let gradInput {
         if isa == .avx512, let kernel: any SampleConvolution = WinogradConvolution(inputGradientOf: problem, weight: weight)
                                                               ?? DirectConvolution(inputGradientOf: problem, weight: weight) {
-            kernel.applyToBatch(problem, input: gradOutput, bias: nil, channelShift: nil, output: gradInput)
+            kernel.applyToBatch(problem, input: gradOutput, bias: nil, channelShift: nil, residual: nil, output: gradInput)
             return convolutionParameterGradients(problem, isa: isa, input: input, gradOutput: gradOutput,
                                                  gradWeight: gradWeight, gradBias: gradBias)
         }

@@ -21,9 +21,11 @@ protocol SampleConvolution {
 
 extension SampleConvolution {
     /// The whole batch (`input` and `output` hold this convolution's input and output per
-    /// sample: for an input gradient, dy and dx); `channelShift` is `[N, outChannels]`.
+    /// sample: for an input gradient, dy and dx); `channelShift` is `[N, outChannels]`, and
+    /// `residual` (the output's shape) is added to each sample's output right after it.
     func applyToBatch(_ problem: ConvProblem, input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                      channelShift: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+                      channelShift: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil,
+                      output: UnsafeMutablePointer<Float>) {
         let chunks = problem.sampleChunks
         parallelFor(chunks.count) { chunk in
             let scratch = makeScratch()
@@ -32,6 +34,9 @@ extension SampleConvolution {
                 apply(to: input + n * inputSampleSize, bias: bias,
                       shift: channelShift.map { $0 + n * outChannels },
                       into: output + n * outputSampleSize, scratch: scratch)
+                if let residual {
+                    addResidual(residual + n * outputSampleSize, to: output + n * outputSampleSize, count: outputSampleSize)
+                }
             }
         }
     }

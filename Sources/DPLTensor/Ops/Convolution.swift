@@ -24,9 +24,16 @@ extension Tensor {
     ///
     /// Values and gradients are bit-identical to the two-op form (the same additions, and the
     /// shift's gradient is the same reduction the broadcasting `+` uses).
-    /// - Throws: as `conv2d`, and when `channelShift` is not `[N, O]`.
+    ///
+    /// `residual`, shaped like the output, is added last — `residual + conv2d(…)` as one op:
+    /// the U-Net's residual blocks end with their skip path plus their second convolution.
+    /// Fused, each sample's sum is taken while its output is still in cache, and no second
+    /// activation is allocated. Addition commutes exactly, so the bits are the two-op form's;
+    /// the residual's gradient is the output's.
+    /// - Throws: as `conv2d`, and when `channelShift` is not `[N, O]` or `residual` does not
+    ///   have the output's shape.
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, channelShift: Tensor?,
-                              stride: Int = 1, padding: Int = 0) throws -> Tensor {
+                              residual: Tensor? = nil, stride: Int = 1, padding: Int = 0) throws -> Tensor {
         let problem = try convolutionProblem(input: input, weight: weight, bias: bias,
                                              stride: stride, padding: padding)
         let g = problem.geometry
@@ -34,36 +41,45 @@ extension Tensor {
         if let channelShift, channelShift.shape != [problem.batch, problem.outChannels] {
             throw TensorError("conv2d", "channelShift must have shape [\(problem.batch), \(problem.outChannels)] (batch, output channels) for input \(shapeString(input.shape)) and weight \(shapeString(weight.shape)) but has shape \(shapeString(channelShift.shape))")
         }
+        if let residual, residual.shape != outputShape {
+            throw TensorError("conv2d", "residual must have the output's shape \(shapeString(outputShape)) for input \(shapeString(input.shape)) and weight \(shapeString(weight.shape)) but has shape \(shapeString(residual.shape))")
+        }
         // Every output element is a dot product over C·kh·kw inputs.
         FlopCounter.record(multiplyAdds: outputShape.reduce(1, *) * weight.shape[1] * weight.shape[2] * weight.shape[3])
         if input.count == 0 || weight.count == 0 {
-            let empty = try emptyConvolution(input: input, weight: weight, bias: bias, outputShape: outputShape)
-            guard let channelShift else { return empty }
-            return try empty + channelShift.reshaped([problem.batch, problem.outChannels, 1, 1])
+            var empty = try emptyConvolution(input: input, weight: weight, bias: bias, outputShape: outputShape)
+            if let channelShift { empty = try empty + channelShift.reshaped([problem.batch, problem.outChannels, 1, 1]) }
+            guard let residual else { return empty }
+            return try residual + empty
         }
         let result = Tensor.uninitialized(shape: outputShape) { output in
             input.withUnsafeScalars { x in
                 weight.withUnsafeScalars { w in
                     withOptionalScalars(bias) { b in
                         withOptionalScalars(channelShift) { shift in
-                            convolutionForward(problem, input: x.baseAddress!, weight: w.baseAddress!,
-                                               bias: b, channelShift: shift, output: output.baseAddress!)
+                            withOptionalScalars(residual) { r in
+                                convolutionForward(problem, input: x.baseAddress!, weight: w.baseAddress!,
+                                                   bias: b, channelShift: shift, residual: r, output: output.baseAddress!)
+                            }
                         }
                     }
                 }
             }
         }
         let inputs = [input, weight] + (bias.map { [$0] } ?? []) + (channelShift.map { [$0] } ?? [])
-        let hasShift = channelShift != nil
+            + (residual.map { [$0] } ?? [])
+        let hasShift = channelShift != nil, hasResidual = residual != nil
+        let shiftIndex = 2 + (bias == nil ? 0 : 1)
         return record(result, op: "conv2d", inputs: inputs) { gradOutput, needs in
             var grads = convolutionGradients(problem, input: input, weight: weight, hasBias: bias != nil,
                                                  gradOutput: gradOutput, needs: needs)
             if hasShift {
                 // The reduction the broadcasting `+` applies to a [N, O, 1, 1] operand.
-                grads.append(needs[inputs.count - 1]
+                grads.append(needs[shiftIndex]
                     ? gradOutput.reducingSum(over: [false, false, true, true], resultShape: [problem.batch, problem.outChannels])
                     : nil)
             }
+            if hasResidual { grads.append(needs[inputs.count - 1] ? gradOutput : nil) }
             return grads
         }
     }

@@ -140,6 +140,54 @@ struct ConvolutionTests {
         #expect(empty.shape == [0, 4, 3, 3])
     }
 
+    // MARK: residual
+
+    /// `conv2d(…, residual: r)` against `r + conv2d(…)` (the U-Net block's skip path plus its
+    /// last convolution): the same bits forward and for every gradient, on the AVX-512 kernels
+    /// (Winograd, direct with stride 2 and 1×1) and the portable path, with a channel shift too.
+    @Test(arguments: [(3, 1, 1, 8), (3, 2, 1, 8), (1, 1, 0, 8), (3, 1, 1, 3)], [VectorISA.portable, .avx512])
+    func residualIsBitIdenticalToConvolutionPlusAdd(shape: (kernel: Int, stride: Int, padding: Int, inChannels: Int),
+                                                   isa: VectorISA) throws {
+        guard isa == .portable || VectorISA.detected == .avx512 else { return }
+        var random = TestRandom(seed: 63)
+        let (k, s, p, c) = shape
+        let x = random.tensor([3, c * 2, 9, 9]), w = random.tensor([16, c * 2, k, k]), b = random.tensor([16])
+        let shift = random.tensor([3, 16])
+        let side = (9 + 2 * p - k) / s + 1
+        let residual = random.tensor([3, 16, side, side]), seed = random.tensor([3, 16, side, side])
+        func run(fused: Bool) throws -> [[UInt32]] {
+            try VectorISA.with(isa) {
+                let leaves = [x, w, b, shift, residual].map { $0.requiringGrad() }
+                let y = fused
+                    ? try Tensor.conv2d(leaves[0], weight: leaves[1], bias: leaves[2], channelShift: leaves[3],
+                                        residual: leaves[4], stride: s, padding: p)
+                    : try leaves[4] + Tensor.conv2d(leaves[0], weight: leaves[1], bias: leaves[2],
+                                                     channelShift: leaves[3], stride: s, padding: p)
+                return ([y] + (try gradients(of: y, wrt: leaves, seed: seed))).map { $0.scalars.map(\.bitPattern) }
+            }
+        }
+        #expect(try run(fused: true) == run(fused: false))
+    }
+
+    @Test func residualGradientsMatchFiniteDifferences() throws {
+        var random = TestRandom(seed: 64)
+        let inputs = [random.tensor([2, 3, 5, 5]), random.tensor([4, 3, 3, 3]), random.tensor([4]), random.tensor([2, 4, 5, 5])]
+        try checkGradients(inputs) { xs in
+            try Tensor.conv2d(xs[0], weight: xs[1], bias: xs[2], channelShift: nil, residual: xs[3], padding: 1)
+        }
+    }
+
+    @Test func residualOfTheWrongShapeIsRejected() throws {
+        let error = #expect(throws: TensorError.self) {
+            try Tensor.conv2d(.zeros([2, 3, 5, 5]), weight: .zeros([4, 3, 3, 3]), channelShift: nil,
+                              residual: .zeros([2, 4, 5, 5]))
+        }
+        #expect(error?.description.contains("[2, 4, 3, 3]") == true)
+        let empty = try Tensor.conv2d(.zeros([0, 3, 5, 5]), weight: .zeros([4, 3, 3, 3]), channelShift: nil,
+                                      residual: .zeros([0, 4, 3, 3]))
+        #expect(empty.shape == [0, 4, 3, 3])
+    }
+
     @Test func emptyBatchGivesEmptyOutput() throws {
         let y = try Tensor.conv2d(.zeros([0, 2, 4, 4]), weight: .ones([3, 2, 3, 3]), bias: .ones([3]), padding: 1)
         #expect(y.shape == [0, 3, 4, 4])
