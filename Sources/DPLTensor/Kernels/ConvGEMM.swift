@@ -25,6 +25,10 @@ struct ConvProblem {
     let batch: Int
     let outChannels: Int
     let geometry: ConvGeometry
+    /// What identifies the weight across calls for PackedWeightCache: its autodiff leaf (a
+    /// model's parameter keeps one leaf for life, while its storage may move when an optimizer
+    /// writes to a shared buffer), or nil to go by the storage's address.
+    var weightIdentity: ObjectIdentifier? = nil
 
     var inputSampleSize: Int { geometry.channels * geometry.inputPlane }
     var outputSampleSize: Int { outChannels * geometry.outputPlane }

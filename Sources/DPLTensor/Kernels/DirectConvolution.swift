@@ -43,7 +43,7 @@ struct DirectConvolution: SampleConvolution {
         guard Self.supports(g) else { return nil }
         self.init(inChannels: g.channels, outChannels: problem.outChannels, height: g.height, width: g.width,
                   kernelSize: g.kernelHeight, padding: g.padding, stride: g.stride, weight: weight,
-                  transposeFlip: false)
+                  identity: problem.weightIdentity, transposeFlip: false)
     }
 
     /// The input gradient of `problem` as a convolution of dy (`[O, H', W']` per sample) with
@@ -55,11 +55,11 @@ struct DirectConvolution: SampleConvolution {
         self.init(inChannels: problem.outChannels, outChannels: g.channels,
                   height: g.outputHeight, width: g.outputWidth,
                   kernelSize: g.kernelHeight, padding: g.kernelHeight - 1 - g.padding, stride: 1,
-                  weight: weight, transposeFlip: true)
+                  weight: weight, identity: problem.weightIdentity, transposeFlip: true)
     }
 
     private init(inChannels: Int, outChannels: Int, height: Int, width: Int, kernelSize: Int, padding: Int,
-                 stride: Int, weight: UnsafePointer<Float>, transposeFlip: Bool) {
+                 stride: Int, weight: UnsafePointer<Float>, identity: ObjectIdentifier?, transposeFlip: Bool) {
         self.stride = stride
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -74,7 +74,7 @@ struct DirectConvolution: SampleConvolution {
         let shape = transposeFlip ? [inChannels, outChannels, kernelSize, kernelSize]
                                   : [outChannels, inChannels, kernelSize, kernelSize]
         packedWeight = PackedWeightCache.shared.packed(
-            .direct(transposeFlip: transposeFlip), weight: weight, weightCount: outChannels * inChannels * taps,
+            .direct(transposeFlip: transposeFlip), weight: weight, identity: identity, weightCount: outChannels * inChannels * taps,
             shape: shape, packedCount: count) {
             dpl_conv_direct_pack_weight(weight, Int32(outChannels), Int32(inChannels), Int32(kernelSize),
                                         Int32(kernelSize), transposeFlip ? 1 : 0, $0)

@@ -2,21 +2,49 @@ import Foundation
 
 // MARK: - Packed weights, kept while the weight stays the same
 
-/// A weight rearranged (and for Winograd, transformed) into a kernel's layout. Shared
-/// read-only by the workers of a call and by the cache; freed when the last holder lets go.
-final class PackedWeight: @unchecked Sendable {
+/// Floats in pages of their own (`mmap`), outside the allocator's heap; freed when the last
+/// holder lets go.
+///
+/// Why not the heap: the engine keeps freed heap blocks for reuse (EngineMemory), so a cache
+/// entry dropped there would stay resident; unmapped, its memory goes back to the system.
+final class FloatPages: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    private let mapped: Int
 
-    /// `count` floats on a cache-line boundary, filled by `pack`.
-    init(count: Int, pack: (UnsafeMutablePointer<Float>) -> Void) {
+    /// `count` floats (page-aligned when mapped, else on a cache-line boundary), uninitialized.
+    init(count: Int) {
         self.count = count
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(1, count))
-        pack(pointer)
+        let bytes = max(1, count) * MemoryLayout<Float>.stride
+        if let pages = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+           pages != MAP_FAILED {
+            pointer = pages.bindMemory(to: Float.self, capacity: max(1, count))
+            mapped = bytes
+        } else {
+            // No mapping to be had: the heap still works, only less tidily.
+            pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+                .bindMemory(to: Float.self, capacity: max(1, count))
+            mapped = 0
+        }
     }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        if mapped > 0 { munmap(pointer, mapped) } else { pointer.deallocate() }
+    }
+}
+
+/// A weight rearranged (and for Winograd, transformed) into a kernel's layout. Shared
+/// read-only by the workers of a call and by the cache.
+final class PackedWeight: @unchecked Sendable {
+    private let pages: FloatPages
+    var pointer: UnsafeMutablePointer<Float> { pages.pointer }
+    var count: Int { pages.count }
+
+    /// `count` floats filled by `pack`.
+    init(count: Int, pack: (UnsafeMutablePointer<Float>) -> Void) {
+        pages = FloatPages(count: count)
+        pack(pages.pointer)
+    }
 }
 
 /// The packed weights of recent convolutions, so that a network run again with the same
@@ -27,11 +55,14 @@ final class PackedWeight: @unchecked Sendable {
 /// `purify_full_grad_t20_b16` the Winograd packing alone was 4.4% of the CPU time and, being
 /// serial, about 7.6% of the wall time on 2 threads (docs/performance.md, session 8).
 ///
-/// An entry is found by the weight's address and shape, and used only when the weight's
-/// floats still equal a copy taken when it was packed (one `memcmp`, far cheaper than the
-/// transform). So a weight changed in place (an optimizer step), or another weight that
-/// later occupies the same memory, is packed again: a hit returns exactly what packing would
-/// return, and no result depends on the cache.
+/// An entry is found by the weight's owner (a parameter's autodiff leaf, else the weight's
+/// address) and shape, and used only when the weight's floats still equal a copy taken when
+/// it was packed (one `memcmp`, far cheaper than the transform). So a weight changed in place
+/// (an optimizer step), or another weight that later occupies the same memory, is packed
+/// again: a hit returns exactly what packing would return, and no result depends on the cache.
+/// A weight found changed is not cached again for `staleAfter` lookups: training changes
+/// every weight every step, and caching those cost a copy per call and, on a U-Net training
+/// step, 20 MB of peak memory for no hit.
 ///
 /// Memory is bounded by `byteBudget` (the copies and the packed forms). When full, an entry
 /// no lookup has used for `staleAfter` lookups makes room; if none is that old (a model
@@ -46,18 +77,24 @@ final class PackedWeightCache: @unchecked Sendable {
         case direct(transposeFlip: Bool)
     }
 
+    /// What names a weight across calls.
+    private enum Owner: Hashable {
+        case leaf(ObjectIdentifier)
+        case address(UInt)
+    }
+
     private struct Key: Hashable {
         let layout: Layout
-        let address: UInt
+        let owner: Owner
         let shape: [Int]
     }
 
     private final class Entry {
-        let source: [Float]
+        let source: FloatPages
         let packed: PackedWeight
         var lastUse = 0
         var bytes: Int { (source.count + packed.count) * MemoryLayout<Float>.stride }
-        init(source: [Float], packed: PackedWeight) {
+        init(source: FloatPages, packed: PackedWeight) {
             self.source = source
             self.packed = packed
         }
@@ -74,6 +111,8 @@ final class PackedWeightCache: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [Key: Entry] = [:]
+    /// Weights seen changing, and the lookup until which they are not cached.
+    private var changing: [Key: Int] = [:]
     private var bytes = 0
     private var clock = 0
     private var counters = (hits: 0, misses: 0)
@@ -85,15 +124,20 @@ final class PackedWeightCache: @unchecked Sendable {
 
     /// The packed form of the `weightCount` floats at `weight` (shape `shape`) in `layout`:
     /// the cached one when the weight is unchanged, else made by `pack` into `packedCount`
-    /// floats (and cached when there is room).
-    func packed(_ layout: Layout, weight: UnsafePointer<Float>, weightCount: Int, shape: [Int],
-                packedCount: Int, pack: (UnsafeMutablePointer<Float>) -> Void) -> PackedWeight {
-        let key = Key(layout: layout, address: UInt(bitPattern: weight), shape: shape)
-        let found: Entry? = lock.withLock {
+    /// floats (and cached when there is room). `identity` names the weight across calls (a
+    /// parameter's autodiff leaf); without one the weight's address does. A new packing for
+    /// the same identity replaces the old one: a model being trained keeps one entry per
+    /// layer, not one per step.
+    func packed(_ layout: Layout, weight: UnsafePointer<Float>, identity: ObjectIdentifier? = nil, weightCount: Int,
+                shape: [Int], packedCount: Int, pack: (UnsafeMutablePointer<Float>) -> Void) -> PackedWeight {
+        let key = Key(layout: layout, owner: identity.map(Owner.leaf) ?? .address(UInt(bitPattern: weight)),
+                      shape: shape)
+        let (found, keep): (Entry?, Bool) = lock.withLock {
             clock += 1
-            guard let entry = entries[key] else { return nil }
+            if let until = changing[key], clock >= until { changing.removeValue(forKey: key) }
+            guard let entry = entries[key] else { return (nil, changing[key] == nil) }
             entry.lastUse = clock
-            return entry
+            return (entry, true)
         }
         // Compared outside the lock: the copy is immutable, and the weight is the caller's.
         if let found, found.packed.count == packedCount, found.source.count == weightCount,
@@ -101,32 +145,50 @@ final class PackedWeightCache: @unchecked Sendable {
             lock.withLock { counters.hits += 1 }
             return found.packed
         }
-        let entry = Entry(source: Array(UnsafeBufferPointer(start: weight, count: weightCount)),
-                          packed: PackedWeight(count: packedCount, pack: pack))
+        let packed = PackedWeight(count: packedCount, pack: pack)
+        guard keep else {
+            // A weight seen changing (a model being trained): packed for this call only.
+            lock.withLock { counters.misses += 1 }
+            return packed
+        }
+        let copy = FloatPages(count: weightCount)
+        copy.pointer.update(from: weight, count: weightCount)
+        let entry = Entry(source: copy, packed: packed)
         lock.withLock {
             counters.misses += 1
-            if let replaced = entries.removeValue(forKey: key) { bytes -= replaced.bytes }
+            if let replaced = entries.removeValue(forKey: key) {
+                // Its weight changed since it was packed: stop caching it for a while.
+                bytes -= replaced.bytes
+                markChanging(key)
+                return
+            }
             guard makeRoom(for: entry.bytes) else { return }
             entry.lastUse = clock
             entries[key] = entry
             bytes += entry.bytes
         }
-        return entry.packed
+        return packed
+    }
+
+    /// Remembers that `key`'s weight changes between calls (an optimizer updates it), so that
+    /// it is not copied and cached again for `staleAfter` lookups: caching a weight that
+    /// changes every step costs a copy per call and memory for nothing. Call with the lock held.
+    private func markChanging(_ key: Key) {
+        if changing.count >= 4096 { changing = changing.filter { $0.value > clock } }
+        changing[key] = clock + staleAfter
     }
 
     /// Whether `weight` holds exactly the floats of `copy` (bit for bit), compared in pieces on
     /// the engine's workers: on purification with gradients, comparing on one thread was 1.9%
     /// of the wall time.
-    private static func equal(_ copy: [Float], _ weight: UnsafePointer<Float>) -> Bool {
+    private static func equal(_ copy: FloatPages, _ weight: UnsafePointer<Float>) -> Bool {
         let pieces = chunkRanges(count: copy.count, size: 1 << 13)
         var same = [Bool](repeating: false, count: pieces.count)
-        copy.withUnsafeBufferPointer { source in
-            same.withUnsafeMutableBufferPointer { same in
-                parallelFor(pieces.count) { piece in
-                    let range = pieces[piece]
-                    same[piece] = memcmp(source.baseAddress! + range.lowerBound, weight + range.lowerBound,
-                                         range.count * MemoryLayout<Float>.stride) == 0
-                }
+        same.withUnsafeMutableBufferPointer { same in
+            parallelFor(pieces.count) { piece in
+                let range = pieces[piece]
+                same[piece] = memcmp(copy.pointer + range.lowerBound, weight + range.lowerBound,
+                                     range.count * MemoryLayout<Float>.stride) == 0
             }
         }
         return same.allSatisfy { $0 }

@@ -46,7 +46,7 @@ struct WinogradConvolution: SampleConvolution {
         let g = problem.geometry
         guard Self.supports(g, channelsRead: g.channels, channelsWritten: problem.outChannels) else { return nil }
         self.init(inChannels: g.channels, outChannels: problem.outChannels, height: g.height, width: g.width,
-                  weight: weight, transposeFlip: false)
+                  weight: weight, identity: problem.weightIdentity, transposeFlip: false)
     }
 
     /// The input gradient of `problem`: dx = conv(dy, W transposed over (out, in) and flipped in
@@ -55,11 +55,11 @@ struct WinogradConvolution: SampleConvolution {
         let g = problem.geometry
         guard Self.supports(g, channelsRead: problem.outChannels, channelsWritten: g.channels) else { return nil }
         self.init(inChannels: problem.outChannels, outChannels: g.channels, height: g.height, width: g.width,
-                  weight: weight, transposeFlip: true)
+                  weight: weight, identity: problem.weightIdentity, transposeFlip: true)
     }
 
     private init(inChannels: Int, outChannels: Int, height: Int, width: Int, weight: UnsafePointer<Float>,
-                 transposeFlip: Bool) {
+                 identity: ObjectIdentifier?, transposeFlip: Bool) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.height = height
@@ -67,7 +67,7 @@ struct WinogradConvolution: SampleConvolution {
         // As stored: [O, C, 3, 3], or for the input gradient [C, O, 3, 3] read transposed.
         let shape = transposeFlip ? [inChannels, outChannels, 3, 3] : [outChannels, inChannels, 3, 3]
         packedWeight = PackedWeightCache.shared.packed(
-            .winograd(transposeFlip: transposeFlip), weight: weight, weightCount: outChannels * inChannels * 9,
+            .winograd(transposeFlip: transposeFlip), weight: weight, identity: identity, weightCount: outChannels * inChannels * 9,
             shape: shape, packedCount: dpl_winograd_packed_weight_count(Int32(outChannels), Int32(inChannels))) {
             dpl_winograd_pack_weight(weight, Int32(outChannels), Int32(inChannels), transposeFlip ? 1 : 0, $0)
         }

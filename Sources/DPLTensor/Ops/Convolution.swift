@@ -69,7 +69,9 @@ extension Tensor {
         let inputs = [input, weight] + (bias.map { [$0] } ?? []) + (channelShift.map { [$0] } ?? [])
             + (residual.map { [$0] } ?? [])
         let hasShift = channelShift != nil, hasResidual = residual != nil
-        let shiftIndex = 2 + (bias == nil ? 0 : 1)
+        // Indices, not `inputs`: capturing the array would keep the residual's (and the
+        // shift's) values alive on the tape until the backward pass.
+        let shiftIndex = 2 + (bias == nil ? 0 : 1), residualIndex = inputs.count - 1
         return record(result, op: "conv2d", inputs: inputs) { gradOutput, needs in
             var grads = convolutionGradients(problem, input: input, weight: weight, hasBias: bias != nil,
                                                  gradOutput: gradOutput, needs: needs)
@@ -79,7 +81,7 @@ extension Tensor {
                     ? gradOutput.reducingSum(over: [false, false, true, true], resultShape: [problem.batch, problem.outChannels])
                     : nil)
             }
-            if hasResidual { grads.append(needs[inputs.count - 1] ? gradOutput : nil) }
+            if hasResidual { grads.append(needs[residualIndex] ? gradOutput : nil) }
             return grads
         }
     }
@@ -165,7 +167,8 @@ extension Tensor {
         let geometry = ConvGeometry(channels: input.shape[1], height: height, width: width,
                                     kernelHeight: kernelHeight, kernelWidth: kernelWidth,
                                     stride: stride, padding: padding)
-        return ConvProblem(batch: input.shape[0], outChannels: weight.shape[0], geometry: geometry)
+        return ConvProblem(batch: input.shape[0], outChannels: weight.shape[0], geometry: geometry,
+                           weightIdentity: weight.node.map(ObjectIdentifier.init))
     }
 }
 

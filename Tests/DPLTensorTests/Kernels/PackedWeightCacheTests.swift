@@ -46,10 +46,28 @@ struct PackedWeightCacheTests {
         let repacked = lookup(cache, weight, packs: &packs)
         #expect(packs == 2)
         #expect(values(repacked) == [2, 4, -6, 8])
-        // Only the newest packing stays: the old entry was replaced, not kept beside it.
+        // The stale packing is gone, not kept beside the new one.
+        #expect(cache.statistics.entries == 0 && cache.statistics.bytes == 0)
+    }
+
+    /// A weight that changes between calls (a model being trained) is packed for each call and
+    /// not copied into the cache, until `staleAfter` lookups have passed without a change.
+    @Test func aChangingWeightIsNotCachedForAWhile() {
+        let cache = PackedWeightCache(byteBudget: 1 << 20, staleAfter: 5)
+        var weight: [Float] = [1, 2, 3, 4]
+        var packs = 0
+        _ = lookup(cache, weight, packs: &packs)          // lookup 1: cached
+        weight[0] = 7
+        _ = lookup(cache, weight, packs: &packs)          // 2: changed, so not cached until lookup 7
+        for _ in 0..<3 { _ = lookup(cache, weight, packs: &packs) }   // 3–5: packed each time
+        #expect(packs == 5)
+        #expect(cache.statistics.entries == 0)
+        _ = lookup(cache, weight, packs: &packs)          // 6
+        _ = lookup(cache, weight, packs: &packs)          // 7: cached again
+        let last = lookup(cache, weight, packs: &packs)   // 8: a hit
+        #expect(packs == 7)
         #expect(cache.statistics.entries == 1)
-        _ = lookup(cache, weight, packs: &packs)
-        #expect(packs == 2)
+        #expect(values(last) == [14, 4, 6, 8])
     }
 
     @Test func theLayoutIsPartOfTheKey() {
