@@ -125,9 +125,8 @@ final class PackedWeightCache: @unchecked Sendable {
     /// The packed form of the `weightCount` floats at `weight` (shape `shape`) in `layout`:
     /// the cached one when the weight is unchanged, else made by `pack` into `packedCount`
     /// floats (and cached when there is room). `identity` names the weight across calls (a
-    /// parameter's autodiff leaf); without one the weight's address does. A new packing for
-    /// the same identity replaces the old one: a model being trained keeps one entry per
-    /// layer, not one per step.
+    /// parameter's autodiff leaf); without one the weight's address does. A weight found
+    /// changed since its packing loses its entry and is not cached for `staleAfter` lookups.
     func packed(_ layout: Layout, weight: UnsafePointer<Float>, identity: ObjectIdentifier? = nil, weightCount: Int,
                 shape: [Int], packedCount: Int, pack: (UnsafeMutablePointer<Float>) -> Void) -> PackedWeight {
         let key = Key(layout: layout, owner: identity.map(Owner.leaf) ?? .address(UInt(bitPattern: weight)),
@@ -146,8 +145,9 @@ final class PackedWeightCache: @unchecked Sendable {
             return found.packed
         }
         let packed = PackedWeight(count: packedCount, pack: pack)
-        guard keep else {
-            // A weight seen changing (a model being trained): packed for this call only.
+        // A weight seen changing (a model being trained), or one too large for the cache, is
+        // packed for this call only, without copying it.
+        guard keep, (weightCount + packedCount) * MemoryLayout<Float>.stride <= byteBudget else {
             lock.withLock { counters.misses += 1 }
             return packed
         }
