@@ -60,7 +60,7 @@ final class PackedWeight: @unchecked Sendable {
 /// it was packed (one `memcmp`, far cheaper than the transform). So a weight changed in place
 /// (an optimizer step), or another weight that later occupies the same memory, is packed
 /// again: a hit returns exactly what packing would return, and no result depends on the cache.
-/// A weight found changed is not cached again for `staleAfter` lookups: training changes
+/// A parameter found changed is not cached again for `staleAfter` lookups: training changes
 /// every weight every step, and caching those cost a copy per call and, on a U-Net training
 /// step, 20 MB of peak memory for no hit.
 ///
@@ -125,8 +125,9 @@ final class PackedWeightCache: @unchecked Sendable {
     /// The packed form of the `weightCount` floats at `weight` (shape `shape`) in `layout`:
     /// the cached one when the weight is unchanged, else made by `pack` into `packedCount`
     /// floats (and cached when there is room). `identity` names the weight across calls (a
-    /// parameter's autodiff leaf); without one the weight's address does. A weight found
-    /// changed since its packing loses its entry and is not cached for `staleAfter` lookups.
+    /// parameter's autodiff leaf); without one the weight's address does. A parameter found
+    /// changed since its packing loses its entry and is not cached for `staleAfter` lookups; a
+    /// different weight at a cached address takes the entry's place.
     func packed(_ layout: Layout, weight: UnsafePointer<Float>, identity: ObjectIdentifier? = nil, weightCount: Int,
                 shape: [Int], packedCount: Int, pack: (UnsafeMutablePointer<Float>) -> Void) -> PackedWeight {
         let key = Key(layout: layout, owner: identity.map(Owner.leaf) ?? .address(UInt(bitPattern: weight)),
@@ -157,10 +158,14 @@ final class PackedWeightCache: @unchecked Sendable {
         lock.withLock {
             counters.misses += 1
             if let replaced = entries.removeValue(forKey: key) {
-                // Its weight changed since it was packed: stop caching it for a while.
                 bytes -= replaced.bytes
-                markChanging(key)
-                return
+                // A parameter changed since it was packed (training): stop caching it for a
+                // while. At a bare address, a mismatch more likely means another weight now
+                // lives there (memory reused), so that one is cached in its place.
+                if case .leaf = key.owner {
+                    markChanging(key)
+                    return
+                }
             }
             guard makeRoom(for: entry.bytes) else { return }
             entry.lastUse = clock

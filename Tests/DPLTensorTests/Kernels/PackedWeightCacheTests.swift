@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DPLTensor
 
@@ -6,10 +7,11 @@ import Testing
 struct PackedWeightCacheTests {
     /// A stand-in packing whose output depends on every weight float: each doubled.
     private func lookup(_ cache: PackedWeightCache, _ weight: [Float], layout: PackedWeightCache.Layout = .direct(transposeFlip: false),
-                        packs: inout Int) -> PackedWeight {
+                        owner: AnyObject? = nil, packs: inout Int) -> PackedWeight {
         var calls = 0
         let packed = weight.withUnsafeBufferPointer { w in
-            cache.packed(layout, weight: w.baseAddress!, weightCount: w.count, shape: [w.count],
+            cache.packed(layout, weight: w.baseAddress!, identity: owner.map(ObjectIdentifier.init),
+                         weightCount: w.count, shape: [w.count],
                          packedCount: w.count) { target in
                 calls += 1
                 for i in w.indices { target[i] = 2 * w[i] }
@@ -35,36 +37,41 @@ struct PackedWeightCacheTests {
         #expect(cache.statistics.hits == 1 && cache.statistics.misses == 1)
     }
 
+    /// At a bare address (no parameter to name the weight), a changed weight is taken for
+    /// another weight that reuses the memory: packed again and cached in the old one's place.
     @Test func aWeightChangedInPlaceIsPackedAgain() {
         let cache = PackedWeightCache(byteBudget: 1 << 20, staleAfter: 100)
         var weight: [Float] = [1, 2, 3, 4]
         var packs = 0
         _ = lookup(cache, weight, packs: &packs)
         let address = weight.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress!) }
-        weight[2] = -3   // uniquely referenced: changed in place, as an optimizer step does
+        weight[2] = -3   // uniquely referenced: changed in place
         #expect(weight.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress!) } == address)
         let repacked = lookup(cache, weight, packs: &packs)
         #expect(packs == 2)
         #expect(values(repacked) == [2, 4, -6, 8])
-        // The stale packing is gone, not kept beside the new one.
-        #expect(cache.statistics.entries == 0 && cache.statistics.bytes == 0)
+        // Only the newest packing stays: the old entry was replaced, not kept beside it.
+        #expect(cache.statistics.entries == 1)
+        _ = lookup(cache, weight, packs: &packs)
+        #expect(packs == 2)
     }
 
-    /// A weight that changes between calls (a model being trained) is packed for each call and
-    /// not copied into the cache, until `staleAfter` lookups have passed without a change.
-    @Test func aChangingWeightIsNotCachedForAWhile() {
+    /// A parameter whose weight changes between calls (a model being trained) is packed for
+    /// each call and not copied into the cache, until `staleAfter` lookups have passed.
+    @Test func aChangingParameterIsNotCachedForAWhile() {
         let cache = PackedWeightCache(byteBudget: 1 << 20, staleAfter: 5)
+        let parameter = NSObject()
         var weight: [Float] = [1, 2, 3, 4]
         var packs = 0
-        _ = lookup(cache, weight, packs: &packs)          // lookup 1: cached
+        _ = lookup(cache, weight, owner: parameter, packs: &packs)          // lookup 1: cached
         weight[0] = 7
-        _ = lookup(cache, weight, packs: &packs)          // 2: changed, so not cached until lookup 7
-        for _ in 0..<3 { _ = lookup(cache, weight, packs: &packs) }   // 3–5: packed each time
+        _ = lookup(cache, weight, owner: parameter, packs: &packs)          // 2: changed, not cached until 7
+        for _ in 0..<3 { _ = lookup(cache, weight, owner: parameter, packs: &packs) }   // 3–5: packed each time
         #expect(packs == 5)
-        #expect(cache.statistics.entries == 0)
-        _ = lookup(cache, weight, packs: &packs)          // 6
-        _ = lookup(cache, weight, packs: &packs)          // 7: cached again
-        let last = lookup(cache, weight, packs: &packs)   // 8: a hit
+        #expect(cache.statistics.entries == 0 && cache.statistics.bytes == 0)
+        _ = lookup(cache, weight, owner: parameter, packs: &packs)          // 6
+        _ = lookup(cache, weight, owner: parameter, packs: &packs)          // 7: cached again
+        let last = lookup(cache, weight, owner: parameter, packs: &packs)   // 8: a hit
         #expect(packs == 7)
         #expect(cache.statistics.entries == 1)
         #expect(values(last) == [14, 4, 6, 8])
