@@ -9,7 +9,7 @@
 //     bias:     db   = Σ_n Σ_positions dy_n
 //
 // On CPUs with AVX-512, 3×3 "same" convolutions reading at least 16 channels and writing at
-// least 8 run forward and input gradient through Winograd F(2×2, 3×3) (WinogradConvolution);
+// least 8 run forward and input gradient through Winograd F(4×4, 3×3) or F(2×2, 3×3) (WinogradConvolution);
 // the other unit-stride and stride-2 convolutions with a square kernel (1×1 included) through
 // the direct kernel of DirectConvolution, and 3×3 ones their weight gradient too; this file's
 // path stays the portable one and the fallback for the other convolutions, the stride-2 input

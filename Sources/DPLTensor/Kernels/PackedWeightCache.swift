@@ -70,10 +70,10 @@ final class PackedWeight: @unchecked Sendable {
 /// call only — the cached layers keep hitting instead of every entry being evicted before
 /// its next use, as least-recently-used eviction would do on a cycle longer than the cache.
 final class PackedWeightCache: @unchecked Sendable {
-    /// Which packing of a weight: the kernel and whether it is the input gradient's
-    /// transposed and flipped form.
+    /// Which packing of a weight: the kernel (for Winograd, its tile side) and whether it is
+    /// the input gradient's transposed and flipped form.
     enum Layout: Hashable {
-        case winograd(transposeFlip: Bool)
+        case winograd(tileSize: Int, transposeFlip: Bool)
         case direct(transposeFlip: Bool)
     }
 

@@ -1,14 +1,17 @@
 import CDPLKernels
 
-// MARK: - Winograd F(2×2, 3×3) convolution
+// MARK: - Winograd F(m×m, 3×3) convolution
 
-/// A 3×3, stride-1, padding-1 convolution computed by Winograd's F(2×2, 3×3) algorithm
-/// (Sources/CDPLKernels/winograd.c): 16 multiplications per 2×2 output block, input channel and
-/// output channel where DirectConvolution does 36.
+/// A 3×3, stride-1, padding-1 convolution computed by Winograd's F(m×m, 3×3) algorithm
+/// (Sources/CDPLKernels/winograd.c): F(2×2) does 16 multiplications per 2×2 output block,
+/// input channel and output channel where DirectConvolution does 36; F(4×4) 36 per 4×4 block
+/// where it does 144. The plane chooses m (`dpl_winograd_tile_size`): 4 on the U-Net's 28×28
+/// and 14×14 planes, 2 on 7×7, where F(4×4)'s 2×2 tiles would fill a quarter of a vector.
 ///
 /// Why: the direct kernel already runs its register tiles near this machine's FMA peak, and
 /// its 3×3 convolutions were over half of the U-Net's time; in float32 only fewer
-/// multiplications could cut that time further (docs/performance.md, session "Winograd").
+/// multiplications could cut that time further (docs/performance.md, sessions "Winograd" and
+/// 9).
 ///
 /// Each output element is computed in one fixed order (the 16 channel sums from zero, channel
 /// by channel, then the output transform, then bias and shift), whatever the thread count, the
@@ -16,6 +19,8 @@ import CDPLKernels
 /// and portable paths: the transforms add and subtract inputs and weights before multiplying
 /// (docs/performance.md gives the error observed).
 struct WinogradConvolution: SampleConvolution {
+    /// m: each tile's output rows and columns, 2 or 4.
+    let tileSize: Int
     /// The transformed weight U, shared read-only by all workers (and kept by
     /// PackedWeightCache for the next call with the same weight).
     private let packedWeight: PackedWeight
@@ -41,35 +46,47 @@ struct WinogradConvolution: SampleConvolution {
             && channelsRead >= minimumInputChannels && channelsWritten >= minimumOutputChannels
     }
 
+    /// The tile side the plane's products are fewest with (`tileSize` overrides it: tests run
+    /// every case with both).
+    private static func tileSize(_ g: ConvGeometry, override: Int?) -> Int {
+        override ?? Int(dpl_winograd_tile_size(Int32(g.height), Int32(g.width)))
+    }
+
     /// The forward convolution of `problem` with `weight [O, C, 3, 3]`.
-    init?(forward problem: ConvProblem, weight: UnsafePointer<Float>) {
+    init?(forward problem: ConvProblem, weight: UnsafePointer<Float>, tileSize: Int? = nil) {
         let g = problem.geometry
         guard Self.supports(g, channelsRead: g.channels, channelsWritten: problem.outChannels) else { return nil }
-        self.init(inChannels: g.channels, outChannels: problem.outChannels, height: g.height, width: g.width,
+        self.init(tileSize: Self.tileSize(g, override: tileSize), inChannels: g.channels,
+                  outChannels: problem.outChannels, height: g.height, width: g.width,
                   weight: weight, identity: problem.weightIdentity, transposeFlip: false)
     }
 
     /// The input gradient of `problem`: dx = conv(dy, W transposed over (out, in) and flipped in
     /// space, padding 1), a 3×3 "same" convolution that reads dy's `O` channels.
-    init?(inputGradientOf problem: ConvProblem, weight: UnsafePointer<Float>) {
+    init?(inputGradientOf problem: ConvProblem, weight: UnsafePointer<Float>, tileSize: Int? = nil) {
         let g = problem.geometry
         guard Self.supports(g, channelsRead: problem.outChannels, channelsWritten: g.channels) else { return nil }
-        self.init(inChannels: problem.outChannels, outChannels: g.channels, height: g.height, width: g.width,
+        self.init(tileSize: Self.tileSize(g, override: tileSize), inChannels: problem.outChannels,
+                  outChannels: g.channels, height: g.height, width: g.width,
                   weight: weight, identity: problem.weightIdentity, transposeFlip: true)
     }
 
-    private init(inChannels: Int, outChannels: Int, height: Int, width: Int, weight: UnsafePointer<Float>,
-                 identity: ObjectIdentifier?, transposeFlip: Bool) {
+    private init(tileSize: Int, inChannels: Int, outChannels: Int, height: Int, width: Int,
+                 weight: UnsafePointer<Float>, identity: ObjectIdentifier?, transposeFlip: Bool) {
+        precondition(tileSize == 2 || tileSize == 4, "Winograd tile side \(tileSize): only 2 and 4 are implemented")
+        self.tileSize = tileSize
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.height = height
         self.width = width
         // As stored: [O, C, 3, 3], or for the input gradient [C, O, 3, 3] read transposed.
         let shape = transposeFlip ? [inChannels, outChannels, 3, 3] : [outChannels, inChannels, 3, 3]
+        let m = Int32(tileSize)
         packedWeight = PackedWeightCache.shared.packed(
-            .winograd(transposeFlip: transposeFlip), weight: weight, identity: identity, weightCount: outChannels * inChannels * 9,
-            shape: shape, packedCount: dpl_winograd_packed_weight_count(Int32(outChannels), Int32(inChannels))) {
-            dpl_winograd_pack_weight(weight, Int32(outChannels), Int32(inChannels), transposeFlip ? 1 : 0, $0)
+            .winograd(tileSize: tileSize, transposeFlip: transposeFlip), weight: weight, identity: identity,
+            weightCount: outChannels * inChannels * 9, shape: shape,
+            packedCount: dpl_winograd_packed_weight_count(m, Int32(outChannels), Int32(inChannels))) {
+            dpl_winograd_pack_weight(m, weight, Int32(outChannels), Int32(inChannels), transposeFlip ? 1 : 0, $0)
         }
     }
 
@@ -81,7 +98,8 @@ struct WinogradConvolution: SampleConvolution {
     /// vector of it is then one line: a vector split over two lines costs two loads, on every
     /// read of the matrix products); the caller deallocates it.
     func makeScratch() -> UnsafeMutablePointer<Float> {
-        let count = dpl_winograd_scratch_count(Int32(inChannels), Int32(outChannels), Int32(height), Int32(width))
+        let count = dpl_winograd_scratch_count(Int32(tileSize), Int32(inChannels), Int32(outChannels), Int32(height),
+                                               Int32(width))
         return UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
             .bindMemory(to: Float.self, capacity: count)
     }
@@ -90,7 +108,7 @@ struct WinogradConvolution: SampleConvolution {
     /// `bias` and `shift` ([outChannels]) may be nil.
     func apply(to input: UnsafePointer<Float>, bias: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
                into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        dpl_winograd_forward_avx512(input, packedWeight.pointer, Int32(inChannels), Int32(outChannels), Int32(height),
+        dpl_winograd_forward_avx512(Int32(tileSize), input, packedWeight.pointer, Int32(inChannels), Int32(outChannels), Int32(height),
                                     Int32(width), bias, shift, scratch, output)
     }
 }

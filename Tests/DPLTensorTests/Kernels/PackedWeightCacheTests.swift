@@ -81,11 +81,12 @@ struct PackedWeightCacheTests {
         let cache = PackedWeightCache(byteBudget: 1 << 20, staleAfter: 100)
         let weight: [Float] = [1, 2, 3, 4]
         var packs = 0
-        _ = lookup(cache, weight, layout: .winograd(transposeFlip: false), packs: &packs)
-        _ = lookup(cache, weight, layout: .winograd(transposeFlip: true), packs: &packs)
+        _ = lookup(cache, weight, layout: .winograd(tileSize: 2, transposeFlip: false), packs: &packs)
+        _ = lookup(cache, weight, layout: .winograd(tileSize: 2, transposeFlip: true), packs: &packs)
+        _ = lookup(cache, weight, layout: .winograd(tileSize: 4, transposeFlip: false), packs: &packs)
         _ = lookup(cache, weight, layout: .direct(transposeFlip: false), packs: &packs)
-        #expect(packs == 3)
-        #expect(cache.statistics.entries == 3)
+        #expect(packs == 4)
+        #expect(cache.statistics.entries == 4)
     }
 
     @Test func aWeightLargerThanTheBudgetIsPackedForEachCall() {
