@@ -138,26 +138,33 @@ void winograd_plan_part(int part, const TileLayout *layout, const int *rowOffset
 
 // MARK: - Input transform
 
+void winograd_plan_input(const TileLayout *layout, int v, int height, int width, InputMoves moves) {
+    const int m = layout->tileSize;
+    int firstRow, firstTile;
+    winograd_vector_origin(layout, v, &firstRow, &firstTile);
+    for (int r = 0; r < layout->tileInput; r++) {
+        int rowOffset[16];
+        for (int j = 0; j < layout->rowsPerVector; j++) {
+            const int ty = firstRow + j, y = m * ty - 1 + r;
+            rowOffset[j] = ty < layout->tilesHigh && y >= 0 && y < height ? y * width : -1;
+        }
+        for (int shift = 0; shift < 2; shift++)
+            for (int part = 0; part < m; part++)
+                winograd_plan_part(part, layout, rowOffset, m * firstTile - 1 + m * shift, width, &moves[r][shift][part]);
+    }
+}
+
+WinogradInputFunction winograd_input_function(const TileLayout *layout) {
+    const int moves = winograd_moves_per_part(layout);
+    return layout->tileSize == 4 ? winograd_f43_input_function(moves) : winograd_f23_input_function(moves);
+}
+
 static AVX512 void transform_input(const float *input, int channels, int height, int width, const TileLayout *layout,
                                    float *transformed) {
-    const int m = layout->tileSize;
-    const WinogradInputFunction vectorFunction = m == 4 ? winograd_f43_input_function(winograd_moves_per_part(layout))
-                                                        : winograd_f23_input_function(winograd_moves_per_part(layout));
+    const WinogradInputFunction vectorFunction = winograd_input_function(layout);
     for (int v = 0; v < layout->vectors; v++) {
-        int firstRow, firstTile;
-        winograd_vector_origin(layout, v, &firstRow, &firstTile);
         InputMoves moves;
-        for (int r = 0; r < layout->tileInput; r++) {
-            int rowOffset[16];
-            for (int j = 0; j < layout->rowsPerVector; j++) {
-                const int ty = firstRow + j, y = m * ty - 1 + r;
-                rowOffset[j] = ty < layout->tilesHigh && y >= 0 && y < height ? y * width : -1;
-            }
-            for (int shift = 0; shift < 2; shift++)
-                for (int part = 0; part < m; part++)
-                    winograd_plan_part(part, layout, rowOffset, m * firstTile - 1 + m * shift, width,
-                                       &moves[r][shift][part]);
-        }
+        winograd_plan_input(layout, v, height, width, moves);
         // Vector v's place in its tile block.
         int block = 0, firstVector = 0, count = 0;
         for (;; block++) {

@@ -76,6 +76,9 @@ void winograd_plan_part(int part, const TileLayout *layout, const int *rowOffset
 /// Input row r of vector v's tiles, read from columns m·tx₀ − 1 + m·shift: moves[r][shift][part].
 typedef PartMoves InputMoves[MAX_TILE_INPUT][2][MAX_PARTS];
 
+/// Vector v's input moves.
+void winograd_plan_input(const TileLayout *layout, int v, int height, int width, InputMoves moves);
+
 /// Where one vector's outputs go: rows[i][part] for output row i of its tile rows.
 typedef struct {
     PartMoves rows[MAX_PARTS][MAX_PARTS];
@@ -106,6 +109,9 @@ typedef void (*WinogradInputFunction)(const float *input, int channels, size_t i
 typedef void (*WinogradOutputFunction)(int rows, int vectors, const float *products, const float *bias,
                                        const float *shift, const VectorStores *stores, float *output,
                                        size_t outputPlane);
+
+/// The input transform of the layout's tile size and moves per part.
+WinogradInputFunction winograd_input_function(const TileLayout *layout);
 
 // Each tile size's transforms, for a layout's moves per part.
 WinogradInputFunction winograd_f23_input_function(int movesPerPart);

@@ -61,6 +61,32 @@ void dpl_winograd_forward_avx512(int tileSize, const float *input, const float *
                                  int outChannels, int height, int width, const float *bias, const float *shift,
                                  float *scratch, float *output);
 
+// MARK: Weight gradient (winograd_weight_gradient.c)
+//
+// dW = Gᵀ dU G with dU[ξ] (O × C) = Σ over the tiles of every sample of dM[ξ] · V[ξ]ᵀ, dM = A dY
+// Aᵀ per tile: (m + 2)² multiply-adds per tile, input and output channel, where the direct
+// kernel does 9m². dU is summed sample by sample in the order of the calls.
+
+/// Floats of the scratch one call of dpl_winograd_weight_gradient_avx512 needs (one sample's V,
+/// dM and dY transposed).
+size_t dpl_winograd_weight_gradient_scratch_count(int tileSize, int inChannels, int outChannels, int height,
+                                                  int width);
+
+/// Floats of the accumulator of a run of samples (dU, and room for dpl_winograd_weight_gradient_finish).
+size_t dpl_winograd_weight_accumulator_count(int tileSize, int inChannels, int outChannels);
+
+/// Adds one sample's dU to `accumulator` (with `first` ≠ 0, overwrites it): `input` [inChannels,
+/// height, width] is the convolution's input, `gradOutput` [outChannels, height, width] its
+/// output's gradient. Requires AVX-512 F/BW/DQ/VL.
+void dpl_winograd_weight_gradient_avx512(int tileSize, const float *input, const float *gradOutput, int inChannels,
+                                         int outChannels, int height, int width, float *scratch, float *accumulator,
+                                         int first);
+
+/// gradWeight [outChannels, inChannels, 3, 3] (overwritten) = Gᵀ dU G from the accumulator
+/// (whose tail it uses as scratch). Requires AVX-512 F/BW/DQ/VL.
+void dpl_winograd_weight_gradient_finish(int tileSize, float *accumulator, int inChannels, int outChannels,
+                                         float *gradWeight);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,11 +9,12 @@
 //     bias:     db   = Σ_n Σ_positions dy_n
 //
 // On CPUs with AVX-512, 3×3 "same" convolutions reading at least 16 channels and writing at
-// least 8 run forward and input gradient through Winograd F(4×4, 3×3) or F(2×2, 3×3) (WinogradConvolution);
-// the other unit-stride and stride-2 convolutions with a square kernel (1×1 included) through
-// the direct kernel of DirectConvolution, and 3×3 ones their weight gradient too; this file's
-// path stays the portable one and the fallback for the other convolutions, the stride-2 input
-// gradient and the weight gradient of all but the 3×3 ones.
+// least 8 run forward, input gradient and weight gradient through Winograd F(4×4, 3×3) or
+// F(2×2, 3×3) (WinogradConvolution); the other unit-stride and stride-2 convolutions with a
+// square kernel (1×1 included) through the direct kernel of DirectConvolution, and the other
+// unit-stride 3×3 ones their weight gradient too; this file's path stays the portable one and
+// the fallback for the other convolutions, the stride-2 input gradient and the weight
+// gradient of all but the 3×3 ones.
 //
 // Samples are independent, so the engine's workers take the batch in chunks while OpenBLAS
 // runs single-threaded (see Parallel.swift). The batched alternative — one wide
@@ -196,10 +197,14 @@ private func convolutionParameterGradients(_ problem: ConvProblem, isa: VectorIS
     let biasPartials = gradBias == nil ? nil
         : UnsafeMutablePointer<Float>.allocate(capacity: chunks.count * problem.outChannels)
     defer { weightPartials?.deallocate(); biasPartials?.deallocate() }
+    let winograd = isa == .avx512 && WinogradConvolution.supportsWeightGradient(problem)
     let direct = isa == .avx512 && DirectConvolution.supportsWeightGradient(problem)
 
     parallelFor(chunks.count) { chunk in
-        if let weightPartials, direct {
+        if let weightPartials, winograd {
+            WinogradConvolution.weightGradient(problem, samples: chunks[chunk], input: input, gradOutput: gradOutput,
+                                               into: weightPartials + chunk * problem.weightSize)
+        } else if let weightPartials, direct {
             DirectConvolution.weightGradient(problem, samples: chunks[chunk], input: input, gradOutput: gradOutput,
                                              into: weightPartials + chunk * problem.weightSize)
         } else if let weightPartials {

@@ -61,11 +61,11 @@ struct WinogradConvolutionTests {
             stride: 1, padding: 1))
     }
 
-    /// Output (with bias and shift, or without either) and input gradient.
+    /// Output (with bias and shift, or without either), input gradient and weight gradient.
     private func run(_ c: WinogradCase, isa: VectorISA, threads: Int = 2, withBias: Bool) throws -> [Tensor] {
         var random = TestRandom(seed: 91)
         let x = random.tensor([c.batch, c.inChannels, c.height, c.width]).requiringGrad()
-        let w = random.tensor([c.outChannels, c.inChannels, 3, 3])
+        let w = random.tensor([c.outChannels, c.inChannels, 3, 3]).requiringGrad()
         let b = random.tensor([c.outChannels])
         let shift = random.tensor([c.batch, c.outChannels])
         let seed = random.tensor([c.batch, c.outChannels, c.height, c.width])
@@ -73,7 +73,7 @@ struct WinogradConvolutionTests {
             try EngineThreads.with(threads) {
                 let y = withBias ? try Tensor.conv2d(x, weight: w, bias: b, channelShift: shift, padding: 1)
                                  : try Tensor.conv2d(x, weight: w, padding: 1)
-                return [y] + (try gradients(of: y, wrt: [x], seed: seed))
+                return [y] + (try gradients(of: y, wrt: [x, w], seed: seed))
             }
         }
     }
@@ -82,7 +82,7 @@ struct WinogradConvolutionTests {
     func matchesThePortablePath(_ c: WinogradCase, withBias: Bool) throws {
         let winograd = try run(c, isa: .avx512, withBias: withBias)
         let portable = try run(c, isa: .portable, withBias: withBias)
-        for (name, (got, expected)) in zip(["output", "dx"], zip(winograd, portable)) {
+        for (name, (got, expected)) in zip(["output", "dx", "dW"], zip(winograd, portable)) {
             #expect(winogradError(got, expected) <= conv2dTolerance, "\(name)")
         }
     }
@@ -158,6 +158,55 @@ struct WinogradConvolutionTests {
         let shape = [c.batch, ch, h, wd]
         #expect(winogradError(try Tensor(shape: shape, scalars: dx), try Tensor(shape: shape, scalars: expected))
                 <= winogradTolerance(tileSize: tileSize))
+    }
+
+    /// The weight gradient's kernel called directly on all of a case's samples, against the
+    /// textbook sum dW[o, c, ky, kx] = Σ_n,y,x dy[n, o, y, x] · x[n, c, y + ky − 1, x + kx − 1]
+    /// in Double.
+    @Test(arguments: winogradCases.filter { WinogradConvolution.supportsWeightGradient(ConvProblem(
+        batch: $0.batch, outChannels: $0.outChannels, geometry: ConvGeometry(
+            channels: $0.inChannels, height: $0.height, width: $0.width, kernelHeight: 3, kernelWidth: 3,
+            stride: 1, padding: 1))) }, winogradTileSizes)
+    func weightGradientMatchesTheTextbookSum(_ c: WinogradCase, tileSize: Int) throws {
+        var random = TestRandom(seed: 95)
+        let x = random.tensor([c.batch, c.inChannels, c.height, c.width])
+        let dy = random.tensor([c.batch, c.outChannels, c.height, c.width])
+        let problem = sameProblem(c)
+        var dw = [Float](repeating: .nan, count: problem.weightSize)
+        x.scalars.withUnsafeBufferPointer { input in
+            dy.scalars.withUnsafeBufferPointer { gradient in
+                dw.withUnsafeMutableBufferPointer {
+                    WinogradConvolution.weightGradient(problem, samples: 0..<c.batch, input: input.baseAddress!,
+                                                       gradOutput: gradient.baseAddress!, into: $0.baseAddress!,
+                                                       tileSize: tileSize)
+                }
+            }
+        }
+        let (h, wd, o, ch) = (c.height, c.width, c.outChannels, c.inChannels)
+        var expected = [Float](repeating: 0, count: dw.count)
+        for oi in 0..<o {
+            for ci in 0..<ch {
+                for ky in 0..<3 {
+                    for kx in 0..<3 {
+                        var total: Double = 0
+                        for n in 0..<c.batch {
+                            for y in 0..<h {
+                                for xx in 0..<wd {
+                                    let sy = y + ky - 1, sx = xx + kx - 1
+                                    guard sy >= 0, sy < h, sx >= 0, sx < wd else { continue }
+                                    total += Double(dy.scalars[((n * o + oi) * h + y) * wd + xx])
+                                        * Double(x.scalars[((n * ch + ci) * h + sy) * wd + sx])
+                                }
+                            }
+                        }
+                        expected[((oi * ch + ci) * 3 + ky) * 3 + kx] = Float(total)
+                    }
+                }
+            }
+        }
+        let shape = [o, ch, 3, 3]
+        let error = winogradError(try Tensor(shape: shape, scalars: dw), try Tensor(shape: shape, scalars: expected))
+        #expect(error <= winogradTolerance(tileSize: tileSize), "error \(error)")
     }
 
     @Test(arguments: winogradCases)
