@@ -46,9 +46,8 @@ size_t dpl_winograd_weight_gradient_scratch_count(int tileSize, int inChannels, 
 
 size_t dpl_winograd_weight_accumulator_count(int tileSize, int inChannels, int outChannels) {
     const int m = valid_tile_size(tileSize);
-    // dU [ξ][C][O₁₆], then dW in the direct kernel's accumulator layout for its finish.
-    return (size_t)((m + 2) * (m + 2)) * inChannels * padded_channels(outChannels)
-        + dpl_conv_direct_weight_accumulator_count(inChannels, outChannels);
+    // dU [ξ][C][O₁₆].
+    return (size_t)((m + 2) * (m + 2)) * inChannels * padded_channels(outChannels);
 }
 
 #if defined(__x86_64__)
@@ -254,11 +253,10 @@ static inline __attribute__((always_inline)) AVX512 void f23_finish_1d(const __m
 }
 
 AVX512
-void dpl_winograd_weight_gradient_finish(int tileSize, float *accumulator, int inChannels, int outChannels,
-                                         float *gradWeight) {
-    const int m = valid_tile_size(tileSize), n = m + 2, positions = n * n;
+void dpl_winograd_weight_gradient_finish(int tileSize, const float *accumulator, int inChannels, int outChannels,
+                                         float *direct) {
+    const int m = valid_tile_size(tileSize), n = m + 2;
     const size_t row = padded_channels(outChannels), sumsPosition = (size_t)inChannels * row;
-    float *direct = accumulator + (size_t)positions * sumsPosition;
     const size_t patch = (size_t)inChannels * 9;
     for (int c = 0; c < inChannels; c++) {
         for (size_t o0 = 0; o0 < row; o0 += 16) {
@@ -280,7 +278,6 @@ void dpl_winograd_weight_gradient_finish(int tileSize, float *accumulator, int i
             }
         }
     }
-    dpl_conv_direct_weight_gradient_finish(direct, inChannels, outChannels, gradWeight);
 }
 
 #else
@@ -293,9 +290,9 @@ void dpl_winograd_weight_gradient_avx512(int tileSize, const float *input, const
     (void)scratch; (void)accumulator; (void)first;
 }
 
-void dpl_winograd_weight_gradient_finish(int tileSize, float *accumulator, int inChannels, int outChannels,
-                                         float *gradWeight) {
-    (void)tileSize; (void)accumulator; (void)inChannels; (void)outChannels; (void)gradWeight;
+void dpl_winograd_weight_gradient_finish(int tileSize, const float *accumulator, int inChannels, int outChannels,
+                                         float *direct) {
+    (void)tileSize; (void)accumulator; (void)inChannels; (void)outChannels; (void)direct;
 }
 
 #endif

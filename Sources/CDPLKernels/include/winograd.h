@@ -72,7 +72,7 @@ void dpl_winograd_forward_avx512(int tileSize, const float *input, const float *
 size_t dpl_winograd_weight_gradient_scratch_count(int tileSize, int inChannels, int outChannels, int height,
                                                   int width);
 
-/// Floats of the accumulator of a run of samples (dU, and room for dpl_winograd_weight_gradient_finish).
+/// Floats of the accumulator dU of a run of samples.
 size_t dpl_winograd_weight_accumulator_count(int tileSize, int inChannels, int outChannels);
 
 /// Adds one sample's dU to `accumulator` (with `first` ≠ 0, overwrites it): `input` [inChannels,
@@ -82,10 +82,12 @@ void dpl_winograd_weight_gradient_avx512(int tileSize, const float *input, const
                                          int outChannels, int height, int width, float *scratch, float *accumulator,
                                          int first);
 
-/// gradWeight [outChannels, inChannels, 3, 3] (overwritten) = Gᵀ dU G from the accumulator
-/// (whose tail it uses as scratch). Requires AVX-512 F/BW/DQ/VL.
-void dpl_winograd_weight_gradient_finish(int tileSize, float *accumulator, int inChannels, int outChannels,
-                                         float *gradWeight);
+/// dW = Gᵀ dU G from the accumulator, written (overwritten) in the direct kernel's accumulator
+/// layout [O₁₆ / 16][C][9][16] (dpl_conv_direct_weight_accumulator_count floats): the partial
+/// sums of several runs are added in that layout, and dpl_conv_direct_weight_gradient_finish
+/// turns their total into [outChannels, inChannels, 3, 3] once. Requires AVX-512 F/BW/DQ/VL.
+void dpl_winograd_weight_gradient_finish(int tileSize, const float *accumulator, int inChannels, int outChannels,
+                                         float *direct);
 
 #ifdef __cplusplus
 }

@@ -192,18 +192,21 @@ private func convolutionParameterGradients(_ problem: ConvProblem, isa: VectorIS
     let plane = g.outputPlane
     guard gradWeight != nil || gradBias != nil else { return }
     let chunks = problem.reductionChunks
+    let winograd = isa == .avx512 && WinogradConvolution.supportsWeightGradient(problem)
+    let direct = isa == .avx512 && DirectConvolution.supportsWeightGradient(problem)
+    // Winograd's partials stay in the direct kernel's accumulator layout until they are summed:
+    // one transpose to [O, C, 3, 3] instead of one per chunk.
+    let partialSize = winograd ? WinogradConvolution.partialWeightGradientSize(problem) : problem.weightSize
     let weightPartials = gradWeight == nil ? nil
-        : UnsafeMutablePointer<Float>.allocate(capacity: chunks.count * problem.weightSize)
+        : UnsafeMutablePointer<Float>.allocate(capacity: chunks.count * partialSize)
     let biasPartials = gradBias == nil ? nil
         : UnsafeMutablePointer<Float>.allocate(capacity: chunks.count * problem.outChannels)
     defer { weightPartials?.deallocate(); biasPartials?.deallocate() }
-    let winograd = isa == .avx512 && WinogradConvolution.supportsWeightGradient(problem)
-    let direct = isa == .avx512 && DirectConvolution.supportsWeightGradient(problem)
 
     parallelFor(chunks.count) { chunk in
         if let weightPartials, winograd {
-            WinogradConvolution.weightGradient(problem, samples: chunks[chunk], input: input, gradOutput: gradOutput,
-                                               into: weightPartials + chunk * problem.weightSize)
+            WinogradConvolution.partialWeightGradient(problem, samples: chunks[chunk], input: input,
+                                                      gradOutput: gradOutput, into: weightPartials + chunk * partialSize)
         } else if let weightPartials, direct {
             DirectConvolution.weightGradient(problem, samples: chunks[chunk], input: input, gradOutput: gradOutput,
                                              into: weightPartials + chunk * problem.weightSize)
@@ -230,7 +233,12 @@ private func convolutionParameterGradients(_ problem: ConvProblem, isa: VectorIS
             }
         }
     }
-    if let gradWeight, let weightPartials {
+    if let gradWeight, let weightPartials, winograd {
+        let total = UnsafeMutablePointer<Float>.allocate(capacity: partialSize)
+        defer { total.deallocate() }
+        sumPartials(weightPartials, count: chunks.count, size: partialSize, into: total)
+        WinogradConvolution.finishWeightGradient(problem, partial: total, into: gradWeight)
+    } else if let gradWeight, let weightPartials {
         sumPartials(weightPartials, count: chunks.count, size: problem.weightSize, into: gradWeight)
     }
     if let gradBias, let biasPartials {

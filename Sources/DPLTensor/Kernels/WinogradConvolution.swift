@@ -122,17 +122,24 @@ extension WinogradConvolution {
         supports(problem.geometry, channelsRead: problem.geometry.channels, channelsWritten: problem.outChannels)
     }
 
-    /// `gradWeight [O, C, 3, 3]` (overwritten) summed over `samples`: dU[ξ] = Σ dM[ξ] · V[ξ]ᵀ
-    /// sample by sample and tile slot by tile slot, then dW = Gᵀ dU G (winograd.h). `tileSize`
-    /// overrides the plane's tile side (tests run both).
+    /// Floats of one run's partial weight gradient: the direct kernel's accumulator layout
+    /// [O₁₆ / 16][C][9][16], in which runs' partials are added before one transpose to
+    /// [O, C, 3, 3] (`finishWeightGradient`).
+    static func partialWeightGradientSize(_ problem: ConvProblem) -> Int {
+        dpl_conv_direct_weight_accumulator_count(Int32(problem.geometry.channels), Int32(problem.outChannels))
+    }
+
+    /// The partial weight gradient (overwritten) of `samples`: dU[ξ] = Σ dM[ξ] · V[ξ]ᵀ sample by
+    /// sample and tile slot by tile slot, then dW = Gᵀ dU G (winograd.h). `tileSize` overrides
+    /// the plane's tile side (tests run both).
     ///
     /// Why: the direct kernel's weight gradient was 22% of a U-Net training step; this does
     /// 36 multiply-adds per 4×4 block, input and output channel where it did 144.
-    static func weightGradient(_ problem: ConvProblem, samples: Range<Int>, input: UnsafePointer<Float>,
-                               gradOutput: UnsafePointer<Float>, into gradWeight: UnsafeMutablePointer<Float>,
-                               tileSize: Int? = nil) {
+    static func partialWeightGradient(_ problem: ConvProblem, samples: Range<Int>, input: UnsafePointer<Float>,
+                                      gradOutput: UnsafePointer<Float>, into partial: UnsafeMutablePointer<Float>,
+                                      tileSize: Int? = nil) {
         guard !samples.isEmpty else {
-            gradWeight.update(repeating: 0, count: problem.weightSize)
+            partial.update(repeating: 0, count: partialWeightGradientSize(problem))
             return
         }
         let g = problem.geometry
@@ -149,6 +156,13 @@ extension WinogradConvolution {
                                                 gradOutput + n * problem.outputSampleSize, channels, outChannels,
                                                 height, width, scratch, accumulator, n == samples.lowerBound ? 1 : 0)
         }
-        dpl_winograd_weight_gradient_finish(m, accumulator, channels, outChannels, gradWeight)
+        dpl_winograd_weight_gradient_finish(m, accumulator, channels, outChannels, partial)
+    }
+
+    /// `gradWeight [O, C, 3, 3]` (overwritten) from the sum of the runs' partials.
+    static func finishWeightGradient(_ problem: ConvProblem, partial: UnsafePointer<Float>,
+                                     into gradWeight: UnsafeMutablePointer<Float>) {
+        dpl_conv_direct_weight_gradient_finish(partial, Int32(problem.geometry.channels), Int32(problem.outChannels),
+                                               gradWeight)
     }
 }

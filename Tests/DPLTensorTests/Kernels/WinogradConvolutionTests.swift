@@ -175,10 +175,14 @@ struct WinogradConvolutionTests {
         var dw = [Float](repeating: .nan, count: problem.weightSize)
         x.scalars.withUnsafeBufferPointer { input in
             dy.scalars.withUnsafeBufferPointer { gradient in
+                var partial = [Float](repeating: .nan, count: WinogradConvolution.partialWeightGradientSize(problem))
+                partial.withUnsafeMutableBufferPointer {
+                    WinogradConvolution.partialWeightGradient(problem, samples: 0..<c.batch, input: input.baseAddress!,
+                                                              gradOutput: gradient.baseAddress!, into: $0.baseAddress!,
+                                                              tileSize: tileSize)
+                }
                 dw.withUnsafeMutableBufferPointer {
-                    WinogradConvolution.weightGradient(problem, samples: 0..<c.batch, input: input.baseAddress!,
-                                                       gradOutput: gradient.baseAddress!, into: $0.baseAddress!,
-                                                       tileSize: tileSize)
+                    WinogradConvolution.finishWeightGradient(problem, partial: partial, into: $0.baseAddress!)
                 }
             }
         }
