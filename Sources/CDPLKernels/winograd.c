@@ -86,15 +86,20 @@ size_t dpl_winograd_scratch_count(int tileSize, int inChannels, int outChannels,
     return tile_block_offset(&layout, layout.tileBlocks) + products_count(layout.positions, outChannels);
 }
 
+int dpl_winograd_weight_blocks(int outChannels) { return (outChannels + BLOCK - 1) / BLOCK; }
+
 void dpl_winograd_pack_weight(int tileSize, const float *weight, int outChannels, int inChannels,
-                              int transposeFlip, float *packed) {
+                              int transposeFlip, int firstBlock, int blockCount, float *packed) {
     const int m = valid_tile_size(tileSize), positions = (m + 2) * (m + 2);
     const int blocks = (outChannels + BLOCK - 1) / BLOCK;
     const size_t positionSize = (size_t)inChannels * BLOCK;
     const size_t blockSize = (size_t)positions * positionSize;
+    const int lastBlock = firstBlock + blockCount < blocks ? firstBlock + blockCount : blocks;
     // packed[block][ξ][c][row]; the rows past outChannels in the last block are zero.
-    if (outChannels % BLOCK) memset(packed + (size_t)(blocks - 1) * blockSize, 0, sizeof(float) * blockSize);
-    for (int o = 0; o < outChannels; o++) {
+    if (outChannels % BLOCK && lastBlock == blocks)
+        memset(packed + (size_t)(blocks - 1) * blockSize, 0, sizeof(float) * blockSize);
+    const int lastChannel = lastBlock * BLOCK < outChannels ? lastBlock * BLOCK : outChannels;
+    for (int o = firstBlock * BLOCK; o < lastChannel; o++) {
         float *target = packed + (size_t)(o / BLOCK) * blockSize + o % BLOCK;
         for (int c = 0; c < inChannels; c++) {
             float u[MAX_POSITIONS];

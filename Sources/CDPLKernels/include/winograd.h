@@ -40,14 +40,18 @@ int dpl_winograd_tile_size(int height, int width);
 /// `tileSize` (output channels rounded up to a whole block of 8; the extra rows are zero).
 size_t dpl_winograd_packed_weight_count(int tileSize, int outChannels, int inChannels);
 
-/// Transforms and packs a 3×3 weight for tile side `tileSize`: U = G g Gᵀ per (output, input
-/// channel). With
-/// `transposeFlip` = 0, `weight` is [outChannels, inChannels, 3, 3] as conv2d takes it. With
-/// `transposeFlip` = 1 it is [inChannels, outChannels, 3, 3], the weight of the convolution
-/// whose input gradient is wanted, read transposed over its first two axes and flipped in
-/// space (dx = conv(dy, W flipped, padding 1)), as dpl_conv_direct_pack_weight does.
+/// Blocks of 8 output channels the packed weight has (dpl_winograd_pack_weight packs a range).
+int dpl_winograd_weight_blocks(int outChannels);
+
+/// Transforms and packs blocks [firstBlock, firstBlock + blockCount) of a 3×3 weight for tile
+/// side `tileSize`: U = G g Gᵀ per (output, input channel). Ranges are independent, so the
+/// blocks can be packed in parallel. With `transposeFlip` = 0, `weight` is [outChannels,
+/// inChannels, 3, 3] as conv2d takes it. With `transposeFlip` = 1 it is [inChannels,
+/// outChannels, 3, 3], the weight of the convolution whose input gradient is wanted, read
+/// transposed over its first two axes and flipped in space (dx = conv(dy, W flipped,
+/// padding 1)), as dpl_conv_direct_pack_weight does.
 void dpl_winograd_pack_weight(int tileSize, const float *weight, int outChannels, int inChannels,
-                              int transposeFlip, float *packed);
+                              int transposeFlip, int firstBlock, int blockCount, float *packed);
 
 /// Floats of one sample's scratch: the transformed input V and one tile block's products M.
 size_t dpl_winograd_scratch_count(int tileSize, int inChannels, int outChannels, int height, int width);

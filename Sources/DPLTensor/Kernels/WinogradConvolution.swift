@@ -85,8 +85,15 @@ struct WinogradConvolution: SampleConvolution {
         packedWeight = PackedWeightCache.shared.packed(
             .winograd(tileSize: tileSize, transposeFlip: transposeFlip), weight: weight, identity: identity,
             weightCount: outChannels * inChannels * 9, shape: shape,
-            packedCount: dpl_winograd_packed_weight_count(m, Int32(outChannels), Int32(inChannels))) {
-            dpl_winograd_pack_weight(m, weight, Int32(outChannels), Int32(inChannels), transposeFlip ? 1 : 0, $0)
+            packedCount: dpl_winograd_packed_weight_count(m, Int32(outChannels), Int32(inChannels))) { packed in
+            // On the workers, by blocks of output channels: a weight being trained is packed
+            // on every call, and serially that was 6% of a training step's wall time.
+            let blocks = Int(dpl_winograd_weight_blocks(Int32(outChannels)))
+            let pieces = chunkRanges(count: blocks, size: itemsPerChunk(workPerItem: 8 * inChannels * (tileSize + 2) * (tileSize + 2)))
+            parallelFor(pieces.count) { piece in
+                dpl_winograd_pack_weight(m, weight, Int32(outChannels), Int32(inChannels), transposeFlip ? 1 : 0,
+                                         Int32(pieces[piece].lowerBound), Int32(pieces[piece].count), packed)
+            }
         }
     }
 
