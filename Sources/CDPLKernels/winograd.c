@@ -63,8 +63,6 @@ static size_t products_count(int positions, int outChannels) {
     return ((size_t)outChannels + BLOCK - 1) / BLOCK * BLOCK * (size_t)positions * MAX_VECTORS * 16;
 }
 
-static int valid_tile_size(int tileSize) { return tileSize == 4 ? 4 : 2; }
-
 int dpl_winograd_tile_size(int height, int width) {
     // The products' vector-FMAs per input and output channel: (m + 2)² per vector of tiles.
     // F(4×4) also wastes more slots on small planes (a 7×7 plane is 2×2 tiles of four in one
@@ -76,13 +74,13 @@ int dpl_winograd_tile_size(int height, int width) {
 }
 
 size_t dpl_winograd_packed_weight_count(int tileSize, int outChannels, int inChannels) {
-    const int m = valid_tile_size(tileSize);
+    const int m = winograd_valid_tile_size(tileSize);
     const size_t blocks = ((size_t)outChannels + BLOCK - 1) / BLOCK;
     return blocks * (size_t)((m + 2) * (m + 2)) * (size_t)inChannels * BLOCK;
 }
 
 size_t dpl_winograd_scratch_count(int tileSize, int inChannels, int outChannels, int height, int width) {
-    const TileLayout layout = winograd_tile_layout(valid_tile_size(tileSize), inChannels, height, width);
+    const TileLayout layout = winograd_tile_layout(winograd_valid_tile_size(tileSize), inChannels, height, width);
     return tile_block_offset(&layout, layout.tileBlocks) + products_count(layout.positions, outChannels);
 }
 
@@ -90,7 +88,7 @@ int dpl_winograd_weight_blocks(int outChannels) { return (outChannels + BLOCK - 
 
 void dpl_winograd_pack_weight(int tileSize, const float *weight, int outChannels, int inChannels,
                               int transposeFlip, int firstBlock, int blockCount, float *packed) {
-    const int m = valid_tile_size(tileSize), positions = (m + 2) * (m + 2);
+    const int m = winograd_valid_tile_size(tileSize), positions = (m + 2) * (m + 2);
     const int blocks = (outChannels + BLOCK - 1) / BLOCK;
     const size_t positionSize = (size_t)inChannels * BLOCK;
     const size_t blockSize = (size_t)positions * positionSize;
@@ -162,6 +160,11 @@ void winograd_plan_input(const TileLayout *layout, int v, int height, int width,
 WinogradInputFunction winograd_input_function(const TileLayout *layout) {
     const int moves = winograd_moves_per_part(layout);
     return layout->tileSize == 4 ? winograd_f43_input_function(moves) : winograd_f23_input_function(moves);
+}
+
+WinogradOutputFunction winograd_output_function(const TileLayout *layout) {
+    const int moves = winograd_moves_per_part(layout);
+    return layout->tileSize == 4 ? winograd_f43_output_function(moves) : winograd_f23_output_function(moves);
 }
 
 static AVX512 void transform_input(const float *input, int channels, int height, int width, const TileLayout *layout,
@@ -258,7 +261,7 @@ void dpl_winograd_forward_avx512(int tileSize, const float *input, const float *
                                  int outChannels, int height, int width, const float *bias, const float *shift,
                                  float *scratch, float *output) {
     float *transformed = scratch;
-    const TileLayout layout = winograd_tile_layout(valid_tile_size(tileSize), inChannels, height, width);
+    const TileLayout layout = winograd_tile_layout(winograd_valid_tile_size(tileSize), inChannels, height, width);
     transform_input(input, inChannels, height, width, &layout, transformed);
 
     const int positions = layout.positions;
@@ -270,9 +273,7 @@ void dpl_winograd_forward_avx512(int tileSize, const float *input, const float *
     const size_t blockWeights = (size_t)positions * inChannels * BLOCK;
     const size_t productRowStride = (size_t)positions * MAX_VECTORS * 16;
     float *products = transformed + tile_block_offset(&layout, layout.tileBlocks);
-    const int movesPerPart = winograd_moves_per_part(&layout);
-    const WinogradOutputFunction outputFunction = layout.tileSize == 4 ? winograd_f43_output_function(movesPerPart)
-                                                                       : winograd_f23_output_function(movesPerPart);
+    const WinogradOutputFunction outputFunction = winograd_output_function(&layout);
 
     // Per tile block, ξ outside the output-channel blocks: the block's V[ξ] (C·48 floats) and
     // U[ξ] (O·C) stay in L1 while every output channel's products are summed from them (with

@@ -39,6 +39,9 @@ typedef struct {
     int channels;
 } TileLayout;
 
+/// The tile side to use for a caller's `tileSize`: 4 if it asks for 4, else 2.
+static inline int winograd_valid_tile_size(int tileSize) { return tileSize == 4 ? 4 : 2; }
+
 TileLayout winograd_tile_layout(int tileSize, int channels, int height, int width);
 
 /// Tile block `block`: its first vector and its vector count.
@@ -110,8 +113,9 @@ typedef void (*WinogradOutputFunction)(int rows, int vectors, const float *produ
                                        const float *shift, const VectorStores *stores, float *output,
                                        size_t outputPlane);
 
-/// The input transform of the layout's tile size and moves per part.
+/// The input and output transforms of the layout's tile size and moves per part.
 WinogradInputFunction winograd_input_function(const TileLayout *layout);
+WinogradOutputFunction winograd_output_function(const TileLayout *layout);
 
 // Each tile size's transforms, for a layout's moves per part.
 WinogradInputFunction winograd_f23_input_function(int movesPerPart);

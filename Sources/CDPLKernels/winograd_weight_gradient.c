@@ -26,8 +26,6 @@
 /// Output channels rounded up to whole vectors of 16.
 static size_t padded_channels(int outChannels) { return ((size_t)outChannels + 15) / 16 * 16; }
 
-static int valid_tile_size(int tileSize) { return tileSize == 4 ? 4 : 2; }
-
 /// V[ξ] is [C][T] with T the sample's tile slots, 16 floats between two ξ (a stride that is a
 /// multiple of 4 KB would put a vector's stores to every ξ in one L1 set); dM[ξ] is [T][O₁₆].
 static size_t input_position_stride(const TileLayout *layout) {
@@ -39,13 +37,13 @@ static size_t gradient_position_stride(const TileLayout *layout, int outChannels
 
 size_t dpl_winograd_weight_gradient_scratch_count(int tileSize, int inChannels, int outChannels, int height,
                                                   int width) {
-    const TileLayout layout = winograd_tile_layout(valid_tile_size(tileSize), inChannels, height, width);
+    const TileLayout layout = winograd_tile_layout(winograd_valid_tile_size(tileSize), inChannels, height, width);
     return (size_t)layout.positions * (input_position_stride(&layout) + gradient_position_stride(&layout, outChannels))
         + dpl_conv_direct_transposed_count(outChannels, height * width);
 }
 
 size_t dpl_winograd_weight_accumulator_count(int tileSize, int inChannels, int outChannels) {
-    const int m = valid_tile_size(tileSize);
+    const int m = winograd_valid_tile_size(tileSize);
     // dU [ξ][C][O₁₆].
     return (size_t)((m + 2) * (m + 2)) * inChannels * padded_channels(outChannels);
 }
@@ -191,7 +189,7 @@ AVX512
 void dpl_winograd_weight_gradient_avx512(int tileSize, const float *input, const float *gradOutput, int inChannels,
                                          int outChannels, int height, int width, float *scratch, float *accumulator,
                                          int first) {
-    const TileLayout layout = winograd_tile_layout(valid_tile_size(tileSize), inChannels, height, width);
+    const TileLayout layout = winograd_tile_layout(winograd_valid_tile_size(tileSize), inChannels, height, width);
     const size_t slots = (size_t)layout.vectors * 16, row = padded_channels(outChannels);
     const size_t inputStride = input_position_stride(&layout), gradientStride = gradient_position_stride(&layout, outChannels);
     float *transformedInput = scratch;
@@ -255,7 +253,7 @@ static inline __attribute__((always_inline)) AVX512 void f23_finish_1d(const __m
 AVX512
 void dpl_winograd_weight_gradient_finish(int tileSize, const float *accumulator, int inChannels, int outChannels,
                                          float *direct) {
-    const int m = valid_tile_size(tileSize), n = m + 2;
+    const int m = winograd_valid_tile_size(tileSize), n = m + 2;
     const size_t row = padded_channels(outChannels), sumsPosition = (size_t)inChannels * row;
     const size_t patch = (size_t)inChannels * 9;
     for (int c = 0; c < inChannels; c++) {

@@ -1,5 +1,6 @@
 // Winograd F(m×m, 3×3), m = 2 or 4, for unit-stride 3×3 convolutions with padding 1 (the
-// U-Net's "same" convolutions, forward and input gradient), on CPUs with AVX-512.
+// U-Net's "same" convolutions: forward, input gradient and weight gradient), on CPUs with
+// AVX-512.
 //
 // Each m×m block of outputs of one output channel is computed from the (m + 2)×(m + 2) input
 // tile under it (tiles at stride m, starting one row and column before the block: the
@@ -56,11 +57,11 @@ void dpl_winograd_pack_weight(int tileSize, const float *weight, int outChannels
 /// Floats of one sample's scratch: the transformed input V and one tile block's products M.
 size_t dpl_winograd_scratch_count(int tileSize, int inChannels, int outChannels, int height, int width);
 
-/// One sample's 3×3, stride-1, padding-1 convolution with tile side `tileSize`: input [inChannels, height, width] to
-/// output [outChannels, height, width], out = (bias + conv) + shift per output channel; `bias`
-/// and `shift` ([outChannels]) may be NULL. `scratch` holds dpl_winograd_scratch_count floats
-/// and starts on a 64-byte boundary (its vectors are read with aligned loads). Requires
-/// AVX-512 F/BW/DQ/VL (dpl_cpu_has_avx512()).
+/// One sample's 3×3, stride-1, padding-1 convolution with tile side `tileSize`: input
+/// [inChannels, height, width] to output [outChannels, height, width], out = (bias + conv) +
+/// shift per output channel; `bias` and `shift` ([outChannels]) may be NULL. `scratch` holds
+/// dpl_winograd_scratch_count floats and starts on a 64-byte boundary (its vectors are read
+/// with aligned loads). Requires AVX-512 F/BW/DQ/VL (dpl_cpu_has_avx512()).
 void dpl_winograd_forward_avx512(int tileSize, const float *input, const float *packedWeight, int inChannels,
                                  int outChannels, int height, int width, const float *bias, const float *shift,
                                  float *scratch, float *output);

@@ -48,7 +48,7 @@ struct WinogradConvolution: SampleConvolution {
 
     /// The tile side the plane's products are fewest with (`tileSize` overrides it: tests run
     /// every case with both).
-    private static func tileSize(_ g: ConvGeometry, override: Int?) -> Int {
+    static func tileSize(_ g: ConvGeometry, override: Int?) -> Int {
         override ?? Int(dpl_winograd_tile_size(Int32(g.height), Int32(g.width)))
     }
 
@@ -150,7 +150,7 @@ extension WinogradConvolution {
             return
         }
         let g = problem.geometry
-        let m = Int32(tileSize ?? Int(dpl_winograd_tile_size(Int32(g.height), Int32(g.width))))
+        let m = Int32(Self.tileSize(g, override: tileSize))
         let (channels, outChannels, height, width) = (Int32(g.channels), Int32(problem.outChannels),
                                                       Int32(g.height), Int32(g.width))
         let scratch = UnsafeMutablePointer<Float>.allocate(
